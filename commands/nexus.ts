@@ -1,0 +1,160 @@
+import {
+  ChannelType,
+  type ChatInputCommandInteraction,
+  EmbedBuilder,
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+} from "discord.js";
+import { welcomeOnce } from "../src/discord/adopt.js";
+import { timeZoneChoices } from "../src/discord/autocomplete.js";
+import { UserError } from "../src/discord/errors.js";
+import { requireGuild, requirePermission } from "../src/discord/interactions.js";
+import { LIMITS, truncate } from "../src/discord/text.js";
+import type { BotContext, Command } from "../src/discord/types.js";
+import { getGuildConfig, setupGuild } from "../src/guild/config.js";
+import { memberTimezone, setMemberTimezone } from "../src/guild/members.js";
+
+const data = new SlashCommandBuilder()
+  .setName("nexus")
+  .setDescription("Nexus setup and help")
+  .setContexts(InteractionContextType.Guild)
+  .addSubcommand((sub) =>
+    sub
+      .setName("setup")
+      .setDescription("Choose the Nexus channel, time zone and daily post time (Manage Server)")
+      .addChannelOption((option) =>
+        option
+          .setName("channel")
+          .setDescription("The channel Nexus posts in")
+          .addChannelTypes(ChannelType.GuildText)
+          .setRequired(true),
+      )
+      .addStringOption((option) =>
+        option
+          .setName("timezone")
+          .setDescription("IANA time zone, e.g. Africa/Lagos (default UTC)")
+          .setAutocomplete(true)
+          .setMaxLength(64),
+      )
+      .addStringOption((option) =>
+        option
+          .setName("post_time")
+          .setDescription("Daily post time, HH:MM 24-hour (default 09:00)")
+          .setMaxLength(5),
+      ),
+  )
+  .addSubcommand((sub) => sub.setName("config").setDescription("Show this server's Nexus settings"))
+  .addSubcommand((sub) => sub.setName("help").setDescription("What Nexus does and how to use it"))
+  .addSubcommand((sub) =>
+    sub
+      .setName("timezone")
+      .setDescription("Set your own time zone (used for your streaks and pairing)")
+      .addStringOption((option) =>
+        option
+          .setName("name")
+          .setDescription("IANA time zone, e.g. Europe/London")
+          .setRequired(true)
+          .setAutocomplete(true)
+          .setMaxLength(64),
+      ),
+  );
+
+type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext) => Promise<unknown>;
+
+const handlers: Record<string, Handler> = {
+  async setup(interaction, ctx) {
+    const guildId = requireGuild(interaction);
+    requirePermission(interaction, PermissionFlagsBits.ManageGuild, "Manage Server");
+    const channel = interaction.options.getChannel("channel", true);
+    if (channel.type !== ChannelType.GuildText) throw new UserError("Pick a text channel for Nexus.");
+    const config = await setupGuild(ctx.store, ctx.clock, guildId, {
+      channelId: channel.id,
+      timezone: interaction.options.getString("timezone"),
+      postTime: interaction.options.getString("post_time"),
+      by: interaction.user.id,
+    });
+    await interaction.reply({
+      content: `Nexus will use <#${config.channelId}>, posting daily at **${config.postTime}** (${config.timezone}).`,
+      flags: MessageFlags.Ephemeral,
+    });
+    if (interaction.guild && config.channelId) await welcomeOnce(ctx, interaction.guild, config.channelId);
+  },
+
+  async config(interaction, ctx) {
+    const guildId = requireGuild(interaction);
+    const config = await getGuildConfig(ctx.store, ctx.clock, guildId);
+    const embed = new EmbedBuilder().setTitle("Nexus settings").addFields(
+      {
+        name: "Channel",
+        value: config.channelId
+          ? `<#${config.channelId}>${config.channelSource === "adopted" ? " (adopted by name)" : ""}`
+          : `not set: create #${ctx.config.nexusChannel} or run /nexus setup`,
+      },
+      { name: "Time zone", value: config.timezone, inline: true },
+      { name: "Daily post time", value: config.postTime, inline: true },
+    );
+    await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
+  },
+
+  async help(interaction, ctx) {
+    const lines: string[] = [];
+    for (const command of [...ctx.commands.values()].sort((a, b) => a.data.name.localeCompare(b.data.name))) {
+      const json = command.data.toJSON();
+      const subs = (json.options ?? []).filter((option) => option.type === 1 || option.type === 2);
+      if (subs.length === 0) lines.push(`**/${json.name}** — ${json.description}`);
+      for (const sub of subs) lines.push(`**/${json.name} ${sub.name}** — ${sub.description}`);
+    }
+    const embed = new EmbedBuilder()
+      .setTitle("Nexus — learn, ask, pair, practise")
+      .setDescription(
+        truncate(
+          [
+            "Nexus serves this server's Nexus channel for the ProDev Backend community: a learning journal, " +
+              "Q&A threads with reputation, backend↔frontend pairing, and a daily challenge.",
+            "",
+            ...lines,
+          ].join("\n"),
+          LIMITS.embedDescription,
+        ),
+      );
+    await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
+  },
+
+  async timezone(interaction, ctx) {
+    const guildId = requireGuild(interaction);
+    const timezone = await setMemberTimezone(
+      ctx.store,
+      ctx.clock,
+      guildId,
+      interaction.user.id,
+      interaction.options.getString("name", true),
+    );
+    await interaction.reply({
+      content: `Your time zone is now **${timezone}**.`,
+      flags: MessageFlags.Ephemeral,
+    });
+  },
+};
+
+export default {
+  data,
+  async execute(interaction, ctx) {
+    const handler = handlers[interaction.options.getSubcommand()];
+    if (handler === undefined) throw new UserError("Unknown subcommand.");
+    await handler(interaction, ctx);
+  },
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name === "timezone" || focused.name === "name") {
+      let typed = focused.value;
+      if (typed === "" && interaction.guildId) {
+        typed = await memberTimezone(ctx.store, ctx.clock, interaction.guildId, interaction.user.id);
+      }
+      await interaction.respond(timeZoneChoices(typed));
+      return;
+    }
+    await interaction.respond([]);
+  },
+} satisfies Command;

@@ -1,0 +1,27 @@
+import { Events } from "discord.js";
+import { adoptAndWelcome } from "../src/discord/adopt.js";
+import { syncCommands } from "../src/discord/registration.js";
+import { defineEvent } from "../src/discord/types.js";
+
+/** Registers commands if they changed, then adopts the Nexus channel in every guild that has none. */
+export default defineEvent({
+  name: Events.ClientReady,
+  once: true,
+  async execute(ctx, client) {
+    ctx.logger.info({ user: client.user.tag, guilds: client.guilds.cache.size }, "ready");
+    const definitions = [...ctx.commands.values()].map((command) => command.data.toJSON());
+    try {
+      await syncCommands(client.rest, client.application.id, definitions, {
+        guildId: ctx.config.devGuildId,
+        logger: ctx.logger,
+      });
+    } catch (error) {
+      ctx.logger.error({ err: error }, "could not register commands");
+    }
+    for (const guild of client.guilds.cache.values()) {
+      await adoptAndWelcome(ctx, guild).catch((error: unknown) =>
+        ctx.logger.error({ err: error, guild: guild.id }, "could not adopt the Nexus channel"),
+      );
+    }
+  },
+});

@@ -1,0 +1,107 @@
+import { Client, GatewayIntentBits, Options } from "discord.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { Config } from "./config.js";
+import { InFlight } from "./discord/inflight.js";
+import { loadCommands, loadEvents } from "./discord/loader.js";
+import type { BotContext } from "./discord/types.js";
+import { Jobs } from "./jobs.js";
+import type { Logger } from "./log.js";
+import type { Store } from "./store/store.js";
+
+export type Bot = {
+  readonly client: Client;
+  readonly ctx: BotContext;
+  start(): Promise<void>;
+  /** Lets in-flight interactions finish (bounded), stops jobs, closes the gateway. Does not close the store. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Caches: the bot needs guilds, channels, roles and itself. Members, users, messages, presences and
+ * the rest are not kept, so memory stays flat however large the guilds are.
+ */
+export function makeCache(): ReturnType<typeof Options.cacheWithLimits> {
+  const keepSelf = {
+    maxSize: 0,
+    keepOverLimit: (entry: { id: string; client: Client }) => entry.id === entry.client.user?.id,
+  };
+  return Options.cacheWithLimits({
+    MessageManager: 0,
+    GuildMemberManager: keepSelf,
+    UserManager: keepSelf,
+    PresenceManager: 0,
+    ReactionManager: 0,
+    ReactionUserManager: 0,
+    GuildEmojiManager: 0,
+    GuildStickerManager: 0,
+    GuildScheduledEventManager: 0,
+    GuildInviteManager: 0,
+    GuildBanManager: 0,
+    VoiceStateManager: 0,
+    StageInstanceManager: 0,
+    ThreadMemberManager: 0,
+    AutoModerationRuleManager: 0,
+    ApplicationCommandManager: 0,
+  });
+}
+
+export function createClient(config: Config, options: { defaultCaches?: boolean } = {}): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds],
+    allowedMentions: { parse: [], repliedUser: false },
+    rest: { api: config.apiUrl },
+    ...(options.defaultCaches ? {} : { makeCache: makeCache() }),
+  });
+}
+
+export async function createBot(options: {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  clock?: Clock;
+}): Promise<Bot> {
+  const { config, logger, store } = options;
+  const client = createClient(config);
+  const jobs = new Jobs(logger);
+  const inflight = new InFlight();
+  const [commands, events] = await Promise.all([loadCommands(), loadEvents()]);
+  const ctx: BotContext = {
+    config,
+    store,
+    clock: options.clock ?? systemClock,
+    logger,
+    jobs,
+    client,
+    commands,
+    inflight,
+  };
+  for (const event of events) {
+    const listener = (...args: unknown[]) => {
+      Promise.resolve()
+        .then(() => (event.execute as (ctx: BotContext, ...rest: unknown[]) => unknown)(ctx, ...args))
+        .catch((error: unknown) => logger.error({ err: error, event: event.name }, "event handler failed"));
+    };
+    if (event.once) client.once(event.name, listener);
+    else client.on(event.name, listener);
+  }
+  client.on("error", (error) => logger.error({ err: error }, "client error"));
+  client.on("warn", (message) => logger.warn({ message }, "client warning"));
+  client.rest.on("rateLimited", (info) => logger.debug({ info }, "rate limited"));
+
+  let stopped = false;
+  return {
+    client,
+    ctx,
+    async start() {
+      await client.login(config.token);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const finished = await inflight.drain(config.shutdownTimeoutMs);
+      if (!finished) logger.warn({ pending: inflight.size }, "stopping with interactions still in flight");
+      await jobs.stop();
+      await client.destroy();
+    },
+  };
+}

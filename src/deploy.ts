@@ -1,0 +1,27 @@
+import { REST } from "@discordjs/rest";
+import { type APIApplication, Routes } from "discord.js";
+import { loadConfigOrExit } from "./config.js";
+import { loadCommands } from "./discord/loader.js";
+import { syncCommands } from "./discord/registration.js";
+import { createLogger } from "./log.js";
+
+/** `npm run deploy`: registers the slash commands now (the bot also does this on every start). */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  const rest = new REST({ api: config.apiUrl }).setToken(config.token);
+  const commands = [...(await loadCommands()).values()].map((command) => command.data.toJSON());
+  const application = (await rest.get(Routes.currentApplication())) as APIApplication;
+  const result = await syncCommands(rest, application.id, commands, { guildId: config.devGuildId, logger });
+  process.stdout.write(
+    `${result.changed ? "Registered" : "Already up to date:"} ${result.count} commands (${result.scope}${
+      config.devGuildId ? ` ${config.devGuildId}` : ""
+    }).\n`,
+  );
+  logger.flush();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Deploy failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

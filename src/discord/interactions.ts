@@ -1,0 +1,128 @@
+import { randomBytes } from "node:crypto";
+import {
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  DiscordAPIError,
+  type Interaction,
+  MessageFlags,
+  type PermissionResolvable,
+  RESTJSONErrorCodes,
+} from "discord.js";
+import { UserError } from "./errors.js";
+import type { BotContext, Command } from "./types.js";
+
+/** The one place interactions are routed and their errors turned into replies. */
+export async function handleInteraction(
+  interaction: Interaction,
+  ctx: BotContext,
+  commands: ReadonlyMap<string, Command>,
+): Promise<void> {
+  if (interaction.isAutocomplete()) {
+    await handleAutocomplete(interaction, ctx, commands);
+    return;
+  }
+  if (!interaction.isChatInputCommand()) return;
+  const command = commands.get(interaction.commandName);
+  const log = ctx.logger.child({
+    interaction: interaction.id,
+    command: commandPath(interaction),
+    guild: interaction.guildId,
+    user: interaction.user.id,
+  });
+  try {
+    if (command === undefined)
+      throw new UserError("This command is not available any more. Try again in a minute.");
+    await command.execute(interaction, ctx);
+    log.debug("handled");
+  } catch (error) {
+    await replyWithError(interaction, error, log);
+  }
+}
+
+async function handleAutocomplete(
+  interaction: AutocompleteInteraction,
+  ctx: BotContext,
+  commands: ReadonlyMap<string, Command>,
+): Promise<void> {
+  const command = commands.get(interaction.commandName);
+  try {
+    if (command?.autocomplete === undefined) {
+      await interaction.respond([]);
+      return;
+    }
+    await command.autocomplete(interaction, ctx);
+  } catch (error) {
+    ctx.logger.warn({ err: error, command: interaction.commandName }, "autocomplete failed");
+    if (!interaction.responded) await interaction.respond([]).catch(() => undefined);
+  }
+}
+
+function commandPath(interaction: ChatInputCommandInteraction): string {
+  const group = interaction.options.getSubcommandGroup(false);
+  const sub = interaction.options.getSubcommand(false);
+  return [interaction.commandName, group, sub].filter(Boolean).join(" ");
+}
+
+function isGoneInteraction(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    (error.code === RESTJSONErrorCodes.UnknownInteraction ||
+      error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged)
+  );
+}
+
+async function replyWithError(
+  interaction: ChatInputCommandInteraction,
+  error: unknown,
+  log: BotContext["logger"],
+): Promise<void> {
+  let content: string;
+  if (error instanceof UserError) {
+    content = error.message;
+    log.info({ reason: error.message }, "refused");
+  } else if (isGoneInteraction(error)) {
+    log.warn({ err: error }, "interaction expired before it was answered");
+    return;
+  } else {
+    const ref = randomBytes(4).toString("hex");
+    content = `Something went wrong on our side (ref \`${ref}\`). It has been logged; please try again.`;
+    log.error({ err: error, ref }, "command failed");
+  }
+  try {
+    if (interaction.deferred && !interaction.replied) {
+      if (interaction.ephemeral) {
+        await interaction.editReply({ content, embeds: [], components: [], files: [] });
+      } else {
+        await interaction.deleteReply().catch(() => undefined);
+        await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+      }
+    } else if (interaction.replied) {
+      await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+    } else {
+      await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+    }
+  } catch (replyError) {
+    log.warn({ err: replyError }, "could not deliver the error reply");
+  }
+}
+
+/** The guild an interaction came from, or a UserError for DMs. */
+export function requireGuild(interaction: ChatInputCommandInteraction | AutocompleteInteraction): string {
+  if (interaction.guildId === null)
+    throw new UserError("This command works in a server, not in direct messages.");
+  return interaction.guildId;
+}
+
+/**
+ * Checks a permission at run time, whatever Discord's default member permission says (a server can
+ * override those in Integrations settings, and the check must hold anyway).
+ */
+export function requirePermission(
+  interaction: ChatInputCommandInteraction,
+  permission: PermissionResolvable,
+  label: string,
+): void {
+  if (!interaction.memberPermissions?.has(permission)) {
+    throw new UserError(`You need the **${label}** permission to use this command.`);
+  }
+}

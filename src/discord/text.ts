@@ -1,0 +1,59 @@
+/** Discord's limits (developer documentation), in one place. */
+export const LIMITS = {
+  content: 2000,
+  embedTitle: 256,
+  embedDescription: 4096,
+  embedFields: 25,
+  embedFieldName: 256,
+  embedFieldValue: 1024,
+  embedFooter: 2048,
+  embedAuthor: 256,
+  embedTotal: 6000,
+  embedsPerMessage: 10,
+  choices: 25,
+  choiceName: 100,
+  choiceValue: 100,
+  threadName: 100,
+  customId: 100,
+} as const;
+
+/** Cuts `text` to at most `max` characters (code points kept whole), ending with "…" when cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  let out = "";
+  for (const char of chars) {
+    if (out.length + char.length > max - 1) break;
+    out += char;
+  }
+  return `${out}…`;
+}
+
+/**
+ * Makes user text safe to echo: neutralises mass mentions and mention syntax visually too (the client
+ * already sends `allowed_mentions: { parse: [] }`, so nothing pings; this keeps it from *looking* like
+ * a ping) and keeps it to one line when asked.
+ */
+export function sanitize(text: string, options: { oneLine?: boolean } = {}): string {
+  let out = text.replace(/@(everyone|here)/g, "@\u200b$1").replace(/<@([!&]?\d+)>/g, "<@\u200b$1>");
+  if (options.oneLine) out = out.replace(/\s+/g, " ").trim();
+  return out;
+}
+
+/** Splits lines into pages that each fit `max` characters (a single over-long line is truncated). */
+export function paginate(lines: string[], max: number): string[] {
+  const pages: string[] = [];
+  let current = "";
+  for (const raw of lines) {
+    const line = truncate(raw, max);
+    const next = current === "" ? line : `${current}\n${line}`;
+    if (next.length > max) {
+      pages.push(current);
+      current = line;
+    } else {
+      current = next;
+    }
+  }
+  if (current !== "" || pages.length === 0) pages.push(current);
+  return pages;
+}

@@ -1,0 +1,135 @@
+import { z } from "zod";
+import type { Clock } from "../clock.js";
+import { UserError } from "../discord/errors.js";
+import { guildKey } from "../store/keys.js";
+import type { Store } from "../store/store.js";
+import { canonicalTimeZone, POST_TIME_PATTERN } from "../time.js";
+
+export const DEFAULT_TIMEZONE = "UTC";
+export const DEFAULT_POST_TIME = "09:00";
+
+export const GuildConfigSchema = z.object({
+  channelId: z.string().regex(/^\d+$/).nullable(),
+  timezone: z.string().refine((tz) => canonicalTimeZone(tz) !== undefined, "unknown IANA time zone"),
+  postTime: z.string().regex(POST_TIME_PATTERN),
+  /** How the channel was chosen: adopted by name, or set by an admin. */
+  channelSource: z.enum(["adopted", "setup"]).nullable().default(null),
+  updatedAt: z.number().int().nonnegative(),
+  updatedBy: z.string().nullable().default(null),
+});
+export type GuildConfig = z.output<typeof GuildConfigSchema>;
+
+export const WelcomeSchema = z.object({ channelId: z.string(), at: z.number().int() });
+
+export const guildConfigKey = (guildId: string) => guildKey(guildId, "config");
+export const welcomeKey = (guildId: string) => guildKey(guildId, "welcomed");
+
+export function defaultGuildConfig(now: number): GuildConfig {
+  return {
+    channelId: null,
+    timezone: DEFAULT_TIMEZONE,
+    postTime: DEFAULT_POST_TIME,
+    channelSource: null,
+    updatedAt: now,
+    updatedBy: null,
+  };
+}
+
+export async function getGuildConfig(store: Store, clock: Clock, guildId: string): Promise<GuildConfig> {
+  return (await store.get(guildConfigKey(guildId), GuildConfigSchema)) ?? defaultGuildConfig(clock.now());
+}
+
+/** Validates a time zone name, returning its canonical spelling or a UserError naming the form. */
+export function parseTimeZone(input: string): string {
+  const tz = canonicalTimeZone(input);
+  if (tz === undefined) {
+    throw new UserError(
+      `\`${input.slice(0, 64)}\` is not a time zone I know. Use an IANA name such as \`Africa/Lagos\`, \`Europe/London\`, \`America/New_York\` or \`UTC\`.`,
+    );
+  }
+  return tz;
+}
+
+/** Validates a daily time, "HH:MM" on a 24-hour clock (a single-digit hour is accepted: 9:00 → 09:00). */
+export function parsePostTime(input: string): string {
+  const trimmed = input.trim();
+  const padded = /^\d:\d\d$/.test(trimmed) ? `0${trimmed}` : trimmed;
+  if (!POST_TIME_PATTERN.test(padded)) {
+    throw new UserError(
+      `\`${input.slice(0, 32)}\` is not a time. Use HH:MM on a 24-hour clock, for example \`09:00\` or \`18:30\`.`,
+    );
+  }
+  return padded;
+}
+
+export type SetupInput = {
+  channelId: string;
+  timezone?: string | null;
+  postTime?: string | null;
+  by: string;
+};
+
+/** `/nexus setup`: validates everything first, then stores the new config in one write. */
+export async function setupGuild(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: SetupInput,
+): Promise<GuildConfig> {
+  const timezone = input.timezone ? parseTimeZone(input.timezone) : undefined;
+  const postTime = input.postTime ? parsePostTime(input.postTime) : undefined;
+  const now = clock.now();
+  const saved = await store.update(guildConfigKey(guildId), GuildConfigSchema, (current) => ({
+    ...(current ?? defaultGuildConfig(now)),
+    channelId: input.channelId,
+    channelSource: "setup" as const,
+    ...(timezone ? { timezone } : {}),
+    ...(postTime ? { postTime } : {}),
+    updatedAt: now,
+    updatedBy: input.by,
+  }));
+  if (saved === undefined) throw new Error("config update returned nothing");
+  return saved;
+}
+
+export type ChannelCandidate = { id: string; name: string; isText: boolean };
+
+/**
+ * When a guild has no channel configured, adopts the text channel named `nexusName`. Returns the
+ * adopted channel id, or null when nothing was adopted (already configured or no such channel).
+ */
+export async function adoptChannel(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  channels: readonly ChannelCandidate[],
+  nexusName: string,
+): Promise<string | null> {
+  const match = channels.find((channel) => channel.isText && channel.name === nexusName);
+  if (match === undefined) return null;
+  let adopted: string | null = null;
+  await store.update(guildConfigKey(guildId), GuildConfigSchema, (current) => {
+    if (current?.channelId) return current;
+    adopted = match.id;
+    return {
+      ...(current ?? defaultGuildConfig(clock.now())),
+      channelId: match.id,
+      channelSource: "adopted" as const,
+      updatedAt: clock.now(),
+    };
+  });
+  return adopted;
+}
+
+/**
+ * Claims the guild's one welcome message. True exactly once per guild, ever, even across restarts
+ * and processes: the flag is created atomically before the message is sent.
+ */
+export async function claimWelcome(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  channelId: string,
+): Promise<boolean> {
+  return store.claim(welcomeKey(guildId), WelcomeSchema, { channelId, at: clock.now() });
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { Clock } from "../clock.js";
+import { guildKey } from "../store/keys.js";
+import type { Store } from "../store/store.js";
+import { getGuildConfig, parseTimeZone } from "./config.js";
+
+export const MemberSettingsSchema = z.object({
+  timezone: z.string().nullable().default(null),
+  updatedAt: z.number().int().nonnegative(),
+});
+export type MemberSettings = z.output<typeof MemberSettingsSchema>;
+
+export const memberSettingsKey = (guildId: string, userId: string) => guildKey(guildId, "member", userId);
+
+/** `/nexus timezone`: a member's own zone, used for their streaks and for pairing. */
+export async function setMemberTimezone(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userId: string,
+  input: string,
+): Promise<string> {
+  const timezone = parseTimeZone(input);
+  await store.update(memberSettingsKey(guildId, userId), MemberSettingsSchema, (current) => ({
+    ...current,
+    timezone,
+    updatedAt: clock.now(),
+  }));
+  return timezone;
+}
+
+/** The member's zone if they set one, otherwise the guild's. */
+export async function memberTimezone(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userId: string,
+): Promise<string> {
+  const settings = await store.get(memberSettingsKey(guildId, userId), MemberSettingsSchema);
+  if (settings?.timezone) return settings.timezone;
+  return (await getGuildConfig(store, clock, guildId)).timezone;
+}

@@ -1,0 +1,71 @@
+/**
+ * Small full-text ranking shared by the journal, Q&A and suggestions: tokenise, drop stop words, light
+ * stemming, then BM25 over the candidate documents. Good enough for a community's few thousand
+ * entries, with no index to keep in sync.
+ */
+
+const STOP_WORDS = new Set(
+  (
+    "a an and are as at be but by can do does for from how i if in into is it its me my not of on or so " +
+    "that the their then there these this to was what when where which who why will with you your we our " +
+    "should would could about use using get got has have had just vs"
+  ).split(" "),
+);
+
+function stem(word: string): string {
+  if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  if (word.length > 4 && word.endsWith("es") && /(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1);
+  if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2);
+  return word;
+}
+
+export function tokenize(text: string): string[] {
+  return (
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+(?:[+#][\p{L}\p{N}+#]*)?/gu) ?? []
+  )
+    .filter((word) => !STOP_WORDS.has(word))
+    .map(stem);
+}
+
+export type Ranked<T> = { item: T; score: number };
+
+/**
+ * Ranks `items` by BM25 relevance of `text(item)` to `query`; ties broken by `recency(item)` (newer
+ * first). Items with no query term are left out.
+ */
+export function rankByRelevance<T>(
+  items: readonly T[],
+  query: string,
+  text: (item: T) => string,
+  recency: (item: T) => number = () => 0,
+): Ranked<T>[] {
+  const terms = [...new Set(tokenize(query))];
+  if (terms.length === 0 || items.length === 0) return [];
+  const docs = items.map((item) => tokenize(text(item)));
+  const avgLength = docs.reduce((sum, doc) => sum + doc.length, 0) / docs.length || 1;
+  const df = new Map<string, number>();
+  for (const doc of docs) for (const term of new Set(doc)) df.set(term, (df.get(term) ?? 0) + 1);
+  const k1 = 1.2;
+  const b = 0.75;
+  const ranked: Ranked<T>[] = [];
+  docs.forEach((doc, i) => {
+    const counts = new Map<string, number>();
+    for (const term of doc) counts.set(term, (counts.get(term) ?? 0) + 1);
+    let score = 0;
+    for (const term of terms) {
+      const tf = counts.get(term) ?? 0;
+      if (tf === 0) continue;
+      const n = df.get(term) ?? 0;
+      const idf = Math.log(1 + (docs.length - n + 0.5) / (n + 0.5));
+      score += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * doc.length) / avgLength));
+    }
+    const item = items[i];
+    if (score > 0 && item !== undefined) ranked.push({ item, score });
+  });
+  return ranked.sort((x, y) => y.score - x.score || recency(y.item) - recency(x.item));
+}

@@ -1,0 +1,56 @@
+import Keyv, { type KeyvStoreAdapter } from "keyv";
+import type { Logger } from "../log.js";
+import { DurableSqliteAdapter } from "./sqlite.js";
+import { Store } from "./store.js";
+
+const NAMESPACE = "nexus";
+
+async function adapterFor(url: string): Promise<KeyvStoreAdapter | Map<string, unknown>> {
+  const scheme = url.slice(0, url.indexOf(":"));
+  switch (scheme) {
+    case "memory":
+      return new Map();
+    case "sqlite":
+      return new DurableSqliteAdapter(url) as unknown as KeyvStoreAdapter;
+    case "redis":
+    case "rediss": {
+      const { default: KeyvRedis } = await importAdapter<{ default: new (url: string) => KeyvStoreAdapter }>(
+        "@keyv/redis",
+      );
+      return new KeyvRedis(url);
+    }
+    case "postgres":
+    case "postgresql": {
+      const { default: KeyvPostgres } = await importAdapter<{
+        default: new (opts: { uri: string }) => KeyvStoreAdapter;
+      }>("@keyv/postgres");
+      return new KeyvPostgres({ uri: url });
+    }
+    default:
+      throw new Error(`unsupported DATABASE_URL scheme "${scheme}"`);
+  }
+}
+
+async function importAdapter<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    throw new Error(`DATABASE_URL needs the package ${name}: run \`npm install ${name}\``);
+  }
+}
+
+/** Opens the store named by a DATABASE_URL (sqlite://path, memory://, redis://…, postgres://…). */
+export async function openStore(url: string, logger: Logger): Promise<Store> {
+  return storeOver(await adapterFor(url), logger);
+}
+
+/** An in-memory store for unit tests and benchmarks. */
+export function memoryStore(logger: Logger): Store {
+  return storeOver(new Map(), logger);
+}
+
+function storeOver(adapter: KeyvStoreAdapter | Map<string, unknown>, logger: Logger): Store {
+  const keyv = new Keyv({ store: adapter, namespace: NAMESPACE });
+  keyv.on("error", (error: unknown) => logger.error({ err: error }, "store error"));
+  return new Store(keyv, logger);
+}

@@ -1,0 +1,223 @@
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import KeyvSqlite from "@keyv/sqlite";
+
+type Waiter = { resolve: () => void; reject: (error: unknown) => void };
+type Claim = {
+  key: string;
+  value: string;
+  resolve: (won: boolean) => void;
+  reject: (error: unknown) => void;
+};
+
+/** Rows per INSERT statement; SQLite allows 32,766 bound variables, two per row. */
+const ROWS_PER_STATEMENT = 400;
+
+/**
+ * A keyv store adapter over @keyv/sqlite that makes writes durable AND fast:
+ * - WAL journal with `synchronous=FULL`: a commit is fsynced to the WAL before it resolves, so an
+ *   acknowledged write survives a crash of the process or the machine;
+ * - group commit: every write (set, delete, claim) goes through one queue; all writes that arrive while
+ *   a commit is in flight are committed together in the next transaction, one fsync for the batch;
+ * - reads see queued writes (read-your-writes) while they wait for their commit.
+ * The stock adapter runs each write as its own transaction in rollback-journal mode (several fsyncs
+ * per write); `npm run bench` measures the difference.
+ */
+export class DurableSqliteAdapter extends EventEmitter {
+  readonly opts: Record<string, unknown>;
+  namespace?: string | undefined;
+  private readonly inner: KeyvSqlite;
+  private pending = new Map<string, string | null>();
+  /** The batch being committed: still visible to reads until its commit resolves. */
+  private inFlight = new Map<string, string | null>();
+  private waiters: Waiter[] = [];
+  private claims: Claim[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly ready: Promise<void>;
+  private closed = false;
+
+  constructor(uri: string, options: { busyTimeoutMs?: number } = {}) {
+    super();
+    const file = uri.replace(/^sqlite:\/\//, "");
+    if (file !== ":memory:" && file !== "") mkdirSync(dirname(file), { recursive: true });
+    this.inner = new KeyvSqlite({ uri, busyTimeout: options.busyTimeoutMs ?? 5000, iterationLimit: 500 });
+    this.inner.on("error", (error: unknown) => this.emit("error", error));
+    this.opts = { ...this.inner.opts, dialect: "sqlite" };
+    this.ready = (async () => {
+      await this.query("PRAGMA journal_mode = WAL");
+      await this.query("PRAGMA synchronous = FULL");
+    })();
+    this.ready.catch((error: unknown) => this.emit("error", error));
+  }
+
+  private get table(): string {
+    return String(this.inner.opts.table);
+  }
+
+  private async query(sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {
+    return (await this.inner.query(sql, ...params)) as Array<Record<string, unknown>>;
+  }
+
+  /** The queued value of a key: a string, null for a queued delete, undefined when nothing is queued. */
+  private queued(key: string): string | null | undefined {
+    if (this.pending.has(key)) return this.pending.get(key);
+    if (this.inFlight.has(key)) return this.inFlight.get(key);
+    return undefined;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const queued = this.queued(key);
+    if (queued !== undefined) return queued ?? undefined;
+    await this.ready;
+    return (await this.inner.get(key)) as string | undefined;
+  }
+
+  async getMany(keys: string[]): Promise<Array<string | undefined>> {
+    const missing = keys.filter((key) => this.queued(key) === undefined);
+    await this.ready;
+    const fetched =
+      missing.length > 0 ? ((await this.inner.getMany(missing)) as Array<string | undefined>) : [];
+    const byKey = new Map(missing.map((key, i) => [key, fetched[i]]));
+    return keys.map((key) => {
+      const queued = this.queued(key);
+      return queued === undefined ? byKey.get(key) : (queued ?? undefined);
+    });
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  set(key: string, value: string): Promise<void> {
+    return this.enqueue(key, value);
+  }
+
+  async setMany(entries: Array<{ key: string; value: string }>): Promise<void> {
+    await Promise.all(entries.map((entry) => this.enqueue(entry.key, entry.value)));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existed = (await this.get(key)) !== undefined;
+    await this.enqueue(key, null);
+    return existed;
+  }
+
+  async deleteMany(keys: string[]): Promise<boolean> {
+    const results = await Promise.all(keys.map((key) => this.delete(key)));
+    return results.some(Boolean);
+  }
+
+  /** Atomically stores `value` under `key` unless the key exists; true when this call created it. */
+  setIfAbsent(key: string, value: string): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error("store is closed"));
+    return new Promise<boolean>((resolve, reject) => {
+      this.claims.push({ key, value, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  async clear(): Promise<void> {
+    await this.drain();
+    await this.ready;
+    await this.inner.clear();
+  }
+
+  async *iterator(namespace?: string): AsyncGenerator<Array<string | undefined>, void> {
+    await this.drain();
+    await this.ready;
+    for await (const entry of this.inner.iterator(namespace)) yield entry as Array<string | undefined>;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.drain();
+    this.closed = true;
+    await this.ready.catch(() => undefined);
+    await this.inner.disconnect();
+  }
+
+  /** Resolves when every write queued so far is committed. */
+  async drain(): Promise<void> {
+    while (this.flushing !== null || this.pending.size > 0 || this.claims.length > 0) {
+      if (this.flushing === null) this.scheduleFlush();
+      await this.flushing;
+    }
+  }
+
+  private enqueue(key: string, value: string | null): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("store is closed"));
+    this.pending.set(key, value);
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing !== null) return;
+    this.flushing = (async () => {
+      try {
+        while (this.pending.size > 0 || this.claims.length > 0) await this.flushOnce();
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    this.flushing.catch(() => undefined);
+  }
+
+  private async flushOnce(): Promise<void> {
+    const batch = this.pending;
+    const waiters = this.waiters;
+    const claims = this.claims;
+    this.pending = new Map();
+    this.inFlight = batch;
+    this.waiters = [];
+    this.claims = [];
+    const results: boolean[] = [];
+    try {
+      await this.ready;
+      await this.query("BEGIN IMMEDIATE");
+      try {
+        const sets = [...batch].filter((entry): entry is [string, string] => entry[1] !== null);
+        const deletes = [...batch].filter(([, value]) => value === null).map(([key]) => key);
+        for (let i = 0; i < sets.length; i += ROWS_PER_STATEMENT) {
+          const chunk = sets.slice(i, i + ROWS_PER_STATEMENT);
+          await this.query(
+            `INSERT INTO ${this.table} (key, value) VALUES ${chunk.map(() => "(?, ?)").join(", ")}
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+            ...chunk.flat(),
+          );
+        }
+        if (deletes.length > 0) {
+          await this.query(
+            `DELETE FROM ${this.table} WHERE key IN (SELECT value FROM json_each(?))`,
+            JSON.stringify(deletes),
+          );
+        }
+        for (const claim of claims) {
+          const rows = await this.query(
+            `INSERT INTO ${this.table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`,
+            claim.key,
+            claim.value,
+          );
+          results.push(rows.length === 1);
+        }
+        await this.query("COMMIT");
+      } catch (error) {
+        await this.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      this.inFlight = new Map();
+      for (const waiter of waiters) waiter.reject(error);
+      for (const claim of claims) claim.reject(error);
+      this.emit("error", error);
+      return;
+    }
+    this.inFlight = new Map();
+    for (const waiter of waiters) waiter.resolve();
+    claims.forEach((claim, i) => {
+      claim.resolve(results[i] === true);
+    });
+  }
+}

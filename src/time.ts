@@ -1,0 +1,57 @@
+import { DateTime, IANAZone } from "luxon";
+
+/** luxon does the IANA/DST arithmetic; these are the few operations the bot needs. */
+
+export function isValidTimeZone(name: string): boolean {
+  return IANAZone.isValidZone(name);
+}
+
+/** Canonical spelling of a zone ("europe/paris" → "Europe/Paris"), or undefined if unknown. */
+export function canonicalTimeZone(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (!isValidTimeZone(trimmed)) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: trimmed }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+export const POST_TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** The calendar date (YYYY-MM-DD) at instant `ms` in zone `tz`. */
+export function localDate(ms: number, tz: string): string {
+  const date = DateTime.fromMillis(ms, { zone: tz }).toISODate();
+  if (date === null) throw new Error(`invalid zone ${tz}`);
+  return date;
+}
+
+/**
+ * The instant when the wall clock in `tz` shows `time` (HH:MM) on `date` (YYYY-MM-DD). On a DST
+ * gap the time does not exist and luxon moves it forward by the gap (02:30 → 03:30); on an overlap the
+ * earlier instant is used.
+ */
+export function zonedInstant(date: string, time: string, tz: string): number {
+  const dt = DateTime.fromISO(`${date}T${time}`, { zone: tz });
+  if (!dt.isValid) throw new Error(`invalid date/time ${date} ${time} ${tz}`);
+  return dt.toMillis();
+}
+
+/** Adds `days` calendar days to a YYYY-MM-DD date. */
+export function addDays(date: string, days: number): string {
+  const next = DateTime.fromISO(date, { zone: "UTC" }).plus({ days }).toISODate();
+  if (next === null) throw new Error(`invalid date ${date}`);
+  return next;
+}
+
+/** Whole calendar days from `a` to `b` (YYYY-MM-DD), negative when b is before a. */
+export function daysBetween(a: string, b: string): number {
+  const from = DateTime.fromISO(a, { zone: "UTC" });
+  const to = DateTime.fromISO(b, { zone: "UTC" });
+  return Math.round(to.diff(from, "days").days);
+}
+
+/** Offset of `tz` from UTC in minutes at instant `ms` (e.g. +60 for Paris in winter). */
+export function utcOffsetMinutes(ms: number, tz: string): number {
+  return DateTime.fromMillis(ms, { zone: tz }).offset;
+}
