@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
 
-/** The repository root, from the sources (src/) and from the build (dist/src/) alike. */
-function findRoot(): string {
-  const here = fileURLToPath(new URL(".", import.meta.url));
-  return here.replace(/\/dist\/src\/?$/, "/").replace(/\/src\/?$/, "/");
-}
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const COMPILED = /\/dist\/src\/?$/.test(HERE);
 
-export const ROOT_DIR = findRoot();
-export const DATA_DIR = `${ROOT_DIR}data/`;
+/** The repository (or image) root, from the sources (src/) and from the build (dist/src/) alike. */
+export const ROOT_DIR = HERE.replace(/\/dist\/src\/?$/, "/").replace(/\/src\/?$/, "/");
+
+/**
+ * Curated content (topics, challenges, mini-projects). The build copies data/*.json into dist/data so
+ * the compiled bot never reads next to the database volume (/app/data in the image).
+ */
+export const DATA_DIR = COMPILED ? `${ROOT_DIR}dist/data/` : `${ROOT_DIR}data/`;

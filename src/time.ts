@@ -6,15 +6,23 @@ export function isValidTimeZone(name: string): boolean {
   return IANAZone.isValidZone(name);
 }
 
-/** Canonical spelling of a zone ("europe/paris" → "Europe/Paris"), or undefined if unknown. */
+const KNOWN_ZONES = new Map(
+  ["UTC", ...Intl.supportedValuesOf("timeZone")].map((zone) => [zone.toLowerCase(), zone] as const),
+);
+
+/**
+ * The usual spelling of a zone ("europe/paris" → "Europe/Paris"), or undefined if unknown. The name the
+ * user chose is kept (ICU would turn Asia/Kolkata into its legacy alias Asia/Calcutta).
+ */
 export function canonicalTimeZone(name: string): string | undefined {
   const trimmed = name.trim();
-  if (!isValidTimeZone(trimmed)) return undefined;
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: trimmed }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
+  if (trimmed === "" || !isValidTimeZone(trimmed)) return undefined;
+  const known = KNOWN_ZONES.get(trimmed.toLowerCase());
+  if (known !== undefined) return known;
+  return trimmed
+    .split("/")
+    .map((part) => part.replace(/(^|_)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase()))
+    .join("/");
 }
 
 export const POST_TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
