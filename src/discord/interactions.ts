@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
   type AutocompleteInteraction,
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   DiscordAPIError,
   type Interaction,
@@ -72,7 +73,7 @@ function isGoneInteraction(error: unknown): boolean {
 }
 
 async function replyWithError(
-  interaction: ChatInputCommandInteraction,
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
   error: unknown,
   log: BotContext["logger"],
 ): Promise<void> {

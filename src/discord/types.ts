@@ -1,5 +1,6 @@
 import type {
   AutocompleteInteraction,
+  ButtonInteraction,
   ChatInputCommandInteraction,
   Client,
   ClientEvents,
@@ -30,6 +31,8 @@ export interface Command {
   data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<unknown>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<unknown>;
+  /** Buttons whose custom_id starts with `<command name>:` are routed here. */
+  button?(interaction: ButtonInteraction, ctx: BotContext): Promise<unknown>;
 }
 
 export interface Event<K extends keyof ClientEvents = keyof ClientEvents> {
@@ -51,6 +54,7 @@ export const CommandModuleSchema = z.object({
   }),
   execute: z.function(),
   autocomplete: z.function().optional(),
+  button: z.function().optional(),
 });
 
 export const EventModuleSchema = z.object({
