@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Options } from "discord.js";
+import { Client, Events, GatewayIntentBits, Options } from "discord.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { InFlight } from "./discord/inflight.js";
@@ -12,6 +12,8 @@ export type Bot = {
   readonly client: Client;
   readonly ctx: BotContext;
   start(): Promise<void>;
+  /** Resolves when every ClientReady handler (command sync, channel adoption, jobs) has finished. */
+  readonly ready: Promise<void>;
   /** Lets in-flight interactions finish (bounded), stops jobs, closes the gateway. Does not close the store. */
   stop(): Promise<void>;
 };
@@ -75,11 +77,22 @@ export async function createBot(options: {
     commands,
     inflight,
   };
+  const readyWork: Promise<unknown>[] = [];
+  const readyHandlers = events.filter((event) => event.name === Events.ClientReady).length;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  if (readyHandlers === 0) client.once(Events.ClientReady, () => markReady());
   for (const event of events) {
     const listener = (...args: unknown[]) => {
-      Promise.resolve()
+      const work = Promise.resolve()
         .then(() => (event.execute as (ctx: BotContext, ...rest: unknown[]) => unknown)(ctx, ...args))
         .catch((error: unknown) => logger.error({ err: error, event: event.name }, "event handler failed"));
+      if (event.name === Events.ClientReady) {
+        readyWork.push(work);
+        if (readyWork.length === readyHandlers) void Promise.all(readyWork).then(() => markReady());
+      }
     };
     if (event.once) client.once(event.name, listener);
     else client.on(event.name, listener);
@@ -92,6 +105,7 @@ export async function createBot(options: {
   return {
     client,
     ctx,
+    ready,
     async start() {
       await client.login(config.token);
     },

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 
+  void bot.ready.then(() => logger.info({ guilds: bot.client.guilds.cache.size }, "nexus ready"));
   try {
     await bot.start();
   } catch (error) {

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WELCOME_TITLE } from "../../src/discord/adopt.js";
+import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
+import { type BotProcess, spawnBot } from "../support/process.js";
+
+const NEXUS = FIXTURE_IDS.nexusChannelId;
+const GENERAL = FIXTURE_IDS.generalChannelId;
+
+describe("the bot process (npm start) against the local Discord", () => {
+  let server: DiscordServer;
+  let dir: string;
+  let env: Record<string, string>;
+  const running: BotProcess[] = [];
+
+  beforeAll(async () => {
+    server = await startDiscordServer();
+    dir = mkdtempSync(join(tmpdir(), "nexus-process-"));
+    env = {
+      DISCORD_TOKEN: server.token,
+      DISCORD_API_URL: server.apiUrl,
+      DATABASE_URL: `sqlite://${join(dir, "nexus.sqlite")}`,
+      LOG_LEVEL: "info",
+    };
+  });
+
+  afterAll(async () => {
+    for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<BotProcess> {
+    const bot = spawnBot(env, dir);
+    running.push(bot);
+    await bot.waitForLog("nexus ready");
+    return bot;
+  }
+
+  async function sigterm(bot: BotProcess): Promise<{ code: number | null; ms: number }> {
+    const sent = Date.now();
+    bot.child.kill("SIGTERM");
+    const exit = await bot.exited;
+    return { code: exit.code, ms: exit.at - sent };
+  }
+
+  const welcomes = () =>
+    server.messagesIn(NEXUS).filter((message) => JSON.stringify(message.embeds).includes(WELCOME_TITLE));
+
+  it("GIVEN no token WHEN started THEN it exits 1 with a message saying how to get one, and no stack", async () => {
+    const bot = spawnBot({ DATABASE_URL: "memory://" }, dir);
+    running.push(bot);
+    const exit = await bot.exited;
+    expect(exit.code).toBe(1);
+    expect(bot.stderr()).toMatch(/DISCORD_TOKEN is missing/);
+    expect(bot.stderr()).toMatch(/Reset Token/);
+    expect(bot.stderr()).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("GIVEN a wrong token WHEN started THEN it exits 1 without printing the token", async () => {
+    const bot = spawnBot({ ...env, DISCORD_TOKEN: "wrong-secret-token" }, dir);
+    running.push(bot);
+    const exit = await bot.exited;
+    expect(exit.code).toBe(1);
+    expect(bot.stderr()).toMatch(/could not log in/);
+    expect(bot.stderr() + JSON.stringify(bot.logs)).not.toContain("wrong-secret-token");
+  });
+
+  it("GIVEN a first start THEN commands are registered, the channel adopted and welcomed; SIGTERM exits 0 in time", async () => {
+    server.clearRecords();
+    const bot = await start();
+    expect(server.requestsTo("PUT", /\/commands$/)).toHaveLength(1);
+    expect(welcomes()).toHaveLength(1);
+    const reply = await server
+      .interact({
+        admin: true,
+        commandName: "nexus",
+        subcommand: "setup",
+        options: { channel: GENERAL, timezone: "Asia/Kolkata", post_time: "18:45" },
+      })
+      .reply();
+    expect(reply.content).toContain("18:45");
+    const exit = await sigterm(bot);
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(8000);
+  });
+
+  it("GIVEN a restart on the same database THEN nothing is re-registered or re-welcomed and the setup is kept", async () => {
+    server.clearRecords();
+    const bot = await start();
+    expect(server.requestsTo("GET", /\/commands$/)).toHaveLength(1);
+    expect(server.requestsTo("PUT", /\/commands$/)).toHaveLength(0);
+    expect(welcomes()).toHaveLength(1);
+    const shown = await server.interact({ commandName: "nexus", subcommand: "config" }).reply();
+    expect(JSON.stringify(shown.embeds)).toContain("Asia/Kolkata");
+    expect(JSON.stringify(shown.embeds)).toContain("18:45");
+    const exit = await sigterm(bot);
+    expect(exit.code).toBe(0);
+  });
+
+  it("GIVEN interactions in flight WHEN SIGTERM arrives THEN each is answered before the process exits 0", async () => {
+    const bot = await start();
+    const handles = Array.from({ length: 30 }, (_, i) =>
+      server.interact({
+        commandName: "nexus",
+        subcommand: "timezone",
+        options: { name: i % 2 ? "UTC" : "Europe/Paris" },
+      }),
+    );
+    await handles[0]?.callback;
+    const exit = await sigterm(bot);
+    expect(exit.code).toBe(0);
+    const replies = await Promise.allSettled(handles.map((handle) => handle.reply({ timeoutMs: 2000 })));
+    expect(replies.filter((r) => r.status === "fulfilled")).toHaveLength(30);
+  });
+});
