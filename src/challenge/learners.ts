@@ -1,0 +1,294 @@
+import { z } from "zod";
+import type { Clock } from "../clock.js";
+import { UserError } from "../discord/errors.js";
+import { getGuildConfig } from "../guild/config.js";
+import type { Store } from "../store/store.js";
+import { type Difficulty, parseCustomChallenge } from "./bank.js";
+import {
+  type ChallengeSettings,
+  CustomChallengeSchema,
+  challengeKeys,
+  type Day,
+  DaySchema,
+  type Entry,
+  EntrySchema,
+  getState,
+  MemberStatsSchema,
+  SettingsSchema,
+  StateSchema,
+  SubsSchema,
+  TotalsSchema,
+  withDate,
+} from "./records.js";
+import { nextPostAt } from "./schedule.js";
+
+/**
+ * Points: a submission is worth its difficulty's base (easy 10, medium 20, hard 30); each hint taken
+ * early with `/challenge hint early:true` (before it is released to everyone) costs a quarter of that,
+ * down to a floor of 1. Points are set by the latest submission or edit, and belong to the challenge's
+ * local date in the guild's time zone.
+ */
+export const BASE_POINTS: Record<Difficulty, number> = { easy: 10, medium: 20, hard: 30 };
+export const EARLY_HINT_COST = 0.25;
+export const MAX_ANSWER = 2000;
+export const MAX_QUEUE = 100;
+
+export function challengePoints(difficulty: Difficulty, earlyHints: number): number {
+  return Math.max(1, Math.round(BASE_POINTS[difficulty] * (1 - EARLY_HINT_COST * earlyHints)));
+}
+
+const AnswerSchema = z
+  .string()
+  .trim()
+  .min(1, "Your answer is empty: write it in the `answer` option.")
+  .max(MAX_ANSWER, `Your answer is too long: the limit is ${MAX_ANSWER.toLocaleString("en-US")} characters.`);
+
+/** Hints released to everyone so far (the first one, once the job has released it). */
+export function publicHints(day: Pick<Day, "hintReleasedAt">): number {
+  return day.hintReleasedAt === null ? 0 : 1;
+}
+
+/** Consecutive challenge days (newest first) the member answered; an unanswered current day does not break it. */
+export function streakOf(
+  memberDates: readonly string[],
+  postedDates: readonly string[],
+  current: string | null,
+): number {
+  const done = new Set(memberDates);
+  let streak = 0;
+  for (let i = postedDates.length - 1; i >= 0; i -= 1) {
+    const date = postedDates[i];
+    if (date === undefined) break;
+    if (done.has(date)) streak += 1;
+    else if (date === current && streak === 0) continue;
+    else break;
+  }
+  return streak;
+}
+
+/** The day members work on now: the latest posted challenge (until the next one reveals it). */
+async function currentDay(store: Store, guildId: string): Promise<Day | undefined> {
+  const state = await getState(store, guildId);
+  if (state.current === null) return undefined;
+  const day = await store.get(challengeKeys.day(guildId, state.current), DaySchema);
+  return day?.post.state === "posted" ? day : undefined;
+}
+
+export type MemberView = {
+  day: Day;
+  /** The hints this member can see (released to everyone, plus any taken early). */
+  hints: string[];
+  hintsLeft: number;
+  submitted: boolean;
+  /** What a submission (or edit) is worth now. */
+  points: number;
+  earlyHints: number;
+};
+
+function viewOf(day: Day, entry: Entry | undefined): MemberView {
+  const visible = Math.min(day.challenge.hints.length, Math.max(publicHints(day), entry?.unlocked ?? 0));
+  const earlyHints = entry?.earlyHints ?? 0;
+  return {
+    day,
+    hints: day.challenge.hints.slice(0, visible),
+    hintsLeft: day.challenge.hints.length - visible,
+    submitted: entry?.submittedAt != null,
+    points: challengePoints(day.challenge.difficulty, earlyHints),
+    earlyHints,
+  };
+}
+
+export type NoChallenge = { day: null; nextPostAt: number | null };
+
+/** `/challenge today`: the current challenge as this member sees it, or when the next one comes. */
+export async function todayView(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userId: string,
+): Promise<MemberView | NoChallenge> {
+  const day = await currentDay(store, guildId);
+  if (day === undefined) {
+    const config = await getGuildConfig(store, clock, guildId);
+    const state = await getState(store, guildId);
+    return {
+      day: null,
+      nextPostAt: config.channelId === null ? null : nextPostAt(clock.now(), config, state.lastDate),
+    };
+  }
+  const entry = await store.get(challengeKeys.entry(guildId, day.date, userId), EntrySchema);
+  return viewOf(day, entry);
+}
+
+/**
+ * `/challenge hint`: the hints released so far, plus those this member took early. With `early`, the
+ * next hint is unlocked for this member now, for fewer points (see `challengePoints`).
+ */
+export async function takeHint(
+  store: Store,
+  _clock: Clock,
+  guildId: string,
+  userId: string,
+  early: boolean,
+): Promise<MemberView & { unlocked: number | null }> {
+  return store.locked(guildId, async () => {
+    const day = await currentDay(store, guildId);
+    if (day === undefined) throw new UserError("There is no challenge to give hints for yet.");
+    const key = challengeKeys.entry(guildId, day.date, userId);
+    const entry = await store.get(key, EntrySchema);
+    const view = viewOf(day, entry);
+    if (!early) return { ...view, unlocked: null };
+    if (view.hintsLeft === 0) {
+      throw new UserError(
+        `You can already see every hint (${day.challenge.hints.length}) for this challenge.`,
+      );
+    }
+    const unlocked = view.hints.length + 1;
+    const saved = await store.update(key, EntrySchema, (current) => ({
+      ...EntrySchema.parse(current ?? {}),
+      unlocked,
+      earlyHints: Math.min(3, (current?.earlyHints ?? 0) + 1),
+    }));
+    return { ...viewOf(day, saved), unlocked };
+  });
+}
+
+export type SubmitResult = { date: string; title: string; edited: boolean; points: number };
+
+/**
+ * `/challenge submit`: one submission per member per challenge day, replaced by a later one until the
+ * reveal (when the next challenge is posted). Kept hidden; only the count is revealed.
+ */
+export async function submitAnswer(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userId: string,
+  input: string,
+): Promise<SubmitResult> {
+  const parsed = AnswerSchema.safeParse(input);
+  if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? "That answer is not valid.");
+  const answer = parsed.data;
+  return store.locked(guildId, async () => {
+    const state = await getState(store, guildId);
+    const day = await currentDay(store, guildId);
+    if (day === undefined) throw new UserError("There is no open challenge to answer yet.");
+    const now = clock.now();
+    const entryKey = challengeKeys.entry(guildId, day.date, userId);
+    const before = await store.get(entryKey, EntrySchema);
+    const edited = before?.submittedAt != null;
+    const points = challengePoints(day.challenge.difficulty, before?.earlyHints ?? 0);
+    const delta = points - (edited ? (before?.points ?? 0) : 0);
+    // Independent records, written together under the guild lock (one group commit on SQLite).
+    await Promise.all([
+      store.set(entryKey, EntrySchema, {
+        ...EntrySchema.parse(before ?? {}),
+        answer,
+        submittedAt: before?.submittedAt ?? now,
+        editedAt: edited ? now : null,
+        points,
+      }),
+      store.update(challengeKeys.subs(guildId, day.date), SubsSchema, (current) => {
+        const entries = (current?.entries ?? []).filter((entry) => entry.u !== userId);
+        return { entries: [...entries, { u: userId, p: points }] };
+      }),
+      store.update(challengeKeys.member(guildId, userId), MemberStatsSchema, (current) => {
+        const stats = MemberStatsSchema.parse(current ?? {});
+        const dates = withDate(stats.dates, day.date);
+        const streak = streakOf(dates, state.postedDates, state.current);
+        return {
+          dates,
+          best: Math.max(stats.best, streak),
+          points: Math.max(0, stats.points + delta),
+          submissions: stats.submissions + (edited ? 0 : 1),
+        };
+      }),
+      store.update(challengeKeys.totals(guildId), TotalsSchema, (current) => {
+        const totals = { ...(current?.points ?? {}) };
+        totals[userId] = Math.max(0, (totals[userId] ?? 0) + delta);
+        return { points: totals };
+      }),
+    ]);
+    return { date: day.date, title: day.challenge.title, edited, points };
+  });
+}
+
+export type StreakView = {
+  current: number;
+  best: number;
+  points: number;
+  submissions: number;
+  answeredCurrent: boolean;
+};
+
+/** `/challenge streak`: consecutive challenge days answered (by the guild's local dates), best, points. */
+export async function memberStreak(store: Store, guildId: string, userId: string): Promise<StreakView> {
+  const state = await getState(store, guildId);
+  const stats =
+    (await store.get(challengeKeys.member(guildId, userId), MemberStatsSchema)) ??
+    MemberStatsSchema.parse({});
+  const current = streakOf(stats.dates, state.postedDates, state.current);
+  return {
+    current,
+    best: Math.max(stats.best, current),
+    points: stats.points,
+    submissions: stats.submissions,
+    answeredCurrent: state.current !== null && stats.dates.includes(state.current),
+  };
+}
+
+/** `/challenge settings`: how long after the post the first hint is released (0–23 hours). */
+export async function updateChallengeSettings(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  by: string,
+  input: { hintDelayHours: number },
+): Promise<ChallengeSettings> {
+  const hours = input.hintDelayHours;
+  if (!Number.isInteger(hours) || hours < 0 || hours > 23) {
+    throw new UserError("`hint_delay_hours` must be a whole number of hours from 0 to 23.");
+  }
+  const saved = await store.update(challengeKeys.settings(guildId), SettingsSchema, () => ({
+    hintDelayHours: hours,
+    updatedAt: clock.now(),
+    updatedBy: by,
+  }));
+  if (saved === undefined) throw new Error("settings update returned nothing");
+  return saved;
+}
+
+export type CustomInput = Parameters<typeof parseCustomChallenge>[0];
+
+/** `/challenge add`: validates a custom challenge with the bank's schema and queues it ahead of the bank. */
+export async function addCustomChallenge(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  by: string,
+  input: CustomInput,
+): Promise<{ id: string; position: number; title: string }> {
+  const fields = parseCustomChallenge(input);
+  return store.locked(guildId, async () => {
+    const state = await getState(store, guildId);
+    if (state.queue.length >= MAX_QUEUE) {
+      throw new UserError(
+        `The queue already holds ${MAX_QUEUE} custom challenges; wait for some to be posted.`,
+      );
+    }
+    const n = state.customSeq + 1;
+    const id = `custom-${n}`;
+    await store.set(challengeKeys.custom(guildId, n), CustomChallengeSchema, {
+      ...fields,
+      id,
+      addedBy: by,
+      addedAt: clock.now(),
+    });
+    await store.set(challengeKeys.state(guildId), StateSchema, {
+      ...state,
+      customSeq: n,
+      queue: [...state.queue, n],
+    });
+    return { id, position: state.queue.length + 1, title: fields.title };
+  });
+}

@@ -1,0 +1,708 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Clock } from "../clock.js";
+import { UserError } from "../discord/errors.js";
+import { type GuildConfig, GuildConfigSchema, getGuildConfig, guildConfigKey } from "../guild/config.js";
+import type { Logger } from "../log.js";
+import type { Store } from "../store/store.js";
+import { localDate } from "../time.js";
+import { BANK, type Challenge } from "./bank.js";
+import {
+  type ChallengeState,
+  CustomChallengeSchema,
+  challengeKeys,
+  type Day,
+  DaySchema,
+  type Delivery,
+  DeliverySchema,
+  getSettings,
+  getState,
+  SkipClaimSchema,
+  StateSchema,
+  SubsSchema,
+  TakeoverSchema,
+  withDate,
+} from "./records.js";
+import {
+  type ChallengePayload,
+  challengeNonce,
+  hintPayload,
+  markers,
+  postPayload,
+  revealPayload,
+} from "./render.js";
+import { dueGuilds, type GuildSchedule } from "./schedule.js";
+
+/** What a sent message is known by: its id and, for a post, the id of the thread opened on it. */
+export type SentMessage = { messageId: string; threadId: string | null };
+
+/** What identifies a message that may already have been sent: its nonce and its embed footer (marker). */
+export type FindQuery = { marker: string; nonce: string; since: number; payload: ChallengePayload };
+
+/**
+ * The only door to Discord the scheduler has, so all of it runs (and is tested) without a client.
+ * `send` posts with `nonce` enforced (Discord returns the first message for a repeated nonce within a few
+ * minutes) and opens `payload.thread` on the message when asked (idempotently); `find` looks among the
+ * channel's messages since `since` for the bot's message with that nonce or whose embed footer is `marker`
+ * (opening the thread if the post has none yet).
+ */
+export interface ChallengeSender {
+  send(guildId: string, channelId: string, payload: ChallengePayload, nonce: string): Promise<SentMessage>;
+  find(guildId: string, channelId: string, query: FindQuery): Promise<SentMessage | null>;
+}
+
+/**
+ * One run of the scheduler (one process start). Claims it makes carry its id; a claim left without a
+ * post by a run that started before this one (a crash) is recovered by this one.
+ */
+export type Runner = { readonly id: string; readonly startedAt: number; readonly inFlight: Set<string> };
+
+export function createRunner(clock: Clock, id = randomBytes(6).toString("hex")): Runner {
+  return { id, startedAt: clock.now(), inFlight: new Set() };
+}
+
+export type ChallengeDeps = {
+  runner: Runner;
+  sender: ChallengeSender;
+  logger?: Logger;
+  /** The bank to draw from (the curated one by default; tests pass small ones). */
+  bank?: readonly Challenge[];
+};
+
+/** Discord deduplicates a repeated nonce from the same author for a few minutes. */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+/** An attempt by another live run that has neither posted nor failed after this long is presumed dead. */
+export const STALE_ATTEMPT_MS = 2 * 60_000;
+/** This run's own failed attempts are retried after 30 s, doubling up to 30 min. */
+export function retryDelay(failures: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, failures - 1), 30 * 60_000);
+}
+
+export type RecoveryAction = "wait" | "resend" | "search";
+
+/**
+ * What to do about a delivery that is claimed but not posted. Wait while someone alive may still be
+ * sending it; otherwise resend with the same nonce while Discord would deduplicate it, and after that
+ * first search the channel for the message (the send may have reached Discord before the crash).
+ */
+export function recoveryAction(delivery: Delivery, runner: Runner, now: number): RecoveryAction {
+  if (delivery.state === "posted") return "wait";
+  if (delivery.owner === runner.id) {
+    if (delivery.failures > 0 && now - delivery.attemptAt < retryDelay(delivery.failures)) return "wait";
+  } else if (delivery.attemptAt >= runner.startedAt && now - delivery.attemptAt < STALE_ATTEMPT_MS) {
+    return "wait";
+  }
+  return now - delivery.claimedAt <= NONCE_WINDOW_MS ? "resend" : "search";
+}
+
+export type TickEvent = {
+  guildId: string;
+  date: string;
+  kind: "posted" | "recovered" | "hint" | "reveal" | "failed";
+  challengeId?: string;
+  error?: string;
+};
+
+type Ctx = { store: Store; clock: Clock; deps: ChallengeDeps; events: TickEvent[] };
+
+/** A delivery's place in the store: a day's post (inside the day record) or a standalone record. */
+type Slot = {
+  what: string;
+  read(): Promise<Delivery | undefined>;
+  write(fn: (delivery: Delivery) => Delivery): Promise<void>;
+};
+
+function postSlot(store: Store, guildId: string, date: string, version: number): Slot {
+  const key = challengeKeys.day(guildId, date);
+  return {
+    what: `post.${version}`,
+    read: async () => {
+      const day = await store.get(key, DaySchema);
+      return day?.version === version ? day.post : undefined;
+    },
+    write: async (fn) => {
+      await store.update(key, DaySchema, (day) =>
+        day?.version === version ? { ...day, post: fn(day.post) } : day,
+      );
+    },
+  };
+}
+
+function recordSlot(store: Store, key: string, what: string): Slot {
+  return {
+    what,
+    read: () => store.get(key, DeliverySchema),
+    write: async (fn) => {
+      await store.update(key, DeliverySchema, (delivery) => (delivery ? fn(delivery) : delivery));
+    },
+  };
+}
+
+const flightKey = (guildId: string, date: string, what: string) => `${guildId}|${date}|${what}`;
+
+function newDelivery(
+  runner: Runner,
+  now: number,
+  input: { nonce: string; marker: string; channelId: string },
+): Delivery {
+  return {
+    state: "claimed",
+    ...input,
+    claimedAt: now,
+    owner: runner.id,
+    attemptAt: now,
+    tries: 0,
+    failures: 0,
+    messageId: null,
+    threadId: null,
+    postedAt: null,
+  };
+}
+
+/** Sends (or, in search mode, first looks for) one claimed message and marks it posted. */
+async function attempt(
+  ctx: Ctx,
+  guildId: string,
+  slot: Slot,
+  delivery: Delivery,
+  payload: ChallengePayload,
+  mode: RecoveryAction,
+): Promise<SentMessage | null> {
+  const { sender, runner, logger } = ctx.deps;
+  try {
+    let sent: SentMessage | null = null;
+    if (mode === "search") {
+      sent = await sender.find(guildId, delivery.channelId, {
+        marker: delivery.marker,
+        nonce: delivery.nonce,
+        since: delivery.claimedAt,
+        payload,
+      });
+    }
+    sent ??= await sender.send(guildId, delivery.channelId, payload, delivery.nonce);
+    const posted = sent;
+    await slot.write((current) => ({
+      ...current,
+      state: "posted",
+      messageId: posted.messageId,
+      threadId: posted.threadId,
+      postedAt: ctx.clock.now(),
+    }));
+    return posted;
+  } catch (error) {
+    logger?.warn({ err: error, guild: guildId, what: slot.what }, "challenge message not sent yet");
+    await slot
+      .write((current) =>
+        current.owner === runner.id && current.state === "claimed"
+          ? { ...current, failures: current.failures + 1 }
+          : current,
+      )
+      .catch(() => undefined);
+    return null;
+  }
+}
+
+/**
+ * Takes over a claimed-but-not-posted delivery: atomically claims the next `challenge:try:…` key (across
+ * processes), so two runs recovering at once never both send.
+ */
+async function takeOver(ctx: Ctx, guildId: string, date: string, slot: Slot): Promise<Delivery | null> {
+  const { store, clock } = ctx;
+  const { runner } = ctx.deps;
+  const current = await slot.read();
+  if (current === undefined || current.state === "posted") return null;
+  const now = clock.now();
+  for (let n = current.tries + 1; n <= current.tries + 5; n += 1) {
+    const key = challengeKeys.takeover(guildId, date, slot.what, n);
+    if (await store.claim(key, TakeoverSchema, { owner: runner.id, at: now })) {
+      await slot.write((delivery) =>
+        delivery.state === "claimed" ? { ...delivery, owner: runner.id, attemptAt: now, tries: n } : delivery,
+      );
+      const taken = await slot.read();
+      return taken?.state === "claimed" && taken.owner === runner.id ? taken : null;
+    }
+    const other = await store.get(key, TakeoverSchema);
+    if (other !== undefined && now - other.at < STALE_ATTEMPT_MS) return null;
+  }
+  return null;
+}
+
+/** Recovers a delivery if it is this run's to recover; returns the message when it was (re)posted. */
+async function recover(
+  ctx: Ctx,
+  guildId: string,
+  date: string,
+  slot: Slot,
+  delivery: Delivery,
+  payload: () => Promise<ChallengePayload> | ChallengePayload,
+): Promise<SentMessage | null> {
+  const { runner } = ctx.deps;
+  const flight = flightKey(guildId, date, slot.what);
+  if (delivery.state === "posted" || runner.inFlight.has(flight)) return null;
+  const action = recoveryAction(delivery, runner, ctx.clock.now());
+  if (action === "wait") return null;
+  runner.inFlight.add(flight);
+  try {
+    const taken = await takeOver(ctx, guildId, date, slot);
+    if (taken === null) return null;
+    return await attempt(ctx, guildId, slot, taken, await payload(), action);
+  } finally {
+    runner.inFlight.delete(flight);
+  }
+}
+
+function hashOrder(guildId: string, cycle: number, id: string): string {
+  return createHash("sha256").update(`${guildId}|${cycle}|${id}`).digest("hex");
+}
+
+type Pick = { challenge: Challenge; source: Day["source"]; cycle: number };
+
+/** The next challenge for a guild: the first queued custom one, else an unused bank one (a new cycle when all are used). */
+async function pickNext(
+  store: Store,
+  guildId: string,
+  state: ChallengeState,
+  bank: readonly Challenge[],
+): Promise<Pick> {
+  for (const n of state.queue) {
+    const custom = await store.get(challengeKeys.custom(guildId, n), CustomChallengeSchema);
+    if (custom !== undefined) {
+      const { addedBy: _by, addedAt: _at, ...challenge } = custom;
+      return { challenge, source: "custom", cycle: state.cycle };
+    }
+  }
+  const used = new Set(state.used);
+  let cycle = state.cycle;
+  let candidates = bank.filter((challenge) => !used.has(challenge.id));
+  if (candidates.length === 0) {
+    cycle += 1;
+    candidates = [...bank];
+  }
+  let best: Challenge | undefined;
+  let bestKey = "";
+  for (const challenge of candidates) {
+    const key = hashOrder(guildId, cycle, challenge.id);
+    if (best === undefined || key < bestKey) {
+      best = challenge;
+      bestKey = key;
+    }
+  }
+  if (best === undefined) throw new Error("the challenge bank is empty");
+  return { challenge: best, source: "bank", cycle };
+}
+
+/** Records that `day`'s challenge was drawn (idempotent): used in its cycle, or taken off the queue. */
+export function applyClaim(state: ChallengeState, day: Day): ChallengeState {
+  let next = { ...state };
+  if (day.source === "bank") {
+    if (day.cycle > next.cycle) next = { ...next, cycle: day.cycle, used: [day.challenge.id] };
+    else if (day.cycle === next.cycle && !next.used.includes(day.challenge.id)) {
+      next = { ...next, used: [...next.used, day.challenge.id] };
+    }
+  } else {
+    const n = Number(day.challenge.id.replace(/^custom-/, ""));
+    const at = next.queue.indexOf(n);
+    if (at >= 0) next = { ...next, queue: next.queue.slice(at + 1) };
+  }
+  if (next.lastDate === null || next.lastDate < day.date) next = { ...next, lastDate: day.date };
+  return next;
+}
+
+/** After a post: the day becomes current (the one before it is to be revealed), idempotently. */
+async function afterPosted(ctx: Ctx, guildId: string, day: Day): Promise<void> {
+  const state = await ctx.store.update(challengeKeys.state(guildId), StateSchema, (current) => {
+    let next = applyClaim(current ?? StateSchema.parse({}), day);
+    if (next.current === null || next.current < day.date) {
+      next = { ...next, previous: next.current, current: day.date };
+    }
+    return { ...next, postedDates: withDate(next.postedDates, day.date) };
+  });
+  if (state?.previous) await ensureReveal(ctx, guildId, state.previous);
+}
+
+export type PostOutcome = {
+  status: "posted" | "recovered" | "already" | "pending" | "failed";
+  day: Day | null;
+};
+
+/** Posts a guild's challenge for `date` unless that date is claimed already (then recovers it if needed). */
+async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: string): Promise<PostOutcome> {
+  const { store, clock } = ctx;
+  const { runner } = ctx.deps;
+  const key = challengeKeys.day(guildId, date);
+  const existing = await store.get(key, DaySchema);
+  if (existing !== undefined) return recoverPost(ctx, guildId, existing);
+  const flight = flightKey(guildId, date, "post.0");
+  const outcome = await store.locked(guildId, async () => {
+    const again = await store.get(key, DaySchema);
+    if (again !== undefined) return { existing: again };
+    const state = await getState(store, guildId);
+    const pick = await pickNext(store, guildId, state, ctx.deps.bank ?? BANK);
+    const day: Day = {
+      date,
+      version: 0,
+      ...pick,
+      post: newDelivery(runner, clock.now(), {
+        nonce: challengeNonce(guildId, date, "post.0"),
+        marker: markers.post(date, 0, pick.challenge.id),
+        channelId,
+      }),
+      hintReleasedAt: null,
+      replaced: [],
+    };
+    runner.inFlight.add(flight);
+    let won = false;
+    try {
+      won = await store.claim(key, DaySchema, day);
+    } finally {
+      if (!won) runner.inFlight.delete(flight);
+    }
+    if (!won) return { existing: await store.get(key, DaySchema) };
+    try {
+      await store.set(challengeKeys.state(guildId), StateSchema, applyClaim(state, day));
+    } catch (error) {
+      runner.inFlight.delete(flight);
+      throw error;
+    }
+    return { claimed: day };
+  });
+  if ("existing" in outcome) {
+    return outcome.existing ? recoverPost(ctx, guildId, outcome.existing) : { status: "failed", day: null };
+  }
+  const day = outcome.claimed;
+  try {
+    const sent = await attempt(
+      ctx,
+      guildId,
+      postSlot(store, guildId, date, 0),
+      day.post,
+      postPayload(day),
+      "resend",
+    );
+    if (sent === null) {
+      ctx.events.push({ guildId, date, kind: "failed", challengeId: day.challenge.id });
+      return { status: "failed", day };
+    }
+  } finally {
+    runner.inFlight.delete(flight);
+  }
+  ctx.events.push({ guildId, date, kind: "posted", challengeId: day.challenge.id });
+  const posted = (await store.get(key, DaySchema)) ?? day;
+  await afterPosted(ctx, guildId, posted);
+  return { status: "posted", day: posted };
+}
+
+/** A day that is claimed: finish it if it is ours to finish; bring the state up to date if it is posted. */
+async function recoverPost(ctx: Ctx, guildId: string, day: Day): Promise<PostOutcome> {
+  const { store } = ctx;
+  if (day.post.state === "posted") {
+    const state = await getState(store, guildId);
+    if (state.current === null || state.current < day.date) await afterPosted(ctx, guildId, day);
+    return { status: "already", day };
+  }
+  const slot = postSlot(store, guildId, day.date, day.version);
+  const sent = await recover(ctx, guildId, day.date, slot, day.post, () => postPayload(day));
+  if (sent === null) {
+    const now = await store.get(challengeKeys.day(guildId, day.date), DaySchema);
+    return { status: now?.post.state === "posted" ? "already" : "pending", day: now ?? day };
+  }
+  ctx.events.push({ guildId, date: day.date, kind: "recovered", challengeId: day.challenge.id });
+  const posted = (await store.get(challengeKeys.day(guildId, day.date), DaySchema)) ?? day;
+  await afterPosted(ctx, guildId, posted);
+  return { status: "recovered", day: posted };
+}
+
+/** Reveals a past day's model answer and submission count in its thread, once. */
+async function ensureReveal(ctx: Ctx, guildId: string, date: string): Promise<void> {
+  const { store, clock } = ctx;
+  const key = challengeKeys.reveal(guildId, date);
+  const existing = await store.get(key, DeliverySchema);
+  if (existing?.state === "posted") return;
+  const day = await store.get(challengeKeys.day(guildId, date), DaySchema);
+  if (day === undefined || day.post.state !== "posted") return;
+  const payload = async () => {
+    const subs = await store.get(challengeKeys.subs(guildId, date), SubsSchema);
+    return revealPayload(day, subs?.entries.length ?? 0);
+  };
+  const slot = recordSlot(store, key, "reveal");
+  let sent: SentMessage | null;
+  if (existing !== undefined) {
+    sent = await recover(ctx, guildId, date, slot, existing, payload);
+  } else {
+    const delivery = newDelivery(ctx.deps.runner, clock.now(), {
+      nonce: challengeNonce(guildId, date, "reveal"),
+      marker: markers.reveal(date),
+      channelId: day.post.threadId ?? day.post.channelId,
+    });
+    sent = await claimAndSend(ctx, guildId, date, key, slot, delivery, payload);
+  }
+  if (sent !== null) ctx.events.push({ guildId, date, kind: "reveal", challengeId: day.challenge.id });
+}
+
+/** Releases the current day's first hint into its thread once the delay has passed, once. */
+async function ensureHint(ctx: Ctx, guildId: string, date: string): Promise<void> {
+  const { store, clock } = ctx;
+  const day = await store.get(challengeKeys.day(guildId, date), DaySchema);
+  if (day === undefined || day.post.state !== "posted" || day.post.postedAt === null) return;
+  if (day.challenge.hints.length === 0) return;
+  const key = challengeKeys.hint(guildId, date, day.version);
+  const slot = recordSlot(store, key, `hint.${day.version}`);
+  const payload = () => hintPayload(day);
+  // Marked released (for /challenge hint) as soon as the claim is won, before the send.
+  const markReleased = async () => {
+    if (day.hintReleasedAt !== null) return;
+    await store.update(challengeKeys.day(guildId, date), DaySchema, (current) =>
+      current?.version === day.version && current.hintReleasedAt === null
+        ? { ...current, hintReleasedAt: clock.now() }
+        : current,
+    );
+  };
+  const existing = await store.get(key, DeliverySchema);
+  let sent: SentMessage | null;
+  if (existing !== undefined) {
+    await markReleased();
+    if (existing.state === "posted") return;
+    sent = await recover(ctx, guildId, date, slot, existing, payload);
+  } else {
+    const settings = await getSettings(store, clock, guildId);
+    if (clock.now() < day.post.postedAt + settings.hintDelayHours * 3_600_000) return;
+    const delivery = newDelivery(ctx.deps.runner, clock.now(), {
+      nonce: challengeNonce(guildId, date, `hint.${day.version}`),
+      marker: markers.hint(date, day.version),
+      channelId: day.post.threadId ?? day.post.channelId,
+    });
+    sent = await claimAndSend(ctx, guildId, date, key, slot, delivery, payload, markReleased);
+  }
+  if (sent !== null) ctx.events.push({ guildId, date, kind: "hint", challengeId: day.challenge.id });
+}
+
+async function claimAndSend(
+  ctx: Ctx,
+  guildId: string,
+  date: string,
+  key: string,
+  slot: Slot,
+  delivery: Delivery,
+  payload: () => Promise<ChallengePayload> | ChallengePayload,
+  onClaimed?: () => Promise<void>,
+): Promise<SentMessage | null> {
+  const { runner } = ctx.deps;
+  const flight = flightKey(guildId, date, slot.what);
+  if (runner.inFlight.has(flight)) return null;
+  runner.inFlight.add(flight);
+  try {
+    if (!(await ctx.store.claim(key, DeliverySchema, delivery))) return null;
+    await onClaimed?.();
+    return await attempt(ctx, guildId, slot, delivery, await payload(), "resend");
+  } finally {
+    runner.inFlight.delete(flight);
+  }
+}
+
+/** A post whose thread could not be opened is retried every 5 min during its first hour (idempotently, via find). */
+export const THREAD_RETRY_MS = 5 * 60_000;
+export const THREAD_RETRY_FOR_MS = 60 * 60_000;
+
+async function ensurePostThread(ctx: Ctx, guildId: string, date: string): Promise<void> {
+  const { store, clock } = ctx;
+  const day = await store.get(challengeKeys.day(guildId, date), DaySchema);
+  if (day === undefined) return;
+  const { post } = day;
+  if (post.state !== "posted" || post.threadId !== null || post.postedAt === null) return;
+  const now = clock.now();
+  if (now - post.postedAt > THREAD_RETRY_FOR_MS || now - post.attemptAt < THREAD_RETRY_MS) return;
+  const slot = postSlot(store, guildId, date, day.version);
+  await slot.write((delivery) => ({ ...delivery, attemptAt: now }));
+  try {
+    const found = await ctx.deps.sender.find(guildId, post.channelId, {
+      marker: post.marker,
+      nonce: post.nonce,
+      since: post.claimedAt,
+      payload: postPayload(day),
+    });
+    const threadId = found?.threadId ?? null;
+    if (threadId !== null) {
+      await slot.write((delivery) => (delivery.threadId === null ? { ...delivery, threadId } : delivery));
+    }
+  } catch (error) {
+    ctx.deps.logger?.warn({ err: error, guild: guildId, date }, "could not open the challenge thread yet");
+  }
+}
+
+async function tickGuild(
+  ctx: Ctx,
+  guildId: string,
+  config: GuildConfig,
+  due: boolean,
+  today: Day | undefined,
+): Promise<void> {
+  const date = localDate(ctx.clock.now(), config.timezone);
+  if (config.channelId !== null) {
+    if (due) await ensurePost(ctx, guildId, date, config.channelId);
+    else if (today !== undefined) await recoverPost(ctx, guildId, today);
+  }
+  const state = await getState(ctx.store, guildId);
+  if (state.previous) await ensureReveal(ctx, guildId, state.previous);
+  if (state.current) {
+    await ensurePostThread(ctx, guildId, state.current);
+    await ensureHint(ctx, guildId, state.current);
+  }
+}
+
+/**
+ * The scheduler's tick, for the guilds the bot is in: posts every due challenge (claiming the guild's
+ * local date first, so exactly once across restarts and concurrent schedulers), recovers claims a crash
+ * left unposted, releases due hints and reveals yesterday's answers. Errors stay within their guild.
+ */
+export async function runDuePosts(
+  store: Store,
+  clock: Clock,
+  deps: ChallengeDeps,
+  guildIds: readonly string[],
+  concurrency = 4,
+): Promise<TickEvent[]> {
+  const ctx: Ctx = { store, clock, deps, events: [] };
+  const now = clock.now();
+  const configs = await store.getMany(guildIds.map(guildConfigKey), GuildConfigSchema);
+  const states = await store.getMany(guildIds.map(challengeKeys.state), StateSchema);
+  const schedules: Array<GuildSchedule & { config: GuildConfig }> = [];
+  guildIds.forEach((guildId, i) => {
+    const config = configs[i];
+    if (config !== undefined) schedules.push({ guildId, config });
+  });
+  const days = await store.getMany(
+    schedules.map(({ guildId, config }) => challengeKeys.day(guildId, localDate(now, config.timezone))),
+    DaySchema,
+  );
+  const todays = new Map(schedules.map(({ guildId }, i) => [guildId, days[i]]));
+  const stateOf = new Map(guildIds.map((guildId, i) => [guildId, states[i]]));
+  const lastPosted = new Map(
+    schedules.map(({ guildId, config }) => [
+      guildId,
+      todays.get(guildId) ? localDate(now, config.timezone) : (stateOf.get(guildId)?.lastDate ?? null),
+    ]),
+  );
+  const due = new Set(dueGuilds(now, schedules, lastPosted).map(({ guildId }) => guildId));
+  let next = 0;
+  const worker = async () => {
+    while (next < schedules.length) {
+      const schedule = schedules[next];
+      next += 1;
+      if (schedule === undefined) continue;
+      const { guildId, config } = schedule;
+      try {
+        await tickGuild(ctx, guildId, config, due.has(guildId), todays.get(guildId));
+      } catch (error) {
+        deps.logger?.error({ err: error, guild: guildId }, "challenge tick failed for a guild");
+        ctx.events.push({
+          guildId,
+          date: localDate(now, config.timezone),
+          kind: "failed",
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, schedules.length)) }, worker));
+  return ctx.events;
+}
+
+async function requireChannel(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+): Promise<GuildConfig & { channelId: string }> {
+  const config = await getGuildConfig(store, clock, guildId);
+  if (config.channelId === null) {
+    throw new UserError("Nexus has no channel here yet: an admin runs `/nexus setup` first.");
+  }
+  return { ...config, channelId: config.channelId };
+}
+
+/** `/challenge post`: posts today's challenge now unless today is claimed already (same claim path as the schedule). */
+export async function postToday(
+  store: Store,
+  clock: Clock,
+  deps: ChallengeDeps,
+  guildId: string,
+): Promise<PostOutcome> {
+  const config = await requireChannel(store, clock, guildId);
+  const ctx: Ctx = { store, clock, deps, events: [] };
+  return ensurePost(ctx, guildId, localDate(clock.now(), config.timezone), config.channelId);
+}
+
+/** `/challenge skip`: replaces today's posted challenge with the next one (a new post and thread). */
+export async function skipToday(
+  store: Store,
+  clock: Clock,
+  deps: ChallengeDeps,
+  guildId: string,
+  by: string,
+): Promise<PostOutcome & { replaced: Challenge }> {
+  const config = await requireChannel(store, clock, guildId);
+  const { runner } = deps;
+  const ctx: Ctx = { store, clock, deps, events: [] };
+  const date = localDate(clock.now(), config.timezone);
+  const key = challengeKeys.day(guildId, date);
+  const { day, replaced, flight } = await store.locked(guildId, async () => {
+    const current = await store.get(key, DaySchema);
+    if (current === undefined) {
+      throw new UserError("There is no challenge today yet: `/challenge post` posts one now.");
+    }
+    if (current.post.state !== "posted") {
+      throw new UserError("Today's challenge is still being posted. Try again in a minute.");
+    }
+    const version = current.version + 1;
+    if (
+      !(await store.claim(challengeKeys.skip(guildId, date, version), SkipClaimSchema, {
+        by,
+        at: clock.now(),
+      }))
+    ) {
+      throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
+    }
+    const state = await getState(store, guildId);
+    const pick = await pickNext(store, guildId, state, deps.bank ?? BANK);
+    const next: Day = {
+      ...current,
+      ...pick,
+      version,
+      post: newDelivery(runner, clock.now(), {
+        nonce: challengeNonce(guildId, date, `post.${version}`),
+        marker: markers.post(date, version, pick.challenge.id),
+        channelId: config.channelId,
+      }),
+      hintReleasedAt: null,
+      replaced: [
+        ...current.replaced,
+        { challengeId: current.challenge.id, messageId: current.post.messageId },
+      ].slice(-50),
+    };
+    const flight = flightKey(guildId, date, `post.${version}`);
+    runner.inFlight.add(flight);
+    try {
+      await store.set(key, DaySchema, next);
+      await store.set(challengeKeys.state(guildId), StateSchema, applyClaim(state, next));
+    } catch (error) {
+      runner.inFlight.delete(flight);
+      throw error;
+    }
+    return { day: next, replaced: current.challenge, flight };
+  });
+  let sent: SentMessage | null;
+  try {
+    sent = await attempt(
+      ctx,
+      guildId,
+      postSlot(store, guildId, date, day.version),
+      day.post,
+      postPayload(day),
+      "resend",
+    );
+  } finally {
+    runner.inFlight.delete(flight);
+  }
+  const stored = (await store.get(key, DaySchema)) ?? day;
+  if (sent === null) return { status: "failed", day: stored, replaced };
+  await afterPosted(ctx, guildId, stored);
+  return { status: "posted", day: stored, replaced };
+}

@@ -1,0 +1,49 @@
+import type { GuildConfig } from "../guild/config.js";
+import { addDays, localDate, zonedInstant } from "../time.js";
+
+export type ScheduleConfig = Pick<GuildConfig, "channelId" | "timezone" | "postTime">;
+
+/** The instant of the guild's post on its local `date` (a DST gap moves it forward, an overlap takes the first). */
+export function postInstant(date: string, config: Pick<ScheduleConfig, "timezone" | "postTime">): number {
+  return zonedInstant(date, config.postTime, config.timezone);
+}
+
+/**
+ * Whether the guild's challenge for its local date at `now` is due: the guild has a channel, the local
+ * post time has passed, and that date has not been claimed yet. Only the current local date is ever
+ * due, so a bot that was down for days posts once, today, and never floods the missed days.
+ */
+export function isDue(now: number, config: ScheduleConfig, lastPostedDate: string | null): boolean {
+  if (config.channelId === null) return false;
+  const date = localDate(now, config.timezone);
+  if (lastPostedDate !== null && lastPostedDate >= date) return false;
+  return now >= postInstant(date, config);
+}
+
+/** The next post instant strictly after `now` for a guild whose last claimed date is `lastPostedDate`. */
+export function nextPostAt(now: number, config: ScheduleConfig, lastPostedDate: string | null): number {
+  const today = localDate(now, config.timezone);
+  const todays = postInstant(today, config);
+  if (todays > now && (lastPostedDate === null || lastPostedDate < today)) return todays;
+  return postInstant(addDays(today, 1), config);
+}
+
+export type GuildSchedule = { guildId: string; config: ScheduleConfig };
+
+/**
+ * The guilds whose challenge is due at `now`, each with the local date to claim. `lastPosted` maps a
+ * guild to its last claimed local date (absent or null: never).
+ */
+export function dueGuilds(
+  now: number,
+  configs: readonly GuildSchedule[],
+  lastPosted: ReadonlyMap<string, string | null>,
+): Array<{ guildId: string; date: string }> {
+  const due: Array<{ guildId: string; date: string }> = [];
+  for (const { guildId, config } of configs) {
+    if (isDue(now, config, lastPosted.get(guildId) ?? null)) {
+      due.push({ guildId, date: localDate(now, config.timezone) });
+    }
+  }
+  return due;
+}

@@ -1,0 +1,127 @@
+// /challenge end to end: the in-process bot (real discord.js client, real store) against the local Discord.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { challengeKeys, EntrySchema, getState } from "../../src/challenge/records.js";
+import { startTestBot, type TestBot } from "../support/bot.js";
+import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
+
+const NEXUS = FIXTURE_IDS.nexusChannelId;
+const isChallengePost = (message: JsonObject) =>
+  JSON.stringify(message.embeds ?? []).includes("Daily challenge ");
+
+describe("/challenge end to end (in-process bot, local Discord)", () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot(); // 2026-11-22 10:00 UTC; the adopted guild posts at 09:00 UTC: due now
+    await t.bot.ctx.jobs.runNow("challenge");
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const interact = (
+    subcommand: string,
+    options: Record<string, string | number | boolean> = {},
+    admin = false,
+  ) => t.server.interact({ commandName: "challenge", subcommand, options, admin }).reply();
+
+  it("GIVEN a ready bot past post time THEN today's challenge is posted once, with a public thread", async () => {
+    await t.bot.ctx.jobs.runNow("challenge");
+    expect(t.server.messagesIn(NEXUS).filter(isChallengePost)).toHaveLength(1);
+    expect(t.server.threadsIn(NEXUS)).toHaveLength(1);
+    const posts = t.server
+      .requestsTo("POST", /^\/channels\/\d+\/messages$/)
+      .filter((r) => isChallengePost((r.body ?? {}) as JsonObject));
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.valid).toBe(true);
+    expect(posts[0]?.body).toMatchObject({ enforce_nonce: true });
+  });
+
+  it("GIVEN /challenge post by an admin WHEN today is posted THEN nothing is posted twice", async () => {
+    const reply = await interact("post", {}, true);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/already posted/);
+    expect(t.server.messagesIn(NEXUS).filter(isChallengePost)).toHaveLength(1);
+  });
+
+  it("GIVEN a member WHEN /challenge post or /challenge skip THEN Manage Server is required", async () => {
+    expect((await interact("post")).content).toMatch(/Manage Server/);
+    expect((await interact("skip")).content).toMatch(/Manage Server/);
+  });
+
+  it("GIVEN /challenge today THEN the member sees the challenge ephemerally", async () => {
+    const reply = await interact("today");
+    expect(reply.ephemeral).toBe(true);
+    const state = await getState(t.store, t.server.guildId);
+    expect(state.current).toBe("2026-11-22");
+    expect(JSON.stringify(reply.embeds)).toContain("Not submitted yet");
+  });
+
+  it("GIVEN a whitespace-only answer THEN an ephemeral error names the rule", async () => {
+    const reply = await interact("submit", { answer: "   " });
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/empty/);
+  });
+
+  it("GIVEN an answer full of mentions THEN the acknowledgement is ephemeral, pings nobody and the answer stays hidden", async () => {
+    const answer = "@everyone <@123456789012345678> use select_related";
+    const handle = t.server.interact({ commandName: "challenge", subcommand: "submit", options: { answer } });
+    const reply = await handle.reply();
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.wouldPing).toBe(false);
+    expect(reply.content).toMatch(/Your answer is in/);
+    expect(reply.content).not.toContain("select_related");
+    expect(JSON.stringify(t.server.messagesIn(NEXUS))).not.toContain("select_related");
+    const member = handle.payload.member as { user: { id: string } };
+    const entry = await t.store.get(
+      challengeKeys.entry(t.server.guildId, "2026-11-22", member.user.id),
+      EntrySchema,
+    );
+    expect(entry?.answer).toBe(answer);
+  });
+
+  it("GIVEN /challenge hint early:true THEN the first hint is shown for fewer points", async () => {
+    const reply = await interact("hint", { early: true });
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/Hint 1 unlocked early/);
+    expect(JSON.stringify(reply.embeds)).toContain("Hint 1");
+  });
+
+  it("GIVEN /challenge add with a bad field THEN the ephemeral error names the field", async () => {
+    const reply = await interact(
+      "add",
+      {
+        title: "Custom",
+        topic: "Docker",
+        difficulty: "easy",
+        track: "backend",
+        prompt: "too short",
+        hint1: "a hint",
+        answer: "A long enough model answer.",
+      },
+      true,
+    );
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toContain("`prompt`");
+    expect((await getState(t.store, t.server.guildId)).queue).toEqual([]);
+  });
+
+  it("GIVEN the topic option THEN autocomplete offers the curated topics", async () => {
+    const choices = await t.server
+      .interact({
+        commandName: "challenge",
+        subcommand: "add",
+        focused: "topic",
+        options: { topic: "dock" },
+        admin: true,
+      })
+      .autocompleteChoices();
+    expect(choices.map((choice) => choice.value)).toEqual(["Docker"]);
+  });
+
+  it("GIVEN /challenge settings and /challenge streak THEN both answer ephemerally", async () => {
+    expect((await interact("settings", { hint_delay_hours: 2 }, true)).content).toMatch(/2 hours after/);
+    const streak = await interact("streak");
+    expect(streak.ephemeral).toBe(true);
+    expect(streak.content).toMatch(/streak of/);
+  });
+});

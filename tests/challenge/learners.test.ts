@@ -1,0 +1,266 @@
+import { describe, expect, it } from "vitest";
+import { ChallengeSchema } from "../../src/challenge/bank.js";
+import {
+  addCustomChallenge,
+  challengePoints,
+  memberStreak,
+  streakOf,
+  submitAnswer,
+  takeHint,
+  todayView,
+  updateChallengeSettings,
+} from "../../src/challenge/learners.js";
+import { type ChallengeDeps, createRunner, runDuePosts } from "../../src/challenge/post.js";
+import {
+  challengeKeys,
+  EntrySchema,
+  getSettings,
+  getState,
+  SubsSchema,
+} from "../../src/challenge/records.js";
+import { ManualClock } from "../../src/clock.js";
+import { UserError } from "../../src/discord/errors.js";
+import { setupGuild } from "../../src/guild/config.js";
+import { silentLogger } from "../../src/log.js";
+import { memoryStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { MemorySender } from "../support/challenge-sender.js";
+
+const GUILD = "100000000000000001";
+const ALICE = "300000000000000001";
+const BOB = "300000000000000002";
+const utc = (iso: string) => Date.parse(iso);
+const HARD = ChallengeSchema.parse({
+  id: "hard-one",
+  title: "A hard one",
+  topic: "Docker",
+  difficulty: "hard",
+  track: "backend",
+  prompt: "Explain container networking from first principles, please.",
+  hints: ["Hint number one", "Hint number two", "Hint number three"],
+  answer: "Namespaces, veth pairs and a bridge.",
+});
+
+type World = { store: Store; clock: ManualClock; deps: ChallengeDeps; discord: MemorySender };
+
+async function world(start: string, timezone = "Europe/London", postTime = "09:00"): Promise<World> {
+  const clock = new ManualClock(utc(start));
+  const store = memoryStore(silentLogger());
+  await setupGuild(store, clock, GUILD, { channelId: "200000000000000001", timezone, postTime, by: "1" });
+  const discord = new MemorySender(clock);
+  return {
+    store,
+    clock,
+    discord,
+    deps: { runner: createRunner(clock, "run"), sender: discord, bank: [HARD] },
+  };
+}
+
+/** Moves to `iso` and lets the scheduler post whatever is due. */
+async function at(w: World, iso: string): Promise<void> {
+  w.clock.set(utc(iso));
+  await runDuePosts(w.store, w.clock, w.deps, [GUILD]);
+}
+
+describe("/challenge submit", () => {
+  it("GIVEN no challenge yet WHEN a member submits THEN a UserError says there is none", async () => {
+    const w = await world("2026-06-01T07:00:00Z");
+    await expect(submitAnswer(w.store, w.clock, GUILD, ALICE, "my answer")).rejects.toThrow(UserError);
+  });
+
+  it.each([
+    ["", /empty/],
+    ["   \n ", /empty/],
+    ["x".repeat(2001), /2,000 characters/],
+  ])("GIVEN the answer %# WHEN submitted THEN a UserError names the rule", async (answer, message) => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    await expect(submitAnswer(w.store, w.clock, GUILD, ALICE, answer)).rejects.toThrow(message);
+  });
+
+  it("GIVEN an answer of exactly 2,000 characters THEN it is accepted", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    await expect(submitAnswer(w.store, w.clock, GUILD, ALICE, "y".repeat(2000))).resolves.toMatchObject({
+      edited: false,
+    });
+  });
+
+  it("GIVEN a submission WHEN the member submits again before the reveal THEN it replaces the first: one entry, same points", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    const first = await submitAnswer(w.store, w.clock, GUILD, ALICE, "first try");
+    w.clock.advance(60_000);
+    const second = await submitAnswer(w.store, w.clock, GUILD, ALICE, "better answer");
+    expect(first).toMatchObject({ edited: false, points: 30, date: "2026-06-01" });
+    expect(second).toMatchObject({ edited: true, points: 30 });
+    const subs = await w.store.get(challengeKeys.subs(GUILD, "2026-06-01"), SubsSchema);
+    expect(subs?.entries).toEqual([{ u: ALICE, p: 30 }]);
+    const entry = await w.store.get(challengeKeys.entry(GUILD, "2026-06-01", ALICE), EntrySchema);
+    expect(entry).toMatchObject({ answer: "better answer", submittedAt: utc("2026-06-01T08:00:00Z") });
+    expect((await memberStreak(w.store, GUILD, ALICE)).points).toBe(30);
+  });
+
+  it("GIVEN the next challenge was posted (the reveal) WHEN a member submits THEN it counts for the new day, and yesterday's count is frozen", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "day one");
+    await at(w, "2026-06-02T08:00:00Z");
+    const result = await submitAnswer(w.store, w.clock, GUILD, BOB, "late for day one");
+    expect(result.date).toBe("2026-06-02");
+    const dayOne = await w.store.get(challengeKeys.subs(GUILD, "2026-06-01"), SubsSchema);
+    expect(dayOne?.entries.map((e) => e.u)).toEqual([ALICE]);
+  });
+
+  it("GIVEN a member's answer THEN the day's reveal shows only the count, never the answer text", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "secret answer text");
+    await at(w, "2026-06-02T08:00:00Z");
+    expect(JSON.stringify(w.discord.messages)).not.toContain("secret answer text");
+  });
+});
+
+describe("/challenge hint", () => {
+  it("GIVEN no hint released WHEN asked without early THEN no hints; WITH early THEN the next one, for fewer points", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    expect((await takeHint(w.store, w.clock, GUILD, ALICE, false)).hints).toEqual([]);
+    const early = await takeHint(w.store, w.clock, GUILD, ALICE, true);
+    expect(early).toMatchObject({ hints: ["Hint number one"], unlocked: 1, points: 23, hintsLeft: 2 });
+    const again = await takeHint(w.store, w.clock, GUILD, ALICE, true);
+    expect(again).toMatchObject({ hints: ["Hint number one", "Hint number two"], points: 15 });
+    expect((await submitAnswer(w.store, w.clock, GUILD, ALICE, "answer")).points).toBe(15);
+    // Bob took no hint early: full points.
+    expect((await submitAnswer(w.store, w.clock, GUILD, BOB, "answer")).points).toBe(30);
+  });
+
+  it("GIVEN the first hint released to everyone THEN everybody sees it for free, and early hints start at the second", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T14:00:00Z"); // 6 h later: hint 1 released in the thread
+    const view = await takeHint(w.store, w.clock, GUILD, BOB, false);
+    expect(view).toMatchObject({ hints: ["Hint number one"], points: 30 });
+    const early = await takeHint(w.store, w.clock, GUILD, BOB, true);
+    expect(early).toMatchObject({ unlocked: 2, points: 23 });
+  });
+
+  it("GIVEN every hint seen WHEN asking for one more early THEN a UserError says so", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    for (let i = 0; i < 3; i += 1) await takeHint(w.store, w.clock, GUILD, ALICE, true);
+    await expect(takeHint(w.store, w.clock, GUILD, ALICE, true)).rejects.toThrow(/every hint/);
+    expect(challengePoints("hard", 3)).toBe(8);
+  });
+});
+
+describe("/challenge today", () => {
+  it("GIVEN nothing posted THEN the view says when the next post comes", async () => {
+    const w = await world("2026-06-01T07:00:00Z");
+    expect(await todayView(w.store, w.clock, GUILD, ALICE)).toEqual({
+      day: null,
+      nextPostAt: utc("2026-06-01T08:00:00Z"),
+    });
+  });
+
+  it("GIVEN a posted challenge THEN the member sees it with their own state", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "done");
+    const view = await todayView(w.store, w.clock, GUILD, ALICE);
+    expect(view).toMatchObject({ submitted: true, hints: [], hintsLeft: 3 });
+    expect(view.day?.challenge.id).toBe("hard-one");
+  });
+});
+
+describe("streaks and points by the guild's local day", () => {
+  it("GIVEN submissions on three consecutive challenge days THEN the streak is 3; a missed day breaks it; best stays", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    for (const date of ["2026-06-01", "2026-06-02", "2026-06-03"]) {
+      await at(w, `${date}T08:00:00Z`);
+      await submitAnswer(w.store, w.clock, GUILD, ALICE, `answer for ${date}`);
+    }
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({
+      current: 3,
+      best: 3,
+      points: 90,
+      submissions: 3,
+      answeredCurrent: true,
+    });
+    await at(w, "2026-06-04T08:00:00Z");
+    // The current day is not answered yet: the streak is not broken yet.
+    expect((await memberStreak(w.store, GUILD, ALICE)).current).toBe(3);
+    await at(w, "2026-06-05T08:00:00Z");
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 0, best: 3 });
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "back again");
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 1, best: 3 });
+  });
+
+  it("GIVEN a day with no challenge posted (bot down) THEN it does not break the streak", () => {
+    expect(streakOf(["2026-06-01", "2026-06-03"], ["2026-06-01", "2026-06-03"], "2026-06-03")).toBe(2);
+    expect(streakOf(["2026-06-01"], ["2026-06-01", "2026-06-02", "2026-06-03"], "2026-06-03")).toBe(0);
+  });
+
+  it("GIVEN an Auckland guild WHEN a member submits at 23:30 UTC THEN it counts for the local date (the next UTC day)", async () => {
+    const w = await world("2026-06-01T20:00:00Z", "Pacific/Auckland", "09:00");
+    await at(w, "2026-06-01T21:00:00Z"); // 09:00 NZST on June 2
+    w.clock.set(utc("2026-06-01T23:30:00Z"));
+    const result = await submitAnswer(w.store, w.clock, GUILD, ALICE, "kia ora");
+    expect(result.date).toBe("2026-06-02");
+    expect((await getState(w.store, GUILD)).postedDates).toEqual(["2026-06-02"]);
+  });
+});
+
+describe("admin settings and custom challenges", () => {
+  it("GIVEN a hint delay outside 0–23 THEN a UserError; GIVEN 0 THEN the first hint comes with the post", async () => {
+    const w = await world("2026-06-01T07:00:00Z");
+    await expect(
+      updateChallengeSettings(w.store, w.clock, GUILD, "1", { hintDelayHours: 24 }),
+    ).rejects.toThrow(/0 to 23/);
+    await expect(
+      updateChallengeSettings(w.store, w.clock, GUILD, "1", { hintDelayHours: 1.5 }),
+    ).rejects.toThrow(UserError);
+    expect((await getSettings(w.store, w.clock, GUILD)).hintDelayHours).toBe(6);
+    await updateChallengeSettings(w.store, w.clock, GUILD, "1", { hintDelayHours: 0 });
+    await at(w, "2026-06-01T08:00:00Z");
+    const [post] = w.discord.posts(GUILD);
+    expect(w.discord.in(post?.id ?? "")).toHaveLength(1);
+  });
+
+  it("GIVEN a custom challenge with a bad field THEN nothing is queued", async () => {
+    const w = await world("2026-06-01T07:00:00Z");
+    await expect(
+      addCustomChallenge(w.store, w.clock, GUILD, "1", {
+        title: "OK title",
+        topic: "Docker",
+        difficulty: "medium",
+        track: "frontend",
+        prompt: "short",
+        hints: ["a hint"],
+        answer: "A long enough answer.",
+      }),
+    ).rejects.toThrow(/`prompt`/);
+    expect((await getState(w.store, GUILD)).queue).toEqual([]);
+  });
+
+  it("GIVEN two custom challenges THEN they get increasing ids and positions", async () => {
+    const w = await world("2026-06-01T07:00:00Z");
+    const input = {
+      title: "Queue me",
+      topic: "CI/CD",
+      difficulty: "easy",
+      track: "backend",
+      prompt: "Write a workflow that runs the tests on every push.",
+      hints: ["Use GitHub Actions"],
+      answer: "A workflow with on: push and a test job.",
+    };
+    expect(await addCustomChallenge(w.store, w.clock, GUILD, "1", input)).toMatchObject({
+      id: "custom-1",
+      position: 1,
+    });
+    expect(await addCustomChallenge(w.store, w.clock, GUILD, "1", input)).toMatchObject({
+      id: "custom-2",
+      position: 2,
+    });
+  });
+});
