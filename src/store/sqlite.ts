@@ -93,6 +93,14 @@ export class DurableSqliteAdapter extends EventEmitter {
     return this.enqueue(key, value);
   }
 
+  /**
+   * Queues a write (or a delete, with null) synchronously: reads see it at once; the promise resolves
+   * when it is durable. Lets the Store release a guild's lock before waiting for the disk.
+   */
+  queue(key: string, value: string | null): Promise<void> {
+    return this.enqueue(key, value);
+  }
+
   async setMany(entries: Array<{ key: string; value: string }>): Promise<void> {
     await Promise.all(entries.map((entry) => this.enqueue(entry.key, entry.value)));
   }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import type Keyv from "keyv";
 import type { z } from "zod";
@@ -14,6 +15,15 @@ function hasAtomicCreate(store: unknown): store is AtomicCreate {
   return typeof (store as Partial<AtomicCreate> | null)?.setIfAbsent === "function";
 }
 
+/** A backend that queues writes synchronously (visible to reads at once) and reports durability later. */
+export interface QueuedWrites {
+  queue(key: string, value: string | null): Promise<void>;
+}
+
+function hasQueuedWrites(store: unknown): store is QueuedWrites {
+  return typeof (store as Partial<QueuedWrites> | null)?.queue === "function";
+}
+
 export type CorruptRecord = { key: string; problem: string };
 
 /**
@@ -24,6 +34,8 @@ export type CorruptRecord = { key: string; problem: string };
 export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
   readonly lock = new KeyedLock();
   corruptCount = 0;
+  /** Durability promises of the writes made inside the current locked section. */
+  private readonly section = new AsyncLocalStorage<Promise<void>[]>();
 
   constructor(
     readonly keyv: Keyv,
@@ -55,17 +67,34 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
   /** Validates and writes; resolves once the write is durable. */
   async set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {
     const parsed = schema.parse(value) as z.output<S>;
-    await this.keyv.set(key, parsed);
+    await this.write(key, parsed);
     return parsed;
   }
 
   async delete(key: string): Promise<boolean> {
+    const section = this.section.getStore();
+    const backend: unknown = this.keyv.store;
+    if (section !== undefined && hasQueuedWrites(backend)) {
+      const existed = (await this.readRaw(key)).state !== "absent";
+      section.push(quiet(backend.queue(this.prefixed(key), null)));
+      return existed;
+    }
     return this.keyv.delete(key);
   }
 
-  /** Runs `fn` while holding the lock of `scope` (a guild id or any key); re-entrant. */
-  locked<R>(scope: string, fn: () => Promise<R> | R): Promise<R> {
-    return this.lock.run(scope.startsWith("guild:") || scope === "global" ? scope : `guild:${scope}`, fn);
+  /**
+   * Runs `fn` while holding the lock of `scope` (a guild id or any key); re-entrant. Resolves once every
+   * write made inside is durable. On a backend that queues writes (SQLite here), the lock is released as
+   * soon as `fn` has queued them, and the wait for the disk happens outside it: later holders already
+   * read the queued values, and concurrent sections share one commit instead of each waiting for its own.
+   */
+  async locked<R>(scope: string, fn: () => Promise<R> | R): Promise<R> {
+    const key = scope.startsWith("guild:") || scope === "global" ? scope : `guild:${scope}`;
+    if (this.section.getStore() !== undefined) return this.lock.run(key, fn);
+    const commits: Promise<void>[] = [];
+    const result = await this.lock.run(key, () => this.section.run(commits, fn));
+    await Promise.all(commits);
+    return result;
   }
 
   /**
@@ -78,11 +107,11 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     schema: S,
     fn: (current: z.output<S> | undefined) => z.input<S> | undefined | Promise<z.input<S> | undefined>,
   ): Promise<z.output<S> | undefined> {
-    return this.lock.run(scopeOf(key), async () => {
+    return this.locked(scopeOf(key), async () => {
       const current = await this.readForUpdate(key, schema);
       const next = await fn(current);
       if (next === undefined) {
-        if (current !== undefined) await this.keyv.delete(key);
+        if (current !== undefined) await this.delete(key);
         return undefined;
       }
       return this.set(key, schema, next);
@@ -98,17 +127,37 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     const parsed = schema.parse(value) as z.output<S>;
     const backend: unknown = this.keyv.store;
     if (hasAtomicCreate(backend)) {
-      const serialized = await this.keyv.serialize?.({ value: parsed, expires: undefined });
-      if (typeof serialized === "string") {
-        const prefixed = this.keyv.namespace ? `${this.keyv.namespace}:${key}` : key;
-        return backend.setIfAbsent(prefixed, serialized);
-      }
+      const serialized = await this.serialize(parsed);
+      if (serialized !== undefined) return backend.setIfAbsent(this.prefixed(key), serialized);
     }
-    return this.lock.run(scopeOf(key), async () => {
+    return this.locked(scopeOf(key), async () => {
       if ((await this.readRaw(key)).state !== "absent") return false;
-      await this.keyv.set(key, parsed);
+      await this.write(key, parsed);
       return true;
     });
+  }
+
+  /** Inside a locked section on a queuing backend: queue now, durability awaited by the section. */
+  private async write(key: string, value: unknown): Promise<void> {
+    const section = this.section.getStore();
+    const backend: unknown = this.keyv.store;
+    if (section !== undefined && hasQueuedWrites(backend)) {
+      const serialized = await this.serialize(value);
+      if (serialized !== undefined) {
+        section.push(quiet(backend.queue(this.prefixed(key), serialized)));
+        return;
+      }
+    }
+    await this.keyv.set(key, value);
+  }
+
+  private async serialize(value: unknown): Promise<string | undefined> {
+    const serialized = await this.keyv.serialize?.({ value, expires: undefined });
+    return typeof serialized === "string" ? serialized : undefined;
+  }
+
+  private prefixed(key: string): string {
+    return this.keyv.namespace ? `${this.keyv.namespace}:${key}` : key;
   }
 
   async close(): Promise<void> {
@@ -121,7 +170,7 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     const parsed = raw.state === "ok" ? this.parse(key, schema, raw.value) : undefined;
     if (parsed === undefined) {
       const aside = `quarantine:${key}:${Date.now()}`;
-      await this.keyv.set(aside, raw.state === "ok" ? raw.value : null);
+      await this.write(aside, raw.state === "ok" ? raw.value : null);
       this.logger.warn({ key, aside }, "corrupt record moved aside before update");
     }
     return parsed;
@@ -154,4 +203,10 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     this.logger.warn({ key, problem }, "skipping a stored record that fails its schema");
     this.emit("corrupt", { key, problem });
   }
+}
+
+/** A durability promise awaited later: mark it handled now so a failure is not reported as unhandled. */
+function quiet(commit: Promise<void>): Promise<void> {
+  commit.catch(() => undefined);
+  return commit;
 }

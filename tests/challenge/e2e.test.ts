@@ -21,12 +21,12 @@ import { type BotProcess, spawnBot } from "../support/process.js";
 
 async function until(
   what: string,
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   bot: BotProcess,
   timeoutMs = 20_000,
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > end) {
       const logs = bot.logs.map((line) => JSON.stringify(line)).join("\n");
       throw new Error(`timed out waiting for ${what}; stderr: ${bot.stderr()}\nlogs:\n${logs.slice(-4000)}`);
@@ -95,6 +95,15 @@ async function scenario(killWhen: (server: DiscordServer) => boolean) {
     () => server.threadsIn(FIXTURE_IDS.nexusChannelId).length > 0,
     second,
   );
+  // Wait until the restarted bot has recorded the day as posted (it may first have to recover the post).
+  const watcher = await openStore(`sqlite://${databaseFile}`, silentLogger());
+  const dayKey = challengeKeys.day(FIXTURE_IDS.guildId, localDate(Date.now(), "UTC"));
+  await until(
+    "the day recorded as posted",
+    async () => (await watcher.get(dayKey, DaySchema))?.post?.state === "posted",
+    second,
+  );
+  await watcher.close();
   await sleep(1_500); // a few more ticks of the restarted bot: nothing more may be posted
   expect(challengePosts(server)).toHaveLength(1);
   expect(server.threadsIn(FIXTURE_IDS.nexusChannelId)).toHaveLength(1);
