@@ -22,6 +22,10 @@ export async function handleInteraction(
     await handleAutocomplete(interaction, ctx, commands);
     return;
   }
+  if (interaction.isButton()) {
+    await handleButton(interaction, ctx, commands);
+    return;
+  }
   if (!interaction.isChatInputCommand()) return;
   const command = commands.get(interaction.commandName);
   const log = ctx.logger.child({
@@ -35,6 +39,26 @@ export async function handleInteraction(
       throw new UserError("This command is not available any more. Try again in a minute.");
     await command.execute(interaction, ctx);
     log.debug("handled");
+  } catch (error) {
+    await replyWithError(interaction, error, log);
+  }
+}
+
+/** Buttons carry `<command>:<action>:…` custom ids; the named command's `button` handles them. */
+async function handleButton(
+  interaction: ButtonInteraction,
+  ctx: BotContext,
+  commands: ReadonlyMap<string, Command>,
+): Promise<void> {
+  const owner = commands.get(interaction.customId.split(":")[0] ?? "");
+  const log = ctx.logger.child({
+    interaction: interaction.id,
+    button: interaction.customId,
+    user: interaction.user.id,
+  });
+  try {
+    if (owner?.button === undefined) throw new UserError("This button no longer does anything.");
+    await owner.button(interaction, ctx);
   } catch (error) {
     await replyWithError(interaction, error, log);
   }
