@@ -1,0 +1,167 @@
+import { EmbedBuilder } from "discord.js";
+import { LIMITS, sanitize, truncate } from "../discord/text.js";
+import { PAGE_SIZE } from "./entries.js";
+import type { Entry, EntryKind } from "./records.js";
+import type { WeeklyStats } from "./stats.js";
+import { CALENDAR_DAYS, calendarStrip, FREEZE_EVERY, MAX_FREEZES, type StreakSummary } from "./streak.js";
+
+/**
+ * The journal's embeds. Every builder here fits Discord's limits whatever the data: each listed entry
+ * gets a fixed share of the description, user text is sanitised and truncated, titles are cut.
+ */
+
+const KIND_STYLE: Record<EntryKind, { label: string; emoji: string; color: number }> = {
+  learning: { label: "Learning", emoji: "📘", color: 0x3b82f6 },
+  challenge: { label: "Challenge", emoji: "🧗", color: 0xf97316 },
+  solution: { label: "Solution", emoji: "✅", color: 0x22c55e },
+  "best-practice": { label: "Best practice", emoji: "⭐", color: 0xeab308 },
+};
+
+/** Characters of the description one listed entry may use (10 blocks + separators fit in 4,096). */
+export const BLOCK_BUDGET = Math.floor((LIMITS.embedDescription - PAGE_SIZE) / PAGE_SIZE);
+
+const unix = (ms: number) => Math.floor(ms / 1000);
+
+function hostOf(link: string): string {
+  try {
+    return new URL(link).hostname;
+  } catch {
+    return "link";
+  }
+}
+
+/** A masked Markdown link whose URL cannot end early on a parenthesis. */
+function maskedLink(link: string): string {
+  return `[${hostOf(link)}](${link.replace(/\(/g, "%28").replace(/\)/g, "%29")})`;
+}
+
+/** One entry as a compact block of at most `budget` characters: header line, quoted text, link. */
+export function entryBlock(entry: Entry, budget: number = BLOCK_BUDGET): string {
+  const style = KIND_STYLE[entry.kind];
+  const header =
+    `**#${entry.id}** · ${style.emoji} ${entry.topic} · <@${entry.authorId}> · <t:${unix(entry.createdAt)}:d>` +
+    `${entry.private ? " · 🔒" : ""}${entry.editedAt === null ? "" : " · edited"}`;
+  let link = entry.link === null ? "" : `\n🔗 ${maskedLink(entry.link)}`;
+  const room = (withLink: string) => budget - header.length - withLink.length - 3;
+  if (room(link) < 80) link = "";
+  const text = truncate(sanitize(entry.text, { oneLine: true }), Math.max(1, room(link)));
+  return truncate(`${header}\n> ${text}${link}`, budget);
+}
+
+export function entryEmbed(
+  entry: Entry,
+  options: { authorName: string; authorIcon?: string | null; streak?: StreakSummary },
+): EmbedBuilder {
+  const style = KIND_STYLE[entry.kind];
+  const embed = new EmbedBuilder()
+    .setColor(style.color)
+    .setAuthor({
+      name: truncate(sanitize(options.authorName, { oneLine: true }) || "someone", LIMITS.embedAuthor),
+      ...(options.authorIcon ? { iconURL: options.authorIcon } : {}),
+    })
+    .setTitle(truncate(`#${entry.id} · ${entry.topic}`, LIMITS.embedTitle))
+    .setDescription(truncate(sanitize(entry.text), LIMITS.embedDescription))
+    .setTimestamp(entry.createdAt);
+  if (entry.link !== null) {
+    embed.setURL(entry.link);
+    embed.addFields({ name: "Link", value: truncate(maskedLink(entry.link), LIMITS.embedFieldValue) });
+  }
+  const footer = [`${style.emoji} ${style.label}`];
+  if (entry.private) footer.push("🔒 private");
+  if (entry.editedAt !== null) footer.push("edited");
+  if (options.streak !== undefined && options.streak.current > 0) {
+    footer.push(`🔥 ${options.streak.current}-day streak`);
+    if (options.streak.freezes > 0) footer.push(`🧊 ${options.streak.freezes}`);
+  }
+  return embed.setFooter({ text: truncate(footer.join(" · "), LIMITS.embedFooter) });
+}
+
+export function listEmbed(
+  page: { entries: readonly Entry[]; page: number; pages: number; total: number },
+  title: string,
+): EmbedBuilder {
+  const embed = new EmbedBuilder().setColor(0x3b82f6).setTitle(truncate(title, LIMITS.embedTitle));
+  embed.setDescription(
+    page.entries.length === 0
+      ? "No entries yet. Start with `/learn log`."
+      : truncate(page.entries.map((entry) => entryBlock(entry)).join("\n"), LIMITS.embedDescription),
+  );
+  return embed.setFooter({
+    text: `page ${page.page} of ${page.pages} · ${page.total.toLocaleString("en-US")} ${page.total === 1 ? "entry" : "entries"}`,
+  });
+}
+
+export function searchEmbed(results: ReadonlyArray<{ entry: Entry }>, query: string): EmbedBuilder {
+  return new EmbedBuilder()
+    .setColor(0x8b5cf6)
+    .setTitle(truncate(`Journal search: ${sanitize(query, { oneLine: true })}`, LIMITS.embedTitle))
+    .setDescription(
+      truncate(results.map(({ entry }) => entryBlock(entry)).join("\n"), LIMITS.embedDescription),
+    )
+    .setFooter({
+      text: `${results.length} best ${results.length === 1 ? "match" : "matches"}, most relevant first`,
+    });
+}
+
+function days(n: number): string {
+  return `${n} ${n === 1 ? "day" : "days"}`;
+}
+
+export function streakEmbed(streak: StreakSummary & { timezone: string }, name: string): EmbedBuilder {
+  const first = streak.calendar[0]?.day.slice(5) ?? "";
+  const last = streak.calendar[streak.calendar.length - 1]?.day.slice(5) ?? "";
+  const lines = [
+    `🔥 Current streak: **${days(streak.current)}**`,
+    `🏆 Longest streak: **${days(streak.longest)}**`,
+    `🧊 Freezes held: **${streak.freezes}** of ${MAX_FREEZES} (one earned every ${FREEZE_EVERY} days in a row, spent on a missed day)`,
+    "",
+    `Last ${CALENDAR_DAYS} days (\`${first}\` → \`${last}\`):`,
+    calendarStrip(streak.calendar),
+  ];
+  if (streak.activeDays === 0) lines.unshift("No entries yet: `/learn log` starts a streak.", "");
+  return new EmbedBuilder()
+    .setColor(0xf97316)
+    .setTitle(truncate(`${sanitize(name, { oneLine: true })}'s learning streak`, LIMITS.embedTitle))
+    .setDescription(lines.join("\n"))
+    .setFooter({
+      text: truncate(
+        `Days in ${streak.timezone} · 🟩 entry · 🧊 frozen · ⬛ missed · ⬜ today, not yet`,
+        2048,
+      ),
+    });
+}
+
+function change(now: number, before: number): string {
+  if (now === before) return "same as the week before";
+  const diff = now - before;
+  return `${diff > 0 ? "+" : ""}${diff} on the week before`;
+}
+
+export function statsEmbed(stats: WeeklyStats): EmbedBuilder {
+  const topics =
+    stats.topTopics.length === 0
+      ? "Nothing logged this week yet."
+      : stats.topTopics.map((t, i) => `${i + 1}. ${t.topic}: **${t.count}**`).join("\n");
+  const kinds = (Object.keys(KIND_STYLE) as EntryKind[])
+    .map((kind) => `${KIND_STYLE[kind].emoji} ${stats.kinds[kind]}`)
+    .join(" · ");
+  return new EmbedBuilder()
+    .setColor(0x22c55e)
+    .setTitle("This week in the learning journal")
+    .addFields(
+      {
+        name: "Entries",
+        value: `**${stats.entries}** (${change(stats.entries, stats.previous.entries)})`,
+        inline: true,
+      },
+      {
+        name: "Active learners",
+        value: `**${stats.learners}** (${change(stats.learners, stats.previous.learners)})`,
+        inline: true,
+      },
+      { name: "Top topics", value: truncate(topics, LIMITS.embedFieldValue) },
+      { name: "Kinds", value: kinds },
+    )
+    .setFooter({ text: "Last 7 days" })
+    .setTimestamp(stats.to);
+}

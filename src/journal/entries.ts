@@ -1,0 +1,354 @@
+import type { Clock } from "../clock.js";
+import { UserError } from "../discord/errors.js";
+import { memberTimezone } from "../guild/members.js";
+import type { Store } from "../store/store.js";
+import { localDate } from "../time.js";
+import { parseTopic, TOPICS } from "../topics.js";
+import {
+  ENTRY_KINDS,
+  type Entry,
+  type EntryKind,
+  EntryKindSchema,
+  EntrySchema,
+  emptyMemberJournal,
+  emptyMeta,
+  entryKey,
+  type JournalMeta,
+  JournalMetaSchema,
+  journalMetaKey,
+  LINK_MAX,
+  type MemberJournal,
+  MemberJournalSchema,
+  memberJournalKey,
+  TEXT_MAX,
+  TEXT_MIN,
+} from "./records.js";
+import { applyChange, guildEntries } from "./snapshot.js";
+import { computeStreak, type StreakSummary } from "./streak.js";
+
+// ── input rules ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Entry text: trimmed, 10–1,000 characters. */
+export function parseEntryText(input: string): string {
+  const text = input.trim();
+  if (text.length < TEXT_MIN || text.length > TEXT_MAX) {
+    throw new UserError(
+      `An entry needs ${TEXT_MIN}–${TEXT_MAX.toLocaleString("en-US")} characters of text; yours has ${text.length.toLocaleString("en-US")}.`,
+    );
+  }
+  return text;
+}
+
+/** A link: an absolute http(s) URL of at most 500 characters; empty means none. */
+export function parseLink(input: string | null | undefined): string | null {
+  const trimmed = input?.trim() ?? "";
+  if (trimmed === "") return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+    throw new UserError(
+      "A link must be an http(s) URL, for example `https://docs.djangoproject.com/en/stable/`.",
+    );
+  }
+  // The normalised form (spaces and the like percent-encoded) is what Discord accepts as an embed URL.
+  const href = url.href;
+  if (trimmed.length > LINK_MAX || href.length > LINK_MAX) {
+    throw new UserError(`A link can be at most ${LINK_MAX} characters long.`);
+  }
+  return href;
+}
+
+export function parseKind(input: string | null | undefined): EntryKind {
+  if (input === null || input === undefined || input.trim() === "") return "learning";
+  const result = EntryKindSchema.safeParse(input.trim().toLowerCase());
+  if (!result.success) throw new UserError(`The kind must be one of ${ENTRY_KINDS.join(", ")}.`);
+  return result.data;
+}
+
+/** A topic from a caller that may not have gone through the autocomplete; undefined for none. */
+export function parseTopicFilter(input: string | null | undefined): string | undefined {
+  if (input === null || input === undefined || input.trim() === "") return undefined;
+  return parseTopic(input);
+}
+
+/** Case-insensitive canonical topic, or undefined when it is not one of ours (never throws). */
+export function canonicalTopic(input: string): string | undefined {
+  const lower = input.trim().toLowerCase();
+  return TOPICS.find((topic) => topic.toLowerCase() === lower);
+}
+
+// ── log ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export type LogEntryInput = {
+  authorId: string;
+  topic: string;
+  text: string;
+  link?: string | null;
+  private?: boolean;
+  kind?: string | null;
+  /** The pairing feature tags the entries it logs for a session. */
+  pairingId?: string | null;
+};
+
+export type LogResult = { entry: Entry; streak: StreakSummary };
+
+const PROBE = 500;
+
+/**
+ * The counter when it is absent: a new journal, or a record that was lost or failed its schema. Entry
+ * ids are dense, so probing entry keys finds the first free id and no entry is ever overwritten. The
+ * version restarts at `now` so that no process mistakes an old snapshot for the current one.
+ */
+async function recoverMeta(store: Store, guildId: string, now: number): Promise<JournalMeta> {
+  let highest = 0;
+  for (let first = 1; ; first += PROBE) {
+    const ids = Array.from({ length: PROBE }, (_, i) => first + i);
+    const found = await store.getMany(
+      ids.map((id) => entryKey(guildId, id)),
+      EntrySchema,
+    );
+    const last = found.findLastIndex((entry) => entry !== undefined);
+    if (last === -1) break;
+    highest = first + last;
+  }
+  return highest === 0 ? emptyMeta() : { nextId: highest + 1, version: now };
+}
+
+/** The journal's counter, recovered when absent. Call under the guild lock. */
+async function readMeta(store: Store, guildId: string, now: number): Promise<JournalMeta> {
+  return (await store.get(journalMetaKey(guildId), JournalMetaSchema)) ?? recoverMeta(store, guildId, now);
+}
+
+/**
+ * A member's index, rebuilt from the guild's entries when absent (their first entry, or a record that was
+ * lost or failed its schema), so a damaged index never resets a streak. Call under the guild lock.
+ */
+async function readMember(store: Store, guildId: string, userId: string): Promise<MemberJournal> {
+  const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
+  if (member !== undefined) return member;
+  const own = (await guildEntries(store, guildId)).filter((entry) => entry.authorId === userId);
+  if (own.length === 0) return emptyMemberJournal();
+  const days: Record<string, number> = {};
+  for (const entry of own) days[entry.day] = (days[entry.day] ?? 0) + 1;
+  return { days, ids: own.map((entry) => entry.id).sort((a, b) => a - b) };
+}
+
+/**
+ * Saves an entry. Everything is validated first; then, under the guild lock, three reads (counter,
+ * member index) and one batch of writes (entry, counter, member index) that commit together.
+ */
+export async function logEntry(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: LogEntryInput,
+): Promise<LogResult> {
+  const topic = parseTopic(input.topic);
+  const text = parseEntryText(input.text);
+  const link = parseLink(input.link);
+  const kind = parseKind(input.kind);
+  const now = clock.now();
+  const timezone = await memberTimezone(store, clock, guildId, input.authorId);
+  const day = localDate(now, timezone);
+
+  return store.locked(guildId, async () => {
+    const metaKey = journalMetaKey(guildId);
+    const memberKey = memberJournalKey(guildId, input.authorId);
+    const [meta, member] = await Promise.all([
+      readMeta(store, guildId, now),
+      readMember(store, guildId, input.authorId),
+    ]);
+    const entry = EntrySchema.parse({
+      id: meta.nextId,
+      authorId: input.authorId,
+      topic,
+      kind,
+      text,
+      link,
+      private: input.private ?? false,
+      createdAt: now,
+      editedAt: null,
+      day,
+      pairingId: input.pairingId ?? null,
+    });
+    const nextMember: MemberJournal = {
+      days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
+      ids: [...member.ids, entry.id],
+    };
+    const nextMeta = { nextId: meta.nextId + 1, version: meta.version + 1 };
+    await Promise.all([
+      store.set(entryKey(guildId, entry.id), EntrySchema, entry),
+      store.set(memberKey, MemberJournalSchema, nextMember),
+      store.set(metaKey, JournalMetaSchema, nextMeta),
+    ]);
+    applyChange(store, guildId, meta.version, nextMeta.version, { put: entry });
+    return { entry, streak: computeStreak(Object.keys(nextMember.days), day) };
+  });
+}
+
+// ── edit / delete ────────────────────────────────────────────────────────────────────────────────────
+
+async function ownEntry(store: Store, guildId: string, id: number, userId: string): Promise<Entry> {
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new UserError("Entry ids are positive whole numbers, like `12`.");
+  const entry = await store.get(entryKey(guildId, id), EntrySchema);
+  if (entry === undefined) throw new UserError(`There is no journal entry #${id} in this server.`);
+  if (entry.authorId !== userId) {
+    throw new UserError(
+      `Entry #${id} belongs to someone else: you can only edit or delete your own entries.`,
+    );
+  }
+  return entry;
+}
+
+/** `/learn edit`: replaces the text of one of the caller's own entries. */
+export async function editEntry(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: { userId: string; id: number; text: string },
+): Promise<Entry> {
+  const text = parseEntryText(input.text);
+  return store.locked(guildId, async () => {
+    const entry = await ownEntry(store, guildId, input.id, input.userId);
+    const edited = EntrySchema.parse({ ...entry, text, editedAt: clock.now() });
+    const meta = await readMeta(store, guildId, clock.now());
+    const nextMeta = { ...meta, version: meta.version + 1 };
+    await Promise.all([
+      store.set(entryKey(guildId, entry.id), EntrySchema, edited),
+      store.set(journalMetaKey(guildId), JournalMetaSchema, nextMeta),
+    ]);
+    applyChange(store, guildId, meta.version, nextMeta.version, { put: edited });
+    return edited;
+  });
+}
+
+/** `/learn delete`: removes one of the caller's own entries (and its day from their streak if it was the last). */
+export async function deleteEntry(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: { userId: string; id: number },
+): Promise<Entry> {
+  return store.locked(guildId, async () => {
+    const entry = await ownEntry(store, guildId, input.id, input.userId);
+    const metaKey = journalMetaKey(guildId);
+    const memberKey = memberJournalKey(guildId, input.userId);
+    const [meta, member] = await Promise.all([
+      readMeta(store, guildId, clock.now()),
+      readMember(store, guildId, input.userId),
+    ]);
+    const left = (member.days[entry.day] ?? 0) - 1;
+    const days = Object.fromEntries(
+      Object.entries({ ...member.days, [entry.day]: left }).filter(([, count]) => count > 0),
+    );
+    const nextMeta = { ...meta, version: meta.version + 1 };
+    await Promise.all([
+      store.delete(entryKey(guildId, entry.id)),
+      store.set(memberKey, MemberJournalSchema, { days, ids: member.ids.filter((id) => id !== entry.id) }),
+      store.set(metaKey, JournalMetaSchema, nextMeta),
+    ]);
+    applyChange(store, guildId, meta.version, nextMeta.version, { remove: entry.id });
+    return entry;
+  });
+}
+
+// ── reads ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A member's entries (private ones included), oldest first. */
+export async function memberEntries(store: Store, guildId: string, userId: string): Promise<Entry[]> {
+  const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
+  if (member === undefined || member.ids.length === 0) return [];
+  const entries = await store.getMany(
+    member.ids.map((id) => entryKey(guildId, id)),
+    EntrySchema,
+  );
+  return entries.filter((entry): entry is Entry => entry !== undefined).sort((a, b) => a.id - b.id);
+}
+
+/** Up to `limit` of a member's most recent entries (for the id autocomplete). */
+export async function recentMemberEntries(
+  store: Store,
+  guildId: string,
+  userId: string,
+  limit: number,
+): Promise<Entry[]> {
+  const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
+  if (member === undefined) return [];
+  const ids = member.ids.slice(-limit).reverse();
+  const entries = await store.getMany(
+    ids.map((id) => entryKey(guildId, id)),
+    EntrySchema,
+  );
+  return entries.filter((entry): entry is Entry => entry !== undefined);
+}
+
+export const PAGE_SIZE = 10;
+
+export type ListInput = {
+  viewerId: string;
+  memberId?: string | null;
+  topic?: string | null;
+  page?: number | null;
+};
+
+export type ListPage = {
+  entries: Entry[];
+  page: number;
+  pages: number;
+  total: number;
+  /** The canonical topic filtered on, if any. */
+  topic: string | null;
+};
+
+/**
+ * `/learn list`: the guild's entries, newest first, `PAGE_SIZE` a page, optionally one member's and/or
+ * one topic's. Private entries are shown to their author only.
+ */
+export async function listEntries(
+  store: Store,
+  _clock: Clock,
+  guildId: string,
+  input: ListInput,
+): Promise<ListPage> {
+  const topic = parseTopicFilter(input.topic);
+  const page = input.page ?? 1;
+  if (!Number.isSafeInteger(page) || page < 1) throw new UserError("Pages are numbered from 1.");
+  const all = await guildEntries(store, guildId);
+  const matching = all.filter(
+    (entry) =>
+      (!entry.private || entry.authorId === input.viewerId) &&
+      (input.memberId == null || entry.authorId === input.memberId) &&
+      (topic === undefined || entry.topic === topic),
+  );
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  if (page > pages) {
+    throw new UserError(`There ${pages === 1 ? "is only 1 page" : `are only ${pages} pages`} of entries.`);
+  }
+  return {
+    entries: matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
+    page,
+    pages,
+    total: matching.length,
+    topic: topic ?? null,
+  };
+}
+
+/** `/learn streak`: a member's streak as of today in their current time zone. */
+export async function memberStreak(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userId: string,
+): Promise<StreakSummary & { timezone: string }> {
+  const [member, timezone] = await Promise.all([
+    store.get(memberJournalKey(guildId, userId), MemberJournalSchema),
+    memberTimezone(store, clock, guildId, userId),
+  ]);
+  const streak = computeStreak(Object.keys(member?.days ?? {}), localDate(clock.now(), timezone));
+  return { ...streak, timezone };
+}

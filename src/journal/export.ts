@@ -1,0 +1,243 @@
+import type { Clock } from "../clock.js";
+import { UserError } from "../discord/errors.js";
+import { memberTimezone } from "../guild/members.js";
+import type { Store } from "../store/store.js";
+import { localDate } from "../time.js";
+import { memberEntries } from "./entries.js";
+import type { Entry, EntryKind } from "./records.js";
+import { computeStreak, type StreakSummary } from "./streak.js";
+
+export const EXPORT_FORMATS = ["markdown", "json"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export type ExportMeta = {
+  userId: string;
+  displayName: string;
+  exportedAt: number;
+  timezone: string;
+  streak: StreakSummary;
+};
+
+export type JournalExport = { filename: string; content: string; entries: number };
+
+const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
+
+/** A URL as a Markdown autolink; the characters that would end it early are percent-encoded. */
+const autolink = (url: string) => `<${url.replace(/[<>\s]/g, (c) => encodeURIComponent(c))}>`;
+
+/** Keeps a paragraph of user text from turning into a heading, quote or list item. */
+const escapeBlockStart = (text: string) => text.replace(/^(?=[#>*+-]|\d+[.)]\s)/gm, "\\");
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+const KIND_LABEL: Record<EntryKind, string> = {
+  learning: "learning",
+  challenge: "challenge",
+  solution: "solution",
+  "best-practice": "best practice",
+};
+
+type TopicGroup = { topic: string; entries: Entry[]; first: string; last: string };
+
+/** Topics with their entries (oldest first), most covered first. */
+function byTopic(entries: readonly Entry[]): TopicGroup[] {
+  const groups = new Map<string, Entry[]>();
+  for (const entry of [...entries].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)) {
+    const list = groups.get(entry.topic) ?? [];
+    list.push(entry);
+    groups.set(entry.topic, list);
+  }
+  return [...groups]
+    .map(([topic, list]) => {
+      const days = list.map((entry) => entry.day).sort();
+      return { topic, entries: list, first: days[0] ?? "", last: days[days.length - 1] ?? "" };
+    })
+    .sort((a, b) => b.entries.length - a.entries.length || a.topic.localeCompare(b.topic));
+}
+
+function ref(entry: Entry): string {
+  return `${entry.day}, #${entry.id}${entry.private ? ", private" : ""}`;
+}
+
+/**
+ * The caller's journal in the Project Nexus documentation-hub shape: overview, technologies covered,
+ * key concepts, challenges faced and solutions, best practices and takeaways, then every entry by topic.
+ * Pure; no size limit (it is sent as a file).
+ */
+export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): string {
+  const groups = byTopic(entries);
+  const kinds = (kind: EntryKind) => entries.filter((entry) => entry.kind === kind).length;
+  const days = entries.map((entry) => entry.day).sort();
+  const out: string[] = [];
+  const section = (title: string) => out.push("", `## ${title}`, "");
+
+  out.push(
+    `# Project Nexus — ${oneLine(meta.displayName)}'s learning journal`,
+    "",
+    `ProDev Backend program · exported ${localDate(meta.exportedAt, meta.timezone)} (${meta.timezone}) · ${plural(entries.length, "entry", "entries")}`,
+  );
+
+  section("Overview");
+  if (entries.length === 0) {
+    out.push("No entries yet. Log one with `/learn log`.");
+  } else {
+    out.push(
+      `${plural(entries.length, "entry", "entries")} on ${plural(meta.streak.activeDays, "day")} between ${days[0]} and ${days[days.length - 1]}, ` +
+        `covering ${plural(groups.length, "technology", "technologies")} of the ProDev Backend program.`,
+      "",
+      `- Learnings: ${kinds("learning")}`,
+      `- Challenges: ${kinds("challenge")}`,
+      `- Solutions: ${kinds("solution")}`,
+      `- Best practices: ${kinds("best-practice")}`,
+      `- Longest streak: ${plural(meta.streak.longest, "day")}; current streak: ${plural(meta.streak.current, "day")}`,
+    );
+  }
+
+  section("Technologies covered");
+  if (groups.length === 0) out.push("_None yet._");
+  else {
+    out.push("| Technology | Entries | First | Last |", "| --- | ---: | --- | --- |");
+    for (const group of groups) {
+      out.push(`| ${group.topic} | ${group.entries.length} | ${group.first} | ${group.last} |`);
+    }
+  }
+
+  section("Key concepts");
+  const learnings = groups.filter((group) => group.entries.some((entry) => entry.kind === "learning"));
+  if (learnings.length === 0) out.push("_None yet: log with `kind:learning` (the default)._");
+  for (const group of learnings) {
+    out.push(`### ${group.topic}`, "");
+    for (const entry of group.entries.filter((e) => e.kind === "learning")) {
+      out.push(`- ${oneLine(entry.text)} (${ref(entry)})`);
+    }
+    out.push("");
+  }
+
+  section("Challenges faced and solutions");
+  const problems = groups.filter((group) =>
+    group.entries.some((entry) => entry.kind === "challenge" || entry.kind === "solution"),
+  );
+  if (problems.length === 0) out.push("_None yet: log with `kind:challenge` and `kind:solution`._");
+  for (const group of problems) {
+    out.push(`### ${group.topic}`, "");
+    for (const entry of group.entries) {
+      if (entry.kind !== "challenge" && entry.kind !== "solution") continue;
+      const label = entry.kind === "challenge" ? "Challenge" : "Solution";
+      out.push(`- **${label}** (${ref(entry)}): ${oneLine(entry.text)}`);
+    }
+    out.push("");
+  }
+
+  section("Best practices and takeaways");
+  const practices = groups.flatMap((group) =>
+    group.entries.filter((entry) => entry.kind === "best-practice"),
+  );
+  if (practices.length === 0) out.push("_None yet: log with `kind:best-practice`._");
+  for (const entry of practices) out.push(`- **${entry.topic}**: ${oneLine(entry.text)} (${ref(entry)})`);
+
+  section("Journal by topic");
+  if (groups.length === 0) out.push("_Nothing logged yet._");
+  for (const group of groups) {
+    out.push(`### ${group.topic} (${plural(group.entries.length, "entry", "entries")})`, "");
+    for (const entry of group.entries) {
+      const edited = entry.editedAt === null ? "" : " · edited";
+      out.push(
+        `#### ${entry.day} · #${entry.id} · ${KIND_LABEL[entry.kind]}${entry.private ? " · private" : ""}${edited}`,
+      );
+      out.push("", escapeBlockStart(entry.text.trim()));
+      if (entry.link !== null) out.push("", `Link: ${autolink(entry.link)}`);
+      out.push("");
+    }
+  }
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
+}
+
+/** The same journal as JSON, for tools. */
+export function renderJson(entries: readonly Entry[], meta: ExportMeta & { guildId: string }): string {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return `${JSON.stringify(
+    {
+      format: "nexus-journal",
+      version: 1,
+      guildId: meta.guildId,
+      userId: meta.userId,
+      displayName: meta.displayName,
+      exportedAt: iso(meta.exportedAt),
+      timezone: meta.timezone,
+      streak: {
+        current: meta.streak.current,
+        longest: meta.streak.longest,
+        freezes: meta.streak.freezes,
+        activeDays: meta.streak.activeDays,
+      },
+      entries: [...entries]
+        .sort((a, b) => a.id - b.id)
+        .map((entry) => ({
+          id: entry.id,
+          topic: entry.topic,
+          kind: entry.kind,
+          text: entry.text,
+          link: entry.link,
+          private: entry.private,
+          day: entry.day,
+          createdAt: iso(entry.createdAt),
+          editedAt: entry.editedAt === null ? null : iso(entry.editedAt),
+          pairingId: entry.pairingId,
+        })),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** A file-name-safe form of a user name (falls back to the id). */
+export function fileSafeName(name: string, fallback: string): string {
+  const safe = name
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "")
+    .slice(0, 64);
+  return safe === "" ? fallback : safe;
+}
+
+/** `/learn export`: the caller's own journal (private entries included) as Markdown or JSON. */
+export async function exportJournal(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: { userId: string; userName: string; displayName: string; format?: string | null },
+): Promise<JournalExport> {
+  const format = (input.format ?? "markdown").toLowerCase();
+  if (format !== "markdown" && format !== "json") throw new UserError("The format is `markdown` or `json`.");
+  const [entries, timezone] = await Promise.all([
+    memberEntries(store, guildId, input.userId),
+    memberTimezone(store, clock, guildId, input.userId),
+  ]);
+  if (entries.length === 0) throw new UserError("You have no journal entries yet: start with `/learn log`.");
+  const now = clock.now();
+  const meta: ExportMeta = {
+    userId: input.userId,
+    displayName: input.displayName,
+    exportedAt: now,
+    timezone,
+    streak: computeStreak(
+      entries.map((entry) => entry.day),
+      localDate(now, timezone),
+    ),
+  };
+  const base = `nexus-journal-${fileSafeName(input.userName, input.userId)}`;
+  return format === "json"
+    ? {
+        filename: `${base}.json`,
+        content: renderJson(entries, { ...meta, guildId }),
+        entries: entries.length,
+      }
+    : { filename: `${base}.md`, content: renderMarkdown(entries, meta), entries: entries.length };
+}

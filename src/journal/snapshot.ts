@@ -1,0 +1,92 @@
+import type { Store } from "../store/store.js";
+import { type Entry, EntrySchema, entryKey, JournalMetaSchema, journalMetaKey } from "./records.js";
+
+/**
+ * A guild's entries, newest first, for the read paths that need all of them (search, list, stats).
+ *
+ * Reading every entry per interaction would be O(N) store reads, so each Store keeps an in-process
+ * snapshot per guild tagged with the journal's `version` (bumped under the guild lock by every log, edit
+ * and delete). A read costs one small record (the meta) when the snapshot is current; writes in this
+ * process patch the snapshot as they commit (idempotently: put/remove by id), and a change made elsewhere
+ * (another process on the same database) shows up as a version mismatch and triggers a reload.
+ */
+
+type Snapshot = { version: number; byId: Map<number, Entry>; sorted: readonly Entry[] | null };
+
+/** Guilds kept per store; the least recently read is dropped first. */
+const MAX_GUILDS = 64;
+/** Keys per getMany on a cold load (SQLite binds one variable per key). */
+const BATCH = 500;
+
+const snapshots = new WeakMap<Store, Map<string, Snapshot>>();
+
+function cacheOf(store: Store): Map<string, Snapshot> {
+  let cache = snapshots.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    snapshots.set(store, cache);
+  }
+  return cache;
+}
+
+function sortedOf(snapshot: Snapshot): readonly Entry[] {
+  if (snapshot.sorted === null) snapshot.sorted = [...snapshot.byId.values()].sort((a, b) => b.id - a.id);
+  return snapshot.sorted;
+}
+
+async function load(store: Store, guildId: string, nextId: number): Promise<Map<number, Entry>> {
+  const byId = new Map<number, Entry>();
+  const batches: Promise<Array<Entry | undefined>>[] = [];
+  for (let first = 1; first < nextId; first += BATCH) {
+    const keys: string[] = [];
+    for (let id = first; id < Math.min(first + BATCH, nextId); id += 1) keys.push(entryKey(guildId, id));
+    batches.push(store.getMany(keys, EntrySchema));
+  }
+  for (const batch of await Promise.all(batches)) {
+    for (const entry of batch) if (entry !== undefined) byId.set(entry.id, entry);
+  }
+  return byId;
+}
+
+/** Every entry of the guild (private ones too: callers filter), newest first. Treat as read-only. */
+export async function guildEntries(store: Store, guildId: string): Promise<readonly Entry[]> {
+  const meta = await store.get(journalMetaKey(guildId), JournalMetaSchema);
+  if (meta === undefined) return [];
+  const cache = cacheOf(store);
+  const cached = cache.get(guildId);
+  if (cached !== undefined && cached.version === meta.version) {
+    cache.delete(guildId);
+    cache.set(guildId, cached);
+    return sortedOf(cached);
+  }
+  const byId = await load(store, guildId, meta.nextId);
+  const snapshot: Snapshot = { version: meta.version, byId, sorted: null };
+  const current = cache.get(guildId);
+  // A concurrent reader may have stored a newer snapshot meanwhile: keep the newer one.
+  if (current === undefined || current.version <= meta.version) {
+    cache.delete(guildId);
+    cache.set(guildId, snapshot);
+    while (cache.size > MAX_GUILDS) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+  }
+  return sortedOf(snapshot);
+}
+
+export type Change = { put: Entry } | { remove: number };
+
+/**
+ * Patches this process's snapshot after a committed change that moved the journal from version `from`
+ * to `to`. A snapshot at any other version is left alone (an older one reloads on the next read; a
+ * newer one was loaded after the change and already contains it).
+ */
+export function applyChange(store: Store, guildId: string, from: number, to: number, change: Change): void {
+  const snapshot = snapshots.get(store)?.get(guildId);
+  if (snapshot === undefined || snapshot.version !== from) return;
+  if ("put" in change) snapshot.byId.set(change.put.id, change.put);
+  else snapshot.byId.delete(change.remove);
+  snapshot.sorted = null;
+  snapshot.version = to;
+}

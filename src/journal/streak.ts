@@ -1,0 +1,121 @@
+/**
+ * Streaks, computed from the set of local days (YYYY-MM-DD) on which a member logged at least one entry.
+ * Days are stored in the member's zone at log time, so this is plain calendar arithmetic: DST and zone
+ * changes were already resolved when each day was recorded.
+ *
+ * Rules, walking day by day from the first entry to today:
+ * - a day with an entry extends the streak; every 7th day of a streak earns a freeze (at most 3 held);
+ * - a missed day spends a held freeze (the streak survives, not longer) or, with none held, ends it;
+ * - today without an entry yet is pending: the day is not over, the streak is still alive.
+ */
+
+export const FREEZE_EVERY = 7;
+export const MAX_FREEZES = 3;
+export const CALENDAR_DAYS = 14;
+
+export type DayStatus = "entry" | "frozen" | "missed" | "pending" | "none";
+
+export type StreakSummary = {
+  /** Days with an entry in the streak still alive today (frozen days keep it alive but do not count). */
+  current: number;
+  longest: number;
+  freezes: number;
+  activeDays: number;
+  firstDay: string | null;
+  lastDay: string | null;
+  today: string;
+  /** The last `CALENDAR_DAYS` days ending today, oldest first. */
+  calendar: Array<{ day: string; status: DayStatus }>;
+};
+
+const MS_PER_DAY = 86_400_000;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function toDayNumber(day: string): number | undefined {
+  const match = DAY.exec(day);
+  if (match === null) return undefined;
+  const [, y, m, d] = match;
+  const ms = Date.UTC(Number(y), Number(m) - 1, Number(d));
+  const n = ms / MS_PER_DAY;
+  return fromDayNumber(n) === day ? n : undefined;
+}
+
+function fromDayNumber(n: number): string {
+  return new Date(n * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export function computeStreak(
+  days: Iterable<string>,
+  today: string,
+  calendarDays: number = CALENDAR_DAYS,
+): StreakSummary {
+  const set = new Set<number>();
+  for (const day of days) {
+    const n = toDayNumber(day);
+    if (n !== undefined) set.add(n);
+  }
+  const todayNumber = toDayNumber(today);
+  if (todayNumber === undefined) throw new Error(`bad day ${today}`);
+  const sorted = [...set].sort((a, b) => a - b);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  // An entry dated after "today" (the member moved west since logging) makes that day today.
+  const end = last !== undefined && last > todayNumber ? last : todayNumber;
+  const windowStart = end - calendarDays + 1;
+  const statuses = new Map<number, DayStatus>();
+
+  let run = 0;
+  let longest = 0;
+  let freezes = 0;
+  if (first !== undefined) {
+    for (let n = first; n <= end; n += 1) {
+      let status: DayStatus;
+      if (set.has(n)) {
+        run += 1;
+        longest = Math.max(longest, run);
+        if (run % FREEZE_EVERY === 0 && freezes < MAX_FREEZES) freezes += 1;
+        status = "entry";
+      } else if (n === end) {
+        status = "pending";
+      } else if (freezes > 0) {
+        freezes -= 1;
+        status = "frozen";
+      } else {
+        run = 0;
+        status = "missed";
+      }
+      if (n >= windowStart) statuses.set(n, status);
+    }
+  }
+
+  const calendar: StreakSummary["calendar"] = [];
+  for (let n = windowStart; n <= end; n += 1) {
+    calendar.push({
+      day: fromDayNumber(n),
+      status: statuses.get(n) ?? (n === end ? "pending" : "none"),
+    });
+  }
+  return {
+    current: run,
+    longest,
+    freezes,
+    activeDays: set.size,
+    firstDay: first === undefined ? null : fromDayNumber(first),
+    lastDay: last === undefined ? null : fromDayNumber(last),
+    today: fromDayNumber(end),
+    calendar,
+  };
+}
+
+const EMOJI: Record<DayStatus, string> = {
+  entry: "🟩",
+  frozen: "🧊",
+  missed: "⬛",
+  pending: "⬜",
+  none: "⬛",
+};
+
+/** The calendar as a strip of squares: 🟩 entry, 🧊 frozen, ⬛ missed, ⬜ today (not yet logged). */
+export function calendarStrip(calendar: StreakSummary["calendar"]): string {
+  return calendar.map((day) => EMOJI[day.status]).join("");
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/discord/text.js";
+import {
+  BLOCK_BUDGET,
+  entryBlock,
+  entryEmbed,
+  listEmbed,
+  searchEmbed,
+  statsEmbed,
+  streakEmbed,
+} from "../../src/journal/embeds.js";
+import type { Entry } from "../../src/journal/records.js";
+import { summarizeWeek } from "../../src/journal/stats.js";
+import { computeStreak } from "../../src/journal/streak.js";
+
+function entry(id: number, patch: Partial<Entry> = {}): Entry {
+  return {
+    id,
+    authorId: "123456789012345678",
+    topic: "Django ORM and query optimisation",
+    kind: "learning",
+    text: `${"prefetch_related ".repeat(58)}end`.slice(0, 1000),
+    link: `https://example.com/${"p".repeat(470)}`,
+    private: false,
+    createdAt: Date.UTC(2026, 2, 1),
+    editedAt: null,
+    day: "2026-03-01",
+    pairingId: null,
+    ...patch,
+  };
+}
+
+function fits(embed: { length: number; toJSON(): { description?: string; title?: string } }) {
+  const json = embed.toJSON();
+  expect(embed.length).toBeLessThanOrEqual(LIMITS.embedTotal);
+  expect(json.description?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedDescription);
+  expect(json.title?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedTitle);
+}
+
+describe("journal embeds", () => {
+  it("GIVEN a page of ten maximal entries THEN the list embed fits and shows every entry and the page", () => {
+    const entries = Array.from({ length: 10 }, (_, i) =>
+      entry(1_000_000 - i, { editedAt: 1, private: true }),
+    );
+    const embed = listEmbed({ entries, page: 7, pages: 99_999, total: 999_990 }, "Learning journal");
+    fits(embed);
+    const json = embed.toJSON();
+    for (const e of entries) expect(json.description).toContain(`**#${e.id}**`);
+    expect(json.footer?.text).toMatch(/^page 7 of 99999/);
+  });
+
+  it("GIVEN an entry with a long text and link THEN its block stays within its budget and keeps a usable link or none", () => {
+    const block = entryBlock(entry(1));
+    expect(block.length).toBeLessThanOrEqual(BLOCK_BUDGET);
+    const short = entryBlock(
+      entry(2, { text: "Short text for the block", link: "https://example.com/a(b)" }),
+    );
+    expect(short).toContain("🔗 [example.com](https://example.com/a%28b%29)");
+  });
+
+  it("GIVEN text that mentions everyone or a member THEN it cannot look like a ping", () => {
+    const block = entryBlock(entry(1, { text: "hey @everyone and <@123> look at this" }));
+    expect(block).not.toContain("@everyone");
+    expect(block).not.toContain("<@123>");
+    const embed = entryEmbed(entry(1, { text: "@here is a thing <@&99> ok" }), { authorName: "@everyone" });
+    const json = embed.toJSON();
+    expect(JSON.stringify(json)).not.toMatch(/@here|@everyone|<@&99>/);
+  });
+
+  it("GIVEN a maximal entry THEN the entry embed fits and links its title", () => {
+    const streak = computeStreak(["2026-03-01"], "2026-03-01");
+    const embed = entryEmbed(entry(12, { text: "x".repeat(1000) }), { authorName: "n".repeat(300), streak });
+    fits(embed);
+    expect(embed.toJSON().url).toMatch(/^https:\/\/example\.com\//);
+    expect(embed.toJSON().footer?.text).toContain("1-day streak");
+  });
+
+  it("GIVEN ten maximal search results and a long query THEN the search embed fits", () => {
+    const results = Array.from({ length: 10 }, (_, i) => ({ entry: entry(i + 1) }));
+    fits(searchEmbed(results, "q".repeat(200)));
+  });
+
+  it("GIVEN a streak THEN the embed shows current, longest, freezes and a 14-day strip", () => {
+    const days = Array.from({ length: 7 }, (_, i) => `2026-03-0${i + 1}`);
+    const embed = streakEmbed({ ...computeStreak(days, "2026-03-09"), timezone: "Africa/Lagos" }, "Ada");
+    const description = embed.toJSON().description ?? "";
+    expect(description).toContain("Current streak: **7 days**");
+    expect(description).toContain("Freezes held: **0** of 3");
+    expect(description).toContain("🟩🟩🟩🟩🟩🟩🟩🧊⬜");
+    expect(embed.toJSON().footer?.text).toContain("Africa/Lagos");
+  });
+
+  it("GIVEN stats THEN the embed names entries, learners and top topics", () => {
+    const stats = summarizeWeek([entry(1, { createdAt: 5 }), entry(2, { createdAt: 6, authorId: "9" })], 10);
+    const json = statsEmbed(stats).toJSON();
+    expect(json.fields?.map((f) => f.name)).toEqual(["Entries", "Active learners", "Top topics", "Kinds"]);
+    expect(json.fields?.[0]?.value).toContain("**2**");
+    expect(json.fields?.[1]?.value).toContain("**2**");
+    expect(json.fields?.[2]?.value).toContain("Django ORM and query optimisation: **2**");
+  });
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { setMemberTimezone } from "../../src/guild/members.js";
+import { logEntry } from "../../src/journal/entries.js";
+import { exportJournal, fileSafeName, renderMarkdown } from "../../src/journal/export.js";
+import type { Entry } from "../../src/journal/records.js";
+import { computeStreak } from "../../src/journal/streak.js";
+import { silentLogger } from "../../src/log.js";
+import { memoryStore } from "../../src/store/open.js";
+
+const G = "100";
+const ALICE = "201";
+const BOB = "202";
+const DAY_MS = 86_400_000;
+
+async function journal() {
+  const store = memoryStore(silentLogger());
+  const clock = new ManualClock(Date.UTC(2026, 2, 1, 12));
+  const log = async (input: {
+    topic: string;
+    text: string;
+    kind?: string;
+    link?: string;
+    private?: boolean;
+  }) => {
+    await logEntry(store, clock, G, { authorId: ALICE, ...input });
+    clock.advance(DAY_MS);
+  };
+  await log({ topic: "Django", text: "Class-based views wrap the request cycle" });
+  await log({ topic: "Caching and Redis", text: "Cache stampede when many keys expire", kind: "challenge" });
+  await log({ topic: "Caching and Redis", text: "Jittered TTLs spread the expiries", kind: "solution" });
+  await log({
+    topic: "Docker",
+    text: "Pin base image digests for reproducible builds",
+    kind: "best-practice",
+    link: "https://docs.docker.com/build/building/best-practices/",
+  });
+  await log({ topic: "Django", text: "select_related joins foreign keys in one query" });
+  await log({ topic: "Django", text: "My private note about a bug at work", private: true });
+  await logEntry(store, clock, G, { authorId: BOB, topic: "Python", text: "Bob's entry is not Alice's" });
+  return { store, clock };
+}
+
+const alice = { userId: ALICE, userName: "Alice.Dev", displayName: "Alice" };
+
+describe("exportJournal (markdown)", () => {
+  it("GIVEN a journal THEN the file follows the documentation-hub sections in order", async () => {
+    const { store, clock } = await journal();
+    const file = await exportJournal(store, clock, G, alice);
+    expect(file.filename).toBe("nexus-journal-alice.dev.md");
+    expect(file.entries).toBe(6);
+    const headings = file.content.split("\n").filter((line) => /^##? /.test(line));
+    expect(headings).toEqual([
+      "# Project Nexus — Alice's learning journal",
+      "## Overview",
+      "## Technologies covered",
+      "## Key concepts",
+      "## Challenges faced and solutions",
+      "## Best practices and takeaways",
+      "## Journal by topic",
+    ]);
+  });
+
+  it("GIVEN entries of several topics THEN technologies are listed with counts and date ranges", async () => {
+    const { store, clock } = await journal();
+    const { content } = await exportJournal(store, clock, G, alice);
+    expect(content).toContain("| Django | 3 | 2026-03-01 | 2026-03-06 |");
+    expect(content).toContain("| Caching and Redis | 2 | 2026-03-02 | 2026-03-03 |");
+    expect(content).toContain("| Docker | 1 | 2026-03-04 | 2026-03-04 |");
+    expect(content).not.toContain("Python");
+    expect(content).toContain("6 entries on 6 days between 2026-03-01 and 2026-03-06");
+  });
+
+  it("GIVEN kinds THEN each section holds its entries and the journal holds them all, with links", async () => {
+    const { store, clock } = await journal();
+    const { content } = await exportJournal(store, clock, G, alice);
+    const section = (title: string) => content.split(`## ${title}`)[1]?.split("\n## ")[0] ?? "";
+    expect(section("Key concepts")).toContain("- Class-based views wrap the request cycle (2026-03-01, #1)");
+    expect(section("Key concepts")).not.toContain("Cache stampede");
+    expect(section("Challenges faced and solutions")).toContain(
+      "- **Challenge** (2026-03-02, #2): Cache stampede when many keys expire\n- **Solution** (2026-03-03, #3): Jittered TTLs",
+    );
+    expect(section("Best practices and takeaways")).toContain(
+      "- **Docker**: Pin base image digests for reproducible builds (2026-03-04, #4)",
+    );
+    const all = section("Journal by topic");
+    expect(all).toContain("### Django (3 entries)");
+    expect(all).toContain("#### 2026-03-06 · #6 · learning · private");
+    expect(all).toContain("Link: <https://docs.docker.com/build/building/best-practices/>");
+    for (let id = 1; id <= 6; id += 1) expect(all).toContain(`· #${id} ·`);
+  });
+
+  it("GIVEN someone with no entries THEN a UserError says there is nothing to export", async () => {
+    const { store, clock } = await journal();
+    await expect(
+      exportJournal(store, clock, G, { userId: "999", userName: "x", displayName: "X" }),
+    ).rejects.toThrow(/no journal entries yet/);
+  });
+
+  it("GIVEN a thousand long entries THEN the whole journal is exported (no size limit)", async () => {
+    const entries: Entry[] = Array.from({ length: 1000 }, (_, i) => ({
+      id: i + 1,
+      authorId: ALICE,
+      topic: "Testing",
+      kind: "learning",
+      text: `${"word ".repeat(195)}${i}`,
+      link: null,
+      private: false,
+      createdAt: Date.UTC(2026, 0, 1) + i * DAY_MS,
+      editedAt: null,
+      day: new Date(Date.UTC(2026, 0, 1) + i * DAY_MS).toISOString().slice(0, 10),
+      pairingId: null,
+    }));
+    const content = renderMarkdown(entries, {
+      userId: ALICE,
+      displayName: "Alice",
+      exportedAt: Date.UTC(2029, 0, 1),
+      timezone: "UTC",
+      streak: computeStreak(
+        entries.map((e) => e.day),
+        "2029-01-01",
+      ),
+    });
+    expect(content.length).toBeGreaterThan(1_000_000);
+    expect(content).toContain("#### 2028-09-26 · #1000 · learning");
+  });
+});
+
+describe("renderMarkdown", () => {
+  it("GIVEN text that starts like a heading or list THEN it stays a paragraph", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: "# not a heading, really" });
+    await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: "1. not a list either" });
+    const { content } = await exportJournal(store, clock, G, alice);
+    expect(content).toContain("\n\\# not a heading, really\n");
+    expect(content).toContain("\n\\1. not a list either\n");
+    expect(content).not.toMatch(/^# not a heading/m);
+  });
+});
+
+describe("exportJournal (json)", () => {
+  it("GIVEN format json THEN every own entry is there with ISO dates, private included", async () => {
+    const { store, clock } = await journal();
+    await setMemberTimezone(store, clock, G, ALICE, "Africa/Lagos");
+    const file = await exportJournal(store, clock, G, { ...alice, format: "json" });
+    expect(file.filename).toBe("nexus-journal-alice.dev.json");
+    const parsed = JSON.parse(file.content) as {
+      userId: string;
+      timezone: string;
+      entries: Array<{ id: number; private: boolean; createdAt: string; kind: string }>;
+    };
+    expect(parsed.userId).toBe(ALICE);
+    expect(parsed.timezone).toBe("Africa/Lagos");
+    expect(parsed.entries.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(parsed.entries[5]?.private).toBe(true);
+    expect(parsed.entries[0]?.createdAt).toBe("2026-03-01T12:00:00.000Z");
+  });
+
+  it("GIVEN an unknown format THEN a UserError names the formats", async () => {
+    const { store, clock } = await journal();
+    await expect(exportJournal(store, clock, G, { ...alice, format: "pdf" })).rejects.toThrow(
+      /markdown.*json/,
+    );
+  });
+});
+
+describe("fileSafeName", () => {
+  it("GIVEN names with odd characters THEN they become file-safe, falling back to the id", () => {
+    expect(fileSafeName("Émile Zola", "1")).toBe("emile-zola");
+    expect(fileSafeName("../../etc/passwd", "1")).toBe("etc-passwd");
+    expect(fileSafeName("💥💥", "42")).toBe("42");
+  });
+});
