@@ -1,0 +1,68 @@
+import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from "discord.js";
+import { requireGuild } from "../src/discord/interactions.js";
+import type { Command } from "../src/discord/types.js";
+import { answerChoices } from "../src/questions/choices.js";
+import { showAccepted } from "../src/questions/discord.js";
+import { acceptAnswer } from "../src/questions/questions.js";
+import { answerId, messageLink } from "../src/questions/schema.js";
+
+const data = new SlashCommandBuilder()
+  .setName("accept")
+  .setDescription("Accept the answer that solved your question (the asker, or Manage Threads)")
+  .setContexts(InteractionContextType.Guild)
+  .addStringOption((option) =>
+    option
+      .setName("answer")
+      .setDescription("Answer id: question-answer, e.g. 12-3 is answer 3 to Q12")
+      .setRequired(true)
+      .setMaxLength(24)
+      .setAutocomplete(true),
+  );
+
+export default {
+  data,
+  async execute(interaction, ctx) {
+    const guildId = requireGuild(interaction);
+    const result = await acceptAnswer(ctx.store, ctx.clock, guildId, {
+      answerId: interaction.options.getString("answer", true),
+      by: interaction.user.id,
+      canManageThreads: interaction.memberPermissions?.has(PermissionFlagsBits.ManageThreads) ?? false,
+    });
+    const { question, answer } = result;
+    const id = answerId(question.number, answer.number);
+    const link = messageLink(guildId, answer.channelId, answer.messageId);
+    const shown = link ? `[${id}](${link})` : `**${id}**`;
+    let content: string;
+    if (!result.changed) {
+      content = `Answer ${shown} was already the accepted answer of Q${question.number}; I am refreshing the question's solved mark.`;
+    } else {
+      const credit = result.creditedTo
+        ? `<@${result.creditedTo}> earns 10 reputation.`
+        : "No reputation for answering your own question.";
+      const moved = result.previous
+        ? ` It replaces answer ${answerId(question.number, result.previous.number)}, and the points moved with it.`
+        : "";
+      content = `Answer ${shown} is accepted: Q${question.number} is solved. ${credit}${moved}`;
+    }
+    // The state is stored: acknowledge now, then update the question's message and thread.
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+    const notes = await showAccepted(ctx, guildId, result);
+    if (notes.length > 0) {
+      await interaction.followUp({ content: notes.join("\n"), flags: MessageFlags.Ephemeral });
+    }
+  },
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name !== "answer" || interaction.guildId === null) {
+      await interaction.respond([]);
+      return;
+    }
+    const choices = await answerChoices(
+      ctx.store,
+      interaction.guildId,
+      interaction.user.id,
+      String(focused.value),
+    );
+    await interaction.respond(choices.map((choice) => ({ name: choice.label, value: choice.value })));
+  },
+} satisfies Command;

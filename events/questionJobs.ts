@@ -1,0 +1,24 @@
+import { Events } from "discord.js";
+import { defineEvent } from "../src/discord/types.js";
+import { nudgeGuild } from "../src/questions/discord.js";
+
+export const NUDGE_JOB = "questions:nudge";
+export const NUDGE_EVERY_MS = 15 * 60 * 1000;
+
+/** Every 15 minutes: one nudge in the thread of each question unanswered for 48 h. */
+export default defineEvent({
+  name: Events.ClientReady,
+  once: true,
+  execute(ctx, client) {
+    ctx.jobs.every(NUDGE_JOB, NUDGE_EVERY_MS, async () => {
+      for (const guildId of client.guilds.cache.keys()) {
+        try {
+          const sent = await nudgeGuild(ctx, guildId);
+          if (sent > 0) ctx.logger.info({ guild: guildId, sent }, "nudged unanswered questions");
+        } catch (error) {
+          ctx.logger.error({ err: error, guild: guildId }, "nudge pass failed");
+        }
+      }
+    });
+  },
+});

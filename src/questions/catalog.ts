@@ -1,0 +1,252 @@
+import { UserError } from "../discord/errors.js";
+import { rankByRelevance, tokenize } from "../search/text.js";
+import type { Store } from "../store/store.js";
+import {
+  chunkOf,
+  chunksUpTo,
+  IndexChunkSchema,
+  type IndexEntry,
+  KEYWORDS_MAX,
+  keys,
+  type Meta,
+  MetaSchema,
+  type Question,
+} from "./schema.js";
+
+/**
+ * The per-guild question index: compact summaries in chunks of CHUNK_SIZE question numbers, so a list
+ * or search is two reads (the counter, then every chunk in one getMany) and an update rewrites one chunk.
+ */
+
+/** Distinct lower-case words of `text`, joined, at most KEYWORDS_MAX characters. */
+export function keywordsOf(text: string | null): string {
+  if (!text) return "";
+  const words = [
+    ...new Set(
+      text
+        .normalize("NFKC")
+        .toLowerCase()
+        .match(/[\p{L}\p{N}+#]+/gu) ?? [],
+    ),
+  ];
+  let out = "";
+  for (const word of words) {
+    const next = out === "" ? word : `${out} ${word}`;
+    if (next.length > KEYWORDS_MAX) break;
+    out = next;
+  }
+  return out;
+}
+
+export function indexEntryOf(question: Question): IndexEntry {
+  return {
+    n: question.number,
+    author: question.authorId,
+    title: question.title,
+    topic: question.topic,
+    status: question.status,
+    answers: question.answerCount,
+    createdAt: question.createdAt,
+    nudged: question.nudgedAt !== null,
+    channelId: question.channelId,
+    messageId: question.messageId,
+    kw: keywordsOf(question.details),
+  };
+}
+
+// ——— in-process snapshot ———
+//
+// Parsing every chunk on every list would cost O(N) per interaction, so each Store keeps a snapshot of
+// each guild's index tagged with the meta `version`. A read costs one small record (the meta) when the
+// snapshot is current; writes in this process patch the snapshot after they commit; a change made by
+// another process shows up as a version mismatch and triggers a reload. The meta is written after the
+// chunk, so a reader that sees version v finds every change up to v in the chunks.
+
+type Snapshot = { version: number; byNumber: Map<number, IndexEntry>; sorted: readonly IndexEntry[] | null };
+
+const MAX_GUILDS = 64;
+const snapshots = new WeakMap<Store, Map<string, Snapshot>>();
+
+function cacheOf(store: Store): Map<string, Snapshot> {
+  let cache = snapshots.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    snapshots.set(store, cache);
+  }
+  return cache;
+}
+
+function remember(cache: Map<string, Snapshot>, guildId: string, snapshot: Snapshot): void {
+  cache.delete(guildId);
+  cache.set(guildId, snapshot);
+  while (cache.size > MAX_GUILDS) {
+    const oldest = cache.keys().next().value;
+    if (oldest === undefined) break;
+    cache.delete(oldest);
+  }
+}
+
+function sortedOf(snapshot: Snapshot): readonly IndexEntry[] {
+  if (snapshot.sorted === null) snapshot.sorted = [...snapshot.byNumber.values()].sort((a, b) => a.n - b.n);
+  return snapshot.sorted;
+}
+
+/**
+ * Writes the question's summary into its chunk (alongside `records`, the writes of the records it
+ * summarises), then bumps the meta (highest number, version) once they are all durable. Call inside the
+ * guild lock.
+ */
+export async function upsertIndex(
+  store: Store,
+  guildId: string,
+  question: Question,
+  records: () => Promise<unknown> = async () => undefined,
+): Promise<void> {
+  const entry = indexEntryOf(question);
+  const meta: Meta = (await store.get(keys.meta(guildId), MetaSchema)) ?? { lastNumber: 0, version: 0 };
+  await Promise.all([
+    records(),
+    store.update(keys.index(guildId, chunkOf(question.number)), IndexChunkSchema, (current) => {
+      const entries = (current?.entries ?? []).filter((e) => e.n !== entry.n);
+      entries.push(entry);
+      entries.sort((a, b) => a.n - b.n);
+      return { entries };
+    }),
+  ]);
+  const next: Meta = { lastNumber: Math.max(meta.lastNumber, entry.n), version: meta.version + 1 };
+  await store.set(keys.meta(guildId), MetaSchema, next);
+  const snapshot = snapshots.get(store)?.get(guildId);
+  if (snapshot !== undefined && snapshot.version === meta.version) {
+    snapshot.byNumber.set(entry.n, entry);
+    snapshot.sorted = null;
+    snapshot.version = next.version;
+  }
+}
+
+/** Every indexed question of a guild, in number order. Treat as read-only. */
+export async function readIndex(store: Store, guildId: string): Promise<readonly IndexEntry[]> {
+  const meta = await store.get(keys.meta(guildId), MetaSchema);
+  if (meta === undefined) return [];
+  const cache = cacheOf(store);
+  const cached = cache.get(guildId);
+  if (cached !== undefined && cached.version === meta.version) {
+    remember(cache, guildId, cached);
+    return sortedOf(cached);
+  }
+  // Concurrent readers of the same version share one load.
+  const loadKey = `${guildId}@${meta.version}`;
+  let loads = loading.get(store);
+  if (loads === undefined) {
+    loads = new Map();
+    loading.set(store, loads);
+  }
+  let load = loads.get(loadKey);
+  if (load === undefined) {
+    const started = loadSnapshot(store, guildId, meta);
+    load = started;
+    loads.set(loadKey, started);
+    started.then(
+      () => loads.delete(loadKey),
+      () => loads.delete(loadKey),
+    );
+  }
+  const snapshot = await load;
+  const current = cache.get(guildId);
+  // A concurrent reader may have stored a newer snapshot meanwhile: keep the newer one.
+  if (current === undefined || current.version < snapshot.version) remember(cache, guildId, snapshot);
+  return sortedOf(snapshot);
+}
+
+const loading = new WeakMap<Store, Map<string, Promise<Snapshot>>>();
+
+async function loadSnapshot(store: Store, guildId: string, meta: Meta): Promise<Snapshot> {
+  const records = await store.getMany(
+    chunksUpTo(meta.lastNumber).map((chunk) => keys.index(guildId, chunk)),
+    IndexChunkSchema,
+  );
+  const byNumber = new Map<number, IndexEntry>();
+  for (const record of records) for (const entry of record?.entries ?? []) byNumber.set(entry.n, entry);
+  return { version: meta.version, byNumber, sorted: null };
+}
+
+/** The text a question is matched on by search, similarity and autocomplete. */
+export function searchableText(entry: IndexEntry): string {
+  return `${entry.title} ${entry.title} ${entry.topic ?? ""} ${entry.kw}`;
+}
+
+export type ListQuery =
+  | { kind: "open"; topic?: string | null }
+  | { kind: "search"; query: string }
+  | { kind: "mine"; userId: string };
+
+export type ListPage = { entries: IndexEntry[]; page: number; pages: number; total: number };
+
+export const PAGE_SIZE = 10;
+
+/** Picks and orders the questions of a list (pure, for tests and the command). */
+export function selectQuestions(all: readonly IndexEntry[], query: ListQuery): IndexEntry[] {
+  const live = all.filter((entry) => entry.status !== "deleted");
+  const newestFirst = (a: IndexEntry, b: IndexEntry) => b.createdAt - a.createdAt || b.n - a.n;
+  switch (query.kind) {
+    case "open":
+      return live
+        .filter((entry) => entry.status === "open" && (!query.topic || entry.topic === query.topic))
+        .sort(newestFirst);
+    case "mine":
+      return live.filter((entry) => entry.author === query.userId).sort(newestFirst);
+    case "search": {
+      if (tokenize(query.query).length === 0) {
+        throw new UserError("Search for at least one meaningful word (for example `django migrations`).");
+      }
+      const number = /^\s*q?(\d+)\s*$/i.exec(query.query)?.[1];
+      const exact = number === undefined ? [] : live.filter((entry) => entry.n === Number(number));
+      const ranked = rankByRelevance(live, query.query, searchableText, (entry) => entry.createdAt).map(
+        (r) => r.item,
+      );
+      return [...exact, ...ranked.filter((entry) => !exact.includes(entry))];
+    }
+  }
+}
+
+/** Cuts one page out of a selection; a page past the end shows the last page. */
+export function pageOf(selected: readonly IndexEntry[], page: number, pageSize = PAGE_SIZE): ListPage {
+  if (!Number.isInteger(page) || page < 1) throw new UserError("`page` is a whole number from 1.");
+  const pages = Math.max(1, Math.ceil(selected.length / pageSize));
+  const shown = Math.min(page, pages);
+  return {
+    entries: selected.slice((shown - 1) * pageSize, shown * pageSize),
+    page: shown,
+    pages,
+    total: selected.length,
+  };
+}
+
+/** `/questions open|search|mine`: one page of the guild's questions. */
+export async function listQuestions(
+  store: Store,
+  guildId: string,
+  query: ListQuery,
+  page = 1,
+): Promise<ListPage> {
+  if (query.kind === "search") selectQuestions([], query); // validates before any read
+  return pageOf(selectQuestions(await readIndex(store, guildId), query), page);
+}
+
+/** Open questions for autocomplete: a typed number matches by number, words by relevance, nothing → newest. */
+export function rankOpenQuestions(all: readonly IndexEntry[], typed: string, limit = 25): IndexEntry[] {
+  const open = all.filter((entry) => entry.status === "open");
+  const text = typed.trim();
+  if (text === "") return [...open].sort((a, b) => b.createdAt - a.createdAt || b.n - a.n).slice(0, limit);
+  const digits = /^q?(\d+)$/i.exec(text)?.[1];
+  if (digits !== undefined) {
+    const exact = open.filter((entry) => String(entry.n) === digits);
+    const prefix = open
+      .filter((entry) => String(entry.n).startsWith(digits) && String(entry.n) !== digits)
+      .sort((a, b) => a.n - b.n);
+    const titled = rankByRelevance(open, text, searchableText, (e) => e.createdAt).map((r) => r.item);
+    return [...new Set([...exact, ...prefix, ...titled])].slice(0, limit);
+  }
+  return rankByRelevance(open, text, searchableText, (entry) => entry.createdAt)
+    .slice(0, limit)
+    .map((r) => r.item);
+}

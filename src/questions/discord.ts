@@ -1,0 +1,332 @@
+import {
+  ChannelType,
+  DiscordAPIError,
+  type Message,
+  type MessageCreateOptions,
+  RESTJSONErrorCodes,
+  type SendableChannels,
+  ThreadAutoArchiveDuration,
+} from "discord.js";
+import { UserError } from "../discord/errors.js";
+import type { BotContext } from "../discord/types.js";
+import { getGuildConfig } from "../guild/config.js";
+import { answerEmbed, fallbackNote, nudgeMessage, questionEmbed, threadIntro, threadName } from "./embeds.js";
+import { claimNudge, questionsDueForNudge } from "./nudge.js";
+import {
+  type AcceptResult,
+  type AskInput,
+  askQuestion,
+  attachQuestionMessage,
+  markQuestionDeleted,
+  markThreadGone,
+  recordAnswerPlacement,
+} from "./questions.js";
+import { type Answer, type AnswerPlacement, answerId, messageLink, type Question } from "./schema.js";
+import { type Suggestions, suggestionsFor } from "./suggest.js";
+
+/**
+ * The Discord side of Q&A: the REST calls around the domain functions, with the fallbacks the issue asks
+ * for. State changes always happen in the store first (through the domain functions); a failed REST call
+ * never loses an acknowledged question or answer, it only changes where it shows or what the user is told.
+ */
+
+export type QaContext = Pick<BotContext, "store" | "clock" | "logger" | "client">;
+
+export const THREAD_ARCHIVE = ThreadAutoArchiveDuration.OneWeek;
+
+export function discordCode(error: unknown): number | null {
+  return error instanceof DiscordAPIError && typeof error.code === "number" ? error.code : null;
+}
+
+const GONE = new Set<number>([RESTJSONErrorCodes.UnknownChannel]);
+const FORBIDDEN = new Set<number>([
+  RESTJSONErrorCodes.MissingAccess,
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.ThreadLocked,
+  RESTJSONErrorCodes.InvalidActionOnArchivedThread,
+]);
+const isGone = (error: unknown) => GONE.has(discordCode(error) ?? 0);
+const isForbidden = (error: unknown) => FORBIDDEN.has(discordCode(error) ?? 0);
+
+async function sendableChannel(ctx: QaContext, channelId: string): Promise<SendableChannels | null> {
+  const channel = await ctx.client.channels.fetch(channelId);
+  return channel?.isSendable() ? channel : null;
+}
+
+// ——— /ask ———
+
+export type AskOutcome = { question: Question; link: string | null; notes: string[] };
+
+export async function askAndPost(ctx: QaContext, guildId: string, input: AskInput): Promise<AskOutcome> {
+  const config = await getGuildConfig(ctx.store, ctx.clock, guildId);
+  if (config.channelId === null) {
+    throw new UserError("This server has no Nexus channel yet: ask an admin to run `/nexus setup`.");
+  }
+  const channel = await ctx.client.channels.fetch(config.channelId).catch((error: unknown) => {
+    if (isGone(error) || isForbidden(error)) return null;
+    throw error;
+  });
+  if (
+    channel === null ||
+    (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
+  ) {
+    throw new UserError(
+      `I cannot use the Nexus channel <#${config.channelId}> (it is gone, hidden from me or not a text channel): ask an admin to run \`/nexus setup\`.`,
+    );
+  }
+  let question = await askQuestion(ctx.store, ctx.clock, guildId, input);
+  let message: Message;
+  try {
+    message = await channel.send({ embeds: [questionEmbed(guildId, question)] });
+  } catch (error) {
+    await markQuestionDeleted(ctx.store, guildId, question.number);
+    if (isForbidden(error) || isGone(error)) {
+      throw new UserError(
+        `I am not allowed to post in <#${config.channelId}>: ask an admin to give me **Send Messages**, **Embed Links** and **Create Public Threads** there.`,
+      );
+    }
+    throw error;
+  }
+  const notes: string[] = [];
+  let threadId: string | null = null;
+  let thread: SendableChannels | null = null;
+  try {
+    const started = await message.startThread({
+      name: threadName(question),
+      autoArchiveDuration: THREAD_ARCHIVE,
+    });
+    threadId = started.id;
+    thread = started;
+    // The asker follows their thread, so answers reach them without anyone pinging.
+    await started.members.add(input.authorId).catch((error: unknown) => {
+      ctx.logger.debug(
+        { err: error, guild: guildId, question: question.number },
+        "could not add the asker to the thread",
+      );
+    });
+  } catch (error) {
+    if (!isForbidden(error))
+      ctx.logger.warn(
+        { err: error, guild: guildId, question: question.number },
+        "could not start a question thread",
+      );
+    notes.push(
+      "I could not open a thread on it (I need **Create Public Threads**), so answers will be posted as replies to the question in the channel.",
+    );
+  }
+  question = await attachQuestionMessage(ctx.store, guildId, question.number, {
+    channelId: channel.id,
+    messageId: message.id,
+    threadId,
+  });
+  if (thread !== null) {
+    let suggestions: Suggestions | null = null;
+    try {
+      suggestions = await suggestionsFor(ctx.store, guildId, question);
+    } catch (error) {
+      ctx.logger.warn(
+        { err: error, guild: guildId, question: question.number },
+        "could not compute suggestions",
+      );
+    }
+    await thread.send(threadIntro(question, suggestions)).catch((error: unknown) => {
+      ctx.logger.warn(
+        { err: error, guild: guildId, question: question.number },
+        "could not post the thread intro",
+      );
+    });
+  }
+  return { question, link: messageLink(guildId, question.channelId, question.messageId), notes };
+}
+
+// ——— delivering into a question's thread, or beside it ———
+
+export type Delivery = {
+  placement: Exclude<AnswerPlacement, "pending">;
+  channelId: string | null;
+  messageId: string | null;
+  /** Why it did not land in the thread (null when it did). */
+  reason: string | null;
+};
+
+/**
+ * Posts into the question's thread; when the thread is gone (10003) or closed to the bot (50001/50013/…),
+ * posts in the channel as a reply to the question instead, with `note(reason)` on top.
+ */
+export async function deliverToQuestion(
+  ctx: QaContext,
+  guildId: string,
+  question: Question,
+  payload: Pick<MessageCreateOptions, "content" | "embeds">,
+  note: (reason: string) => string,
+): Promise<Delivery> {
+  let reason: string;
+  if (question.threadId !== null && !question.threadGone) {
+    try {
+      const thread = await sendableChannel(ctx, question.threadId);
+      if (thread === null) throw new Error("the thread is not a channel I can send to");
+      const sent = await thread.send(payload);
+      return { placement: "thread", channelId: sent.channelId, messageId: sent.id, reason: null };
+    } catch (error) {
+      if (isGone(error)) {
+        reason = "the question's thread was deleted";
+        await markThreadGone(ctx.store, guildId, question.number);
+      } else if (isForbidden(error)) {
+        reason = "I am not allowed to post in the question's thread";
+      } else {
+        reason = "posting in the question's thread failed";
+        ctx.logger.warn(
+          { err: error, guild: guildId, question: question.number },
+          "could not post in a question thread",
+        );
+      }
+    }
+  } else {
+    reason = question.threadId === null ? "the question has no thread" : "the question's thread was deleted";
+  }
+  if (question.channelId === null) return { placement: "failed", channelId: null, messageId: null, reason };
+  try {
+    const channel = await sendableChannel(ctx, question.channelId);
+    if (channel === null) throw new Error("the Nexus channel is not a channel I can send to");
+    const sent = await channel.send({
+      ...payload,
+      content: [note(reason), payload.content].filter(Boolean).join("\n"),
+      ...(question.messageId
+        ? { reply: { messageReference: question.messageId, failIfNotExists: false } }
+        : {}),
+    });
+    return { placement: "channel", channelId: sent.channelId, messageId: sent.id, reason };
+  } catch (error) {
+    ctx.logger.warn(
+      { err: error, guild: guildId, question: question.number },
+      "could not post beside a question",
+    );
+    return {
+      placement: "failed",
+      channelId: null,
+      messageId: null,
+      reason: `${reason}, and I cannot post in the channel either`,
+    };
+  }
+}
+
+// ——— /answer ———
+
+/**
+ * Posts a stored answer (see `addAnswer`) in its question's thread, or beside the question, and records
+ * where it landed. Never throws for Discord's refusals: the answer is already durable.
+ */
+export async function deliverAnswer(
+  ctx: QaContext,
+  guildId: string,
+  question: Question,
+  answer: Answer,
+): Promise<Delivery> {
+  const delivery = await deliverToQuestion(
+    ctx,
+    guildId,
+    question,
+    { embeds: [answerEmbed(question, answer)] },
+    (why) => fallbackNote(question, answer, why),
+  );
+  await recordAnswerPlacement(ctx.store, guildId, question.number, answer.number, {
+    placement: delivery.placement,
+    channelId: delivery.channelId,
+    messageId: delivery.messageId,
+  });
+  return delivery;
+}
+
+// ——— /accept ———
+
+function acceptedNote(guildId: string, result: AcceptResult): string {
+  const { question, answer } = result;
+  const id = answerId(question.number, answer.number);
+  const link = messageLink(guildId, answer.channelId, answer.messageId);
+  const moved = result.previous
+    ? ` (instead of answer ${answerId(question.number, result.previous.number)})`
+    : "";
+  const points = result.creditedTo ? ` <@${result.creditedTo}> earns 10 reputation.` : "";
+  return `✅ ${link ? `[Answer ${id}](${link})` : `Answer ${id}`} is accepted${moved}: Q${question.number} is solved.${points}`;
+}
+
+/**
+ * Shows an accepted answer on Discord: the question embed marked solved with a link to the answer, a note
+ * in the thread, the thread renamed with the solved mark. Repeated on a repeated /accept, so a failed step
+ * can be retried. Returns what could not be done, for the member who accepted.
+ */
+export async function showAccepted(ctx: QaContext, guildId: string, result: AcceptResult): Promise<string[]> {
+  const { question, answer } = result;
+  const notes: string[] = [];
+  if (question.channelId !== null && question.messageId !== null) {
+    try {
+      const channel = await ctx.client.channels.fetch(question.channelId);
+      if (channel === null || !channel.isTextBased())
+        throw new Error("the Nexus channel is not a text channel");
+      await channel.messages.edit(question.messageId, { embeds: [questionEmbed(guildId, question, answer)] });
+    } catch (error) {
+      if (!isGone(error) && !isForbidden(error) && discordCode(error) !== RESTJSONErrorCodes.UnknownMessage) {
+        ctx.logger.warn(
+          { err: error, guild: guildId, question: question.number },
+          "could not mark a question solved",
+        );
+      }
+      notes.push("I could not update the question message (it may be deleted, or I lack permission).");
+    }
+  }
+  if (question.threadId !== null && !question.threadGone) {
+    try {
+      const thread = await ctx.client.channels.fetch(question.threadId);
+      if (thread?.isThread()) {
+        // The note first: posting in an archived (unlocked) thread unarchives it, so the rename can follow.
+        if (result.changed) await thread.send({ content: acceptedNote(guildId, result) });
+        const name = threadName(question);
+        if (thread.name !== name) {
+          await thread.edit({ name, ...(thread.archived && !thread.locked ? { archived: false } : {}) });
+        }
+      }
+    } catch (error) {
+      if (isGone(error)) {
+        await markThreadGone(ctx.store, guildId, question.number);
+        notes.push("The question's thread was deleted, so I could not mark it solved.");
+      } else {
+        if (!isForbidden(error))
+          ctx.logger.warn(
+            { err: error, guild: guildId, question: question.number },
+            "could not mark a thread solved",
+          );
+        notes.push(
+          "I could not mark the question's thread solved (I need **Send Messages in Threads** and **Manage Threads**).",
+        );
+      }
+    }
+  }
+  return notes;
+}
+
+// ——— the 48 h nudge ———
+
+/** One pass of the nudge job over one guild: claims each due question, then posts its nudge. */
+export async function nudgeGuild(ctx: QaContext, guildId: string): Promise<number> {
+  let sent = 0;
+  for (const entry of await questionsDueForNudge(ctx.store, ctx.clock, guildId)) {
+    const question = await claimNudge(ctx.store, ctx.clock, guildId, entry.n);
+    if (question === null) continue;
+    const delivery = await deliverToQuestion(
+      ctx,
+      guildId,
+      question,
+      { content: nudgeMessage(question) },
+      (why) => `Q${question.number} is still waiting for an answer (posted here because ${why}).`,
+    );
+    if (delivery.placement === "failed") {
+      ctx.logger.warn(
+        { guild: guildId, question: question.number, reason: delivery.reason },
+        "could not post a nudge",
+      );
+    } else {
+      sent += 1;
+    }
+  }
+  return sent;
+}

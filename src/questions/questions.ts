@@ -1,0 +1,326 @@
+import type { Clock } from "../clock.js";
+import { UserError } from "../discord/errors.js";
+import type { Store } from "../store/store.js";
+import { parseTopic } from "../topics.js";
+import { upsertIndex } from "./catalog.js";
+import { creditAnswer, revokeCredit } from "./reputation.js";
+import {
+  ANSWER_MAX,
+  type Answer,
+  type AnswerPlacement,
+  AnswerSchema,
+  answerId,
+  DETAILS_MAX,
+  keys,
+  MetaSchema,
+  type Question,
+  QuestionSchema,
+  TITLE_MAX,
+  TITLE_MIN,
+} from "./schema.js";
+
+export function parseTitle(input: string): string {
+  const title = input.replace(/\s+/g, " ").trim();
+  if (title.length < TITLE_MIN || title.length > TITLE_MAX) {
+    throw new UserError(
+      `A question title is ${TITLE_MIN}–${TITLE_MAX} characters (yours is ${title.length}). ` +
+        (title.length < TITLE_MIN ? "Say what you tried and what goes wrong." : "Put the rest in `details`."),
+    );
+  }
+  return title;
+}
+
+export function parseDetails(input: string | null | undefined): string | null {
+  const details = input?.trim() ?? "";
+  if (details === "") return null;
+  if (details.length > DETAILS_MAX) {
+    throw new UserError(
+      `Question details are at most ${DETAILS_MAX} characters (yours are ${details.length}).`,
+    );
+  }
+  return details;
+}
+
+export function parseAnswerText(input: string): string {
+  const text = input.trim();
+  if (text === "") throw new UserError("An answer needs some text.");
+  if (text.length > ANSWER_MAX) {
+    throw new UserError(`An answer is at most ${ANSWER_MAX} characters (yours is ${text.length}).`);
+  }
+  return text;
+}
+
+/** Answer ids are `question-answer`, e.g. `12-3` for the third answer to Q12 (`Q12-3` works too). */
+export const ANSWER_ID_PATTERN = /^\s*q?(\d{1,9})\s*[-#.:/]\s*(\d{1,9})\s*$/i;
+
+export function parseAnswerId(input: string): { questionNumber: number; answerNumber: number } {
+  const match = ANSWER_ID_PATTERN.exec(input);
+  const questionNumber = Number(match?.[1]);
+  const answerNumber = Number(match?.[2]);
+  if (!match || questionNumber < 1 || answerNumber < 1) {
+    throw new UserError(
+      `\`${input.slice(0, 40)}\` is not an answer id. Answer ids look like \`12-3\` (question 12, answer 3): pick one from the list.`,
+    );
+  }
+  return { questionNumber, answerNumber };
+}
+
+export async function getQuestion(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+): Promise<Question | undefined> {
+  return store.get(keys.question(guildId, questionNumber), QuestionSchema);
+}
+
+/** The question, or a UserError naming the id when there is none. */
+export async function requireQuestion(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+): Promise<Question> {
+  const question = Number.isInteger(questionNumber)
+    ? await getQuestion(store, guildId, questionNumber)
+    : undefined;
+  if (question === undefined) {
+    throw new UserError(
+      `There is no question Q${questionNumber} in this server. Pick one from the list, or see \`/questions open\`.`,
+    );
+  }
+  return question;
+}
+
+export async function getAnswer(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+  answerNumber: number,
+): Promise<Answer | undefined> {
+  return store.get(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema);
+}
+
+/** All answers of a question, in number order (one read). */
+export async function answersOf(store: Store, guildId: string, question: Question): Promise<Answer[]> {
+  const numbers = Array.from({ length: question.answerCount }, (_, i) => i + 1);
+  const answers = await store.getMany(
+    numbers.map((a) => keys.answer(guildId, question.number, a)),
+    AnswerSchema,
+  );
+  return answers.filter((answer): answer is Answer => answer !== undefined);
+}
+
+/** Writes a question record and its index summary together. Inside the guild lock. */
+async function saveQuestion(store: Store, guildId: string, question: Question): Promise<Question> {
+  const saved = QuestionSchema.parse(question);
+  await upsertIndex(store, guildId, saved, () =>
+    store.set(keys.question(guildId, saved.number), QuestionSchema, saved),
+  );
+  return saved;
+}
+
+/** Read-modify-write of one question (record + index) under the guild lock. */
+async function changeQuestion(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+  fn: (question: Question) => Question,
+): Promise<Question> {
+  return store.locked(guildId, async () => {
+    const question = await requireQuestion(store, guildId, questionNumber);
+    return saveQuestion(store, guildId, fn(question));
+  });
+}
+
+export type AskInput = {
+  authorId: string;
+  title: string;
+  details?: string | null;
+  topic?: string | null;
+};
+
+/** `/ask`: validates, takes the guild's next question number and stores the question (not yet posted). */
+export async function askQuestion(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: AskInput,
+): Promise<Question> {
+  const title = parseTitle(input.title);
+  const details = parseDetails(input.details);
+  const topic = input.topic ? parseTopic(input.topic) : null;
+  return store.locked(guildId, async () => {
+    // The number is taken under the lock; saving the question's index entry moves the counter to it.
+    const meta = await store.get(keys.meta(guildId), MetaSchema);
+    return saveQuestion(store, guildId, {
+      number: (meta?.lastNumber ?? 0) + 1,
+      authorId: input.authorId,
+      title,
+      details,
+      topic,
+      status: "open",
+      createdAt: clock.now(),
+      channelId: null,
+      messageId: null,
+      threadId: null,
+      threadGone: false,
+      answerCount: 0,
+      accepted: null,
+      nudgedAt: null,
+    });
+  });
+}
+
+/** Records where the question embed and its thread were posted. */
+export async function attachQuestionMessage(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+  posted: { channelId: string; messageId: string; threadId: string | null },
+): Promise<Question> {
+  return changeQuestion(store, guildId, questionNumber, (question) => ({
+    ...question,
+    ...posted,
+    threadGone: false,
+  }));
+}
+
+/** The question's message could not be posted or is gone: it leaves every list and takes no answers. */
+export async function markQuestionDeleted(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+): Promise<Question> {
+  return changeQuestion(store, guildId, questionNumber, (question) => ({ ...question, status: "deleted" }));
+}
+
+/** Discord said the thread no longer exists: later answers go straight to the channel. */
+export async function markThreadGone(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+): Promise<Question> {
+  return changeQuestion(store, guildId, questionNumber, (question) => ({ ...question, threadGone: true }));
+}
+
+function refuseClosed(question: Question, action: string): void {
+  if (question.status === "deleted") {
+    throw new UserError(`Q${question.number} was deleted, so you cannot ${action} it any more.`);
+  }
+}
+
+export type AnswerInput = { questionNumber: number; authorId: string; text: string };
+
+/**
+ * `/answer`: stores the answer with the question's next answer number before anything is posted, so an
+ * acknowledged answer is never lost. Solved and deleted questions take no new answers.
+ */
+export async function addAnswer(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: AnswerInput,
+): Promise<{ question: Question; answer: Answer }> {
+  const text = parseAnswerText(input.text);
+  return store.locked(guildId, async () => {
+    const question = await requireQuestion(store, guildId, input.questionNumber);
+    refuseClosed(question, "answer");
+    if (question.status === "solved") {
+      throw new UserError(
+        `Q${question.number} is already solved (answer ${answerId(question.number, question.accepted?.answer ?? 0)} was accepted), so it takes no new answers. If you have a different problem, ask it with /ask.`,
+      );
+    }
+    const answer = await store.set(
+      keys.answer(guildId, question.number, question.answerCount + 1),
+      AnswerSchema,
+      {
+        questionNumber: question.number,
+        number: question.answerCount + 1,
+        authorId: input.authorId,
+        text,
+        createdAt: clock.now(),
+        channelId: null,
+        messageId: null,
+        placement: "pending",
+      },
+    );
+    const saved = await saveQuestion(store, guildId, { ...question, answerCount: answer.number });
+    return { question: saved, answer };
+  });
+}
+
+/** Records where an answer landed (or that it could not be posted). */
+export async function recordAnswerPlacement(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+  answerNumber: number,
+  placed: { placement: AnswerPlacement; channelId: string | null; messageId: string | null },
+): Promise<Answer | undefined> {
+  return store.update(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema, (current) =>
+    current === undefined ? undefined : { ...current, ...placed },
+  );
+}
+
+export type AcceptInput = {
+  answerId: string;
+  by: string;
+  /** The member has Manage Threads, so may accept on anyone's question. */
+  canManageThreads: boolean;
+};
+
+export type AcceptResult = {
+  question: Question;
+  answer: Answer;
+  /** The answer that was accepted before, when the credit moved. */
+  previous: Answer | null;
+  /** False when this answer was already the accepted one (nothing changed; safe to repeat). */
+  changed: boolean;
+  /** Who earned the points (null for a self-answer). */
+  creditedTo: string | null;
+};
+
+/**
+ * `/accept`: marks the answer accepted and moves the reputation with it, all under the guild lock, so
+ * racing accepts leave exactly one accepted answer and one live credit.
+ */
+export async function acceptAnswer(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  input: AcceptInput,
+): Promise<AcceptResult> {
+  const { questionNumber, answerNumber } = parseAnswerId(input.answerId);
+  return store.locked(guildId, async () => {
+    const question = await requireQuestion(store, guildId, questionNumber);
+    refuseClosed(question, "accept an answer on");
+    if (question.authorId !== input.by && !input.canManageThreads) {
+      throw new UserError(
+        `Only the asker of Q${question.number} (<@${question.authorId}>) or a member with **Manage Threads** can accept an answer.`,
+      );
+    }
+    const answer = await getAnswer(store, guildId, questionNumber, answerNumber);
+    if (answer === undefined) {
+      throw new UserError(
+        `Q${question.number} has no answer ${answerId(questionNumber, answerNumber)} (it has ${question.answerCount}).`,
+      );
+    }
+    const current = question.accepted;
+    if (current?.answer === answerNumber) {
+      return { question, answer, previous: null, changed: false, creditedTo: current.creditedTo };
+    }
+    const previous = current
+      ? ((await getAnswer(store, guildId, questionNumber, current.answer)) ?? null)
+      : null;
+    await revokeCredit(store, clock, guildId, questionNumber);
+    const creditedTo = answer.authorId === question.authorId ? null : answer.authorId;
+    if (creditedTo !== null) {
+      await creditAnswer(store, clock, guildId, { questionNumber, answerNumber, userId: creditedTo });
+    }
+    const saved = await saveQuestion(store, guildId, {
+      ...question,
+      status: "solved",
+      accepted: { answer: answerNumber, by: input.by, at: clock.now(), creditedTo },
+    });
+    return { question: saved, answer, previous, changed: true, creditedTo };
+  });
+}

@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { silentLogger } from "../../src/log.js";
+import {
+  keywordsOf,
+  listQuestions,
+  PAGE_SIZE,
+  pageOf,
+  rankOpenQuestions,
+  readIndex,
+  selectQuestions,
+} from "../../src/questions/catalog.js";
+import { answerChoices, openQuestionChoices } from "../../src/questions/choices.js";
+import { acceptAnswer, addAnswer, askQuestion, markQuestionDeleted } from "../../src/questions/questions.js";
+import { CHUNK_SIZE, type IndexEntry, keys } from "../../src/questions/schema.js";
+import { memoryStore, openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+
+const GUILD = "100";
+const ASKER = "201";
+const HELPER = "202";
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+const HOUR = 3_600_000;
+
+function entry(n: number, extra: Partial<IndexEntry> = {}): IndexEntry {
+  return {
+    n,
+    author: ASKER,
+    title: `Question number ${n} about something`,
+    topic: null,
+    status: "open",
+    answers: 0,
+    createdAt: T0 + n * HOUR,
+    nudged: false,
+    channelId: null,
+    messageId: null,
+    kw: "",
+    ...extra,
+  };
+}
+
+async function seeded(): Promise<{ store: Store; clock: ManualClock }> {
+  const store = memoryStore(silentLogger());
+  const clock = new ManualClock(T0);
+  const questions: Array<[string, string | null, string]> = [
+    ["How do I run Django migrations in Docker?", "Docker", ASKER],
+    ["Celery worker does not pick up my tasks", "Celery and RabbitMQ", HELPER],
+    ["Redis cache invalidation for Django views", "Caching and Redis", ASKER],
+    ["JWT refresh tokens with Django REST Framework", "Authentication and JWT/OAuth2", HELPER],
+  ];
+  for (const [title, topic, authorId] of questions) {
+    await askQuestion(store, clock, GUILD, {
+      authorId,
+      title,
+      topic,
+      details: "It fails with a timeout in compose",
+    });
+    clock.advance(HOUR);
+  }
+  return { store, clock };
+}
+
+describe("question index", () => {
+  it("GIVEN questions across chunks THEN each lands in its chunk key and the index reads them all in order", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < CHUNK_SIZE + 5; i++) {
+      await askQuestion(store, clock, GUILD, { authorId: ASKER, title: `Question ${i} about Django views` });
+    }
+    expect(keys.index(GUILD, 1)).toBe("guild:100:questions:index:1");
+    const all = await readIndex(store, GUILD);
+    expect(all.map((e) => e.n)).toEqual(Array.from({ length: CHUNK_SIZE + 5 }, (_, i) => i + 1));
+  });
+
+  it("GIVEN a cached index WHEN another process (a second store on the file) asks THEN the next read sees it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-questions-"));
+    const file = join(dir, "db.sqlite");
+    const a = await openStore(`sqlite://${file}`, silentLogger());
+    const b = await openStore(`sqlite://${file}`, silentLogger());
+    try {
+      const clock = new ManualClock(T0);
+      await askQuestion(a, clock, GUILD, { authorId: ASKER, title: "First question about Django views" });
+      expect((await readIndex(a, GUILD)).map((e) => e.n)).toEqual([1]);
+      await askQuestion(b, clock, GUILD, { authorId: HELPER, title: "Second question about Docker volumes" });
+      await addAnswer(b, clock, GUILD, {
+        questionNumber: 1,
+        authorId: HELPER,
+        text: "Use class-based views",
+      });
+      const seen = await readIndex(a, GUILD);
+      expect(seen.map((e) => [e.n, e.answers])).toEqual([
+        [1, 1],
+        [2, 0],
+      ]);
+      // a change in this process patches the cached snapshot
+      await addAnswer(a, clock, GUILD, { questionNumber: 2, authorId: ASKER, text: "Named volumes" });
+      expect((await readIndex(a, GUILD)).map((e) => e.answers)).toEqual([1, 1]);
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("GIVEN long details THEN the index keeps only their distinct words within 300 characters", () => {
+    const kw = keywordsOf(
+      `Docker docker COMPOSE ${"word".repeat(10)} ${Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ")}`,
+    );
+    expect(kw.startsWith("docker compose ")).toBe(true);
+    expect(kw.length).toBeLessThanOrEqual(300);
+    expect(keywordsOf(null)).toBe("");
+  });
+});
+
+describe("/questions lists", () => {
+  it("GIVEN open, solved and deleted questions THEN `open` lists only open ones, newest first, and filters by topic", async () => {
+    const { store, clock } = await seeded();
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 2,
+      authorId: ASKER,
+      text: "Check the queue name",
+    });
+    await acceptAnswer(store, clock, GUILD, { answerId: "2-1", by: HELPER, canManageThreads: false });
+    await markQuestionDeleted(store, GUILD, 4);
+    const open = await listQuestions(store, GUILD, { kind: "open" });
+    expect(open.entries.map((e) => e.n)).toEqual([3, 1]);
+    const docker = await listQuestions(store, GUILD, { kind: "open", topic: "Docker" });
+    expect(docker.entries.map((e) => e.n)).toEqual([1]);
+  });
+
+  it("GIVEN a search THEN matches come best first (title, topic and details words) and `Q3` finds question 3 first", async () => {
+    const { store } = await seeded();
+    const page = await listQuestions(store, GUILD, { kind: "search", query: "django redis cache" });
+    expect(page.entries[0]?.n).toBe(3);
+    expect(page.entries.map((e) => e.n)).not.toContain(2);
+    const details = await listQuestions(store, GUILD, { kind: "search", query: "timeout compose" });
+    expect(details.total).toBe(4);
+    const byNumber = await listQuestions(store, GUILD, { kind: "search", query: "Q3" });
+    expect(byNumber.entries[0]?.n).toBe(3);
+  });
+
+  it("GIVEN a search with no meaningful word THEN it is refused naming the rule", async () => {
+    const { store } = await seeded();
+    await expect(listQuestions(store, GUILD, { kind: "search", query: "the of and" })).rejects.toThrow(
+      /at least one meaningful word/,
+    );
+  });
+
+  it("GIVEN `mine` THEN only the caller's questions are listed", async () => {
+    const { store } = await seeded();
+    const mine = await listQuestions(store, GUILD, { kind: "mine", userId: HELPER });
+    expect(mine.entries.map((e) => e.n)).toEqual([4, 2]);
+  });
+
+  it("GIVEN 25 questions THEN pages hold 10, a page past the end shows the last, and page 0 is refused", () => {
+    const all = Array.from({ length: 25 }, (_, i) => entry(i + 1));
+    const selected = selectQuestions(all, { kind: "open" });
+    expect(pageOf(selected, 1)).toMatchObject({ page: 1, pages: 3, total: 25 });
+    expect(pageOf(selected, 1).entries.map((e) => e.n)).toEqual([25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
+    expect(pageOf(selected, 3).entries).toHaveLength(25 - 2 * PAGE_SIZE);
+    expect(pageOf(selected, 9).page).toBe(3);
+    expect(() => pageOf(selected, 0)).toThrow(/whole number from 1/);
+    expect(pageOf([], 1)).toMatchObject({ page: 1, pages: 1, total: 0, entries: [] });
+  });
+});
+
+describe("autocomplete", () => {
+  it("GIVEN typed words THEN open questions come best match first, solved ones never", async () => {
+    const { store, clock } = await seeded();
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 3,
+      authorId: HELPER,
+      text: "Use cache versioning",
+    });
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    const choices = await openQuestionChoices(store, GUILD, "django");
+    expect(choices.map((c) => c.value)).toEqual([1, 4]);
+    expect(choices[0]?.label).toBe("Q1 · How do I run Django migrations in Docker? (0 answers)");
+  });
+
+  it("GIVEN a typed number THEN that question comes first, then numbers starting with it; nothing typed → newest", () => {
+    const all = Array.from({ length: 30 }, (_, i) => entry(i + 1));
+    expect(
+      rankOpenQuestions(all, "2")
+        .map((e) => e.n)
+        .slice(0, 4),
+    ).toEqual([2, 20, 21, 22]);
+    expect(rankOpenQuestions(all, "Q12").map((e) => e.n)[0]).toBe(12);
+    expect(
+      rankOpenQuestions(all, "")
+        .map((e) => e.n)
+        .slice(0, 2),
+    ).toEqual([30, 29]);
+    expect(rankOpenQuestions(all, "")).toHaveLength(25);
+  });
+
+  it("GIVEN long titles THEN every choice label fits 100 characters", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: `Django ${"x".repeat(190)}` });
+    const [choice] = await openQuestionChoices(store, GUILD, "django");
+    expect(choice?.label.length).toBe(100);
+  });
+
+  it("GIVEN the asker types nothing THEN /accept offers the answers to their own questions, open first, with ids", async () => {
+    const { store, clock } = await seeded();
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 1,
+      authorId: HELPER,
+      text: "Run migrate in the entrypoint",
+    });
+    await addAnswer(store, clock, GUILD, { questionNumber: 2, authorId: ASKER, text: "Not mine to accept" });
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 3,
+      authorId: HELPER,
+      text: "Version your cache keys",
+    });
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    const choices = await answerChoices(store, GUILD, ASKER, "");
+    expect(choices.map((c) => c.value)).toEqual(["1-1", "3-1"]);
+    expect(choices[1]?.label).toBe("✅ 3-1 · Version your cache keys");
+    expect((await answerChoices(store, GUILD, ASKER, "entrypoint")).map((c) => c.value)).toEqual(["1-1"]);
+    // typing a question number reaches that question's answers (for members with Manage Threads)
+    expect((await answerChoices(store, GUILD, ASKER, "2-")).map((c) => c.value)).toEqual(["2-1"]);
+    expect((await answerChoices(store, GUILD, HELPER, "")).map((c) => c.value)).toEqual(["2-1"]);
+  });
+});

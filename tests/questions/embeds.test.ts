@@ -1,0 +1,179 @@
+import type { APIEmbed } from "discord.js";
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/discord/text.js";
+import { pageOf } from "../../src/questions/catalog.js";
+import {
+  answerEmbed,
+  leaderboardEmbed,
+  listEmbed,
+  nudgeMessage,
+  questionEmbed,
+  threadIntro,
+  threadName,
+} from "../../src/questions/embeds.js";
+import type { Answer, IndexEntry, Question } from "../../src/questions/schema.js";
+
+const GUILD = "100000000000000001";
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+const SNOW = "123456789012345678";
+
+function total(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
+  );
+}
+
+function expectWithinLimits(embed: APIEmbed): void {
+  expect(embed.title?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedTitle);
+  expect(embed.description?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedDescription);
+  expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedFields);
+  for (const field of embed.fields ?? []) {
+    expect(field.name.length).toBeLessThanOrEqual(LIMITS.embedFieldName);
+    expect(field.value.length).toBeLessThanOrEqual(LIMITS.embedFieldValue);
+  }
+  expect(embed.footer?.text.length ?? 0).toBeLessThanOrEqual(LIMITS.embedFooter);
+  expect(total(embed)).toBeLessThanOrEqual(LIMITS.embedTotal);
+}
+
+// The worst user text: mentions that sanitize lengthens, at every maximum.
+const pings = (length: number) => "@everyone <@123> ".repeat(Math.ceil(length / 17)).slice(0, length);
+
+const question: Question = {
+  number: 123456,
+  authorId: SNOW,
+  title: pings(200),
+  details: pings(2000),
+  topic: "Authentication and JWT/OAuth2",
+  status: "solved",
+  createdAt: T0,
+  channelId: SNOW,
+  messageId: SNOW,
+  threadId: SNOW,
+  threadGone: false,
+  answerCount: 300,
+  accepted: { answer: 300, by: SNOW, at: T0, creditedTo: SNOW },
+  nudgedAt: null,
+};
+const answer: Answer = {
+  questionNumber: 123456,
+  number: 300,
+  authorId: SNOW,
+  text: pings(2000),
+  createdAt: T0,
+  channelId: SNOW,
+  messageId: SNOW,
+  placement: "thread",
+};
+const entry = (n: number): IndexEntry => ({
+  n,
+  author: SNOW,
+  title: `[${pings(198)}]`,
+  topic: "Authentication and JWT/OAuth2",
+  status: n % 2 ? "open" : "solved",
+  answers: 300,
+  createdAt: T0,
+  nudged: false,
+  channelId: SNOW,
+  messageId: SNOW,
+  kw: "",
+});
+
+describe("Q&A messages stay within Discord's limits and never look like pings", () => {
+  it("GIVEN a maximal solved question THEN its embed fits and mass mentions are defused", () => {
+    const embed = questionEmbed(GUILD, question, answer).toJSON();
+    expectWithinLimits(embed);
+    expect(embed.title).not.toMatch(/@everyone/);
+    expect(embed.description).not.toMatch(/@everyone|<@123>/);
+    const status = embed.fields?.find((f) => f.name === "Status")?.value;
+    expect(status).toBe(
+      `✅ Solved: [answer 123456-300](https://discord.com/channels/${GUILD}/${SNOW}/${SNOW}) by <@${SNOW}>`,
+    );
+  });
+
+  it("GIVEN an open question THEN its status says open and how to answer", () => {
+    const embed = questionEmbed(GUILD, { ...question, status: "open", accepted: null }).toJSON();
+    expect(embed.fields?.find((f) => f.name === "Status")?.value).toBe("Open");
+    expect(embed.footer?.text).toContain("/answer question:123456");
+  });
+
+  it("GIVEN a maximal answer THEN its embed fits, is numbered, and names the accept command", () => {
+    const embed = answerEmbed(question, answer).toJSON();
+    expectWithinLimits(embed);
+    expect(embed.title).toBe("Answer 123456-300 · Q123456");
+    expect(embed.footer?.text).toBe("The asker can accept it with /accept answer:123456-300");
+  });
+
+  it("GIVEN three maximal similar questions and journal entries THEN the thread intro fits", () => {
+    const intro = threadIntro(question, {
+      questions: [1, 2, 3].map((n) => ({
+        entry: entry(n),
+        link: `https://discord.com/channels/${GUILD}/${SNOW}/${SNOW}`,
+        accepted: { id: `${n}-300`, link: `https://discord.com/channels/${GUILD}/${SNOW}/${SNOW}` },
+      })),
+      journal: [1, 2, 3].map((id) => ({
+        id,
+        authorId: SNOW,
+        topic: "Authentication and JWT/OAuth2",
+        text: pings(1000),
+        link: `https://example.com/${"x".repeat(480)}`,
+        createdAt: T0,
+        score: 1,
+      })),
+    });
+    expect(intro.content.length).toBeLessThanOrEqual(LIMITS.content);
+    expect(intro.embeds).toHaveLength(1);
+    const [embed] = intro.embeds.map((e) => e.toJSON());
+    if (embed === undefined) throw new Error("no embed");
+    expectWithinLimits(embed);
+    expect(embed.fields?.map((f) => f.name)).toEqual(["Similar questions", "From the learning journal"]);
+  });
+
+  it("GIVEN no suggestions THEN the intro is only the how-to line", () => {
+    expect(threadIntro(question, { questions: [], journal: [] }).embeds).toEqual([]);
+    expect(threadIntro(question, null).content).toContain("/answer question:123456");
+  });
+
+  it("GIVEN a full page of maximal questions THEN the list embed fits and says how to get the next page", () => {
+    const page = pageOf(
+      Array.from({ length: 25 }, (_, i) => entry(i + 1)),
+      1,
+    );
+    const embed = listEmbed(GUILD, "Open questions", page, "none").toJSON();
+    expectWithinLimits(embed);
+    expect(embed.footer?.text).toBe("Page 1 of 3 · 25 questions · next: page:2");
+    expect(embed.description).toContain("300 answers");
+    expect(embed.description).toContain(`asked <t:${T0 / 1000}:R>`);
+  });
+
+  it("GIVEN titles THEN thread names stay within 100 characters, solved ones marked", () => {
+    expect(threadName({ title: "x".repeat(200), status: "open" })).toHaveLength(100);
+    const solved = threadName({ title: "x".repeat(200), status: "solved" });
+    expect(solved).toHaveLength(100);
+    expect(solved.startsWith("✅ ")).toBe(true);
+    expect(threadName({ title: "Short  title\nhere", status: "solved" })).toBe("✅ Short title here");
+  });
+
+  it("GIVEN a leaderboard THEN it fits, with medals and the caller's rank", () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ userId: SNOW, points: 10_000 - i, accepted: 1000 }));
+    const embed = leaderboardEmbed({
+      period: "week",
+      since: 0,
+      rows,
+      total: 5000,
+      you: { rank: 4321, row: { points: 10 } },
+    }).toJSON();
+    expectWithinLimits(embed);
+    expect(embed.description?.startsWith("🥇")).toBe(true);
+    expect(embed.footer?.text).toBe("You are #4321 with 10 points · 5000 members ranked");
+  });
+
+  it("GIVEN a nudge THEN it names the answer command and pings no one", () => {
+    const text = nudgeMessage({ ...question, status: "open" });
+    expect(text).toContain("/answer question:123456");
+    expect(text).not.toMatch(/<@|@everyone|@here/);
+  });
+});

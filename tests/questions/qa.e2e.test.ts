@@ -1,0 +1,306 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ManualClock } from "../../src/clock.js";
+import { readIndex } from "../../src/questions/catalog.js";
+import { getQuestion } from "../../src/questions/questions.js";
+import { memberReputation, readRepLog } from "../../src/questions/reputation.js";
+import { NUDGE_AFTER_MS } from "../../src/questions/schema.js";
+import { startTestBot, type TestBot } from "../support/bot.js";
+import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
+
+const NEXUS = FIXTURE_IDS.nexusChannelId;
+const ASKER = FIXTURE_IDS.memberId; // grace, a normal member
+const MOD = FIXTURE_IDS.moderatorId; // linus, Manage Threads
+const TITLE = "How do I run Django migrations inside Docker compose?";
+
+describe("Q&A end to end (in-process bot, local Discord)", () => {
+  let t: TestBot;
+  let helper: string;
+  let other: string;
+
+  beforeAll(async () => {
+    t = await startTestBot();
+    helper = t.server.addMember(t.server.guildId, { username: "alan", globalName: "Alan" }).user.id;
+    other = t.server.addMember(t.server.guildId, { username: "barbara", globalName: "Barbara" }).user.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const embedsOf = (message: JsonObject | undefined) => (message?.embeds ?? []) as JsonObject[];
+  const text = (value: unknown) => JSON.stringify(value);
+
+  function ask(title: string, extra: Record<string, string> = {}, user = ASKER) {
+    return t.server.interact({ user, commandName: "ask", options: { title, ...extra } }).reply();
+  }
+  /** Waits until every interaction has finished its work (the REST calls after the reply too). */
+  async function settled(): Promise<void> {
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+  }
+  function answerHandle(question: number, body: string, user = helper) {
+    return t.server.interact({
+      user,
+      commandName: "answer",
+      options: { question: { type: 4, value: question }, text: body },
+    });
+  }
+  async function answer(question: number, body: string, user = helper) {
+    const reply = await answerHandle(question, body, user).reply();
+    await settled();
+    return reply;
+  }
+  async function accept(id: string, user = ASKER) {
+    const reply = await t.server.interact({ user, commandName: "accept", options: { answer: id } }).reply();
+    await settled();
+    return reply;
+  }
+  async function question(n: number) {
+    const q = await getQuestion(t.store, t.server.guildId, n);
+    if (q === undefined || q.messageId === null || q.threadId === null) throw new Error(`Q${n} not posted`);
+    return { ...q, messageId: q.messageId, threadId: q.threadId };
+  }
+
+  it("GIVEN /ask THEN the question embed is posted in the Nexus channel with a public thread and a first message", async () => {
+    const reply = await ask(TITLE, {
+      details: "It says `relation does not exist` @everyone",
+      topic: "docker",
+    });
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toContain("Your question is **Q1**");
+    const q = await question(1);
+    const posted = t.server.messagesIn(NEXUS).find((m) => m.id === q.messageId);
+    const [embed] = embedsOf(posted);
+    expect(embed?.title).toBe(`Q1 · ${TITLE}`);
+    expect(String(embed?.description)).not.toContain("@everyone");
+    expect(text(embed?.fields)).toContain("Docker");
+    const thread = t.server.channel(q.threadId);
+    expect(thread?.name).toBe(TITLE);
+    expect(thread?.parent_id).toBe(NEXUS);
+    const startThread = t.server.requestsTo(
+      "POST",
+      new RegExp(`/channels/${NEXUS}/messages/${q.messageId}/threads$`),
+    );
+    expect(startThread).toHaveLength(1);
+    expect(startThread[0]?.body).toMatchObject({ name: TITLE, auto_archive_duration: 10080 });
+    const intro = t.server.messagesIn(q.threadId);
+    expect(intro).toHaveLength(1);
+    expect(String(intro[0]?.content)).toContain("/answer question:1");
+  });
+
+  it("GIVEN no Nexus channel in a guild WHEN someone asks THEN they are told to have an admin run /nexus setup", async () => {
+    const guildId = t.server.addGuild({ name: "Other", channels: [{ name: "general" }] });
+    const reply = await t.server
+      .interact({ guildId, commandName: "ask", options: { title: "A question long enough to ask" } })
+      .reply();
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/\/nexus setup/);
+    expect(await readIndex(t.store, guildId)).toEqual([]);
+  });
+
+  it("GIVEN a too-short title THEN the ephemeral error names the rule", async () => {
+    const reply = await t.server
+      .interact({ commandName: "ask", options: { title: { type: 3, value: "Why error?" } } })
+      .reply();
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/15–200 characters/);
+  });
+
+  it("GIVEN open questions WHEN /answer autocompletes THEN the best match comes first", async () => {
+    await ask("Why does my Celery worker ignore scheduled tasks?", {}, other);
+    const choices = await t.server
+      .interact({
+        user: helper,
+        commandName: "answer",
+        options: { question: "docker migrations" },
+        focused: "question",
+      })
+      .autocompleteChoices();
+    expect(choices[0]).toEqual({ name: `Q1 · ${TITLE} (0 answers)`, value: 1 });
+    expect(choices.map((c) => c.value)).not.toContain(2);
+  });
+
+  it("GIVEN /answer THEN a numbered answer embed lands in the question's thread and the answerer gets its id", async () => {
+    const reply = await answer(1, "Run `python manage.py migrate` in the entrypoint. <@123> @here");
+    expect(reply.ephemeral).toBe(true);
+    const q = await question(1);
+    expect(reply.content).toBe(`Your answer **1-1** to Q1 is saved and posted in <#${q.threadId}>.`);
+    const posted = t.server.messagesIn(q.threadId).at(-1);
+    const [embed] = embedsOf(posted);
+    expect(embed?.title).toBe("Answer 1-1 · Q1");
+    expect(String(embed?.description)).not.toMatch(/@here|<@123>/);
+    await answer(1, "Or use a one-off `docker compose run web migrate`.", other);
+  });
+
+  it("GIVEN someone who is not the asker WHEN they /accept THEN they are refused and nothing changes", async () => {
+    const reply = await accept("1-1", helper);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/Only the asker of Q1/);
+    expect((await question(1)).status).toBe("open");
+  });
+
+  it("GIVEN the asker WHEN /accept autocompletes and accepts THEN the embed shows solved with a link, the thread is renamed and the answerer earns 10", async () => {
+    const choices = await t.server
+      .interact({ user: ASKER, commandName: "accept", options: { answer: "" }, focused: "answer" })
+      .autocompleteChoices();
+    expect(choices.map((c) => c.value)).toEqual(["1-2", "1-1"]);
+    const reply = await accept("1-1");
+    expect(reply.content).toContain("Q1 is solved");
+    const q = await question(1);
+    const answerMessage = t.server.messagesIn(q.threadId).find((m) => text(m.embeds).includes("Answer 1-1"));
+    const edit = t.server
+      .requestsTo("PATCH", new RegExp(`/channels/${NEXUS}/messages/${q.messageId}$`))
+      .at(-1);
+    expect(text(edit?.body)).toContain(
+      `✅ Solved: [answer 1-1](https://discord.com/channels/${t.server.guildId}/${q.threadId}/${answerMessage?.id})`,
+    );
+    expect(t.server.channel(q.threadId)?.name).toBe(`✅ ${TITLE}`);
+    expect(t.server.requestsTo("PATCH", new RegExp(`/channels/${q.threadId}$`))).toHaveLength(1);
+    expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 10, accepted: 1 });
+  });
+
+  it("GIVEN a solved question WHEN someone answers it THEN they are told it is solved", async () => {
+    const reply = await answer(1, "Late answer", other);
+    expect(reply.content).toMatch(/Q1 is already solved/);
+  });
+
+  it("GIVEN the asker accepts another answer THEN the credit moves, the thread is not renamed again", async () => {
+    await accept("1-2");
+    expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 0, accepted: 0 });
+    expect(await memberReputation(t.store, t.server.guildId, other)).toEqual({ points: 10, accepted: 1 });
+    const q = await question(1);
+    expect(t.server.requestsTo("PATCH", new RegExp(`/channels/${q.threadId}$`))).toHaveLength(1);
+    await accept("1-1");
+  });
+
+  it("GIVEN a solved similar question WHEN a new one is asked THEN the thread's first message links its accepted answer", async () => {
+    await ask("Django migrations do not run in my Docker container", {}, other);
+    const q = await question(3);
+    const [intro] = t.server.messagesIn(q.threadId);
+    const embedText = text(intro?.embeds);
+    expect(embedText).toContain("Similar questions");
+    expect(embedText).toContain("accepted answer 1-1");
+  });
+
+  it("GIVEN /reputation and /leaderboard reputation THEN the points show, weekly and all-time", async () => {
+    const rep = await t.server.interact({ commandName: "reputation", options: { member: helper } }).reply();
+    expect(text(rep.embeds)).toContain("10 points");
+    const board = await t.server
+      .interact({ commandName: "leaderboard", subcommand: "reputation", options: { period: "week" } })
+      .reply();
+    expect(board.ephemeral).toBe(false);
+    expect(String(board.embeds[0]?.description)).toContain(`🥇 <@${helper}> · **10 points**`);
+    expect(board.wouldPing).toBe(false);
+  });
+
+  it("GIVEN the thread was deleted WHEN someone answers THEN the answer lands in the channel as a reply to the question, saying why", async () => {
+    const q = await question(3);
+    t.server.deleteChannel(q.threadId);
+    const handle = answerHandle(3, "Check that the db service is healthy first.");
+    expect((await handle.reply()).content).toContain("**3-1**");
+    const [told] = await handle.followups({ atLeast: 1 });
+    await settled();
+    expect(told?.ephemeral).toBe(true);
+    expect(told?.content).toMatch(
+      /went in the channel as a reply to Q3 instead, because the question's thread was deleted/,
+    );
+    const fallback = t.server.messagesIn(NEXUS).at(-1);
+    expect((fallback?.message_reference as JsonObject | undefined)?.message_id).toBe(q.messageId);
+    expect(String(fallback?.content)).toContain("because the question's thread was deleted");
+    expect(text(fallback?.embeds)).toContain("Answer 3-1");
+    // later answers go straight to the channel
+    const before = t.server.requestsTo("GET", new RegExp(`/channels/${q.threadId}$`)).length;
+    const second = await answer(3, "And run migrate after the db is up.", other);
+    expect(second.content).toContain("posted in the channel as a reply to Q3");
+    expect(t.server.requestsTo("GET", new RegExp(`/channels/${q.threadId}$`))).toHaveLength(before);
+  });
+
+  it("GIVEN the bot may not post in a thread WHEN someone answers THEN it lands in the channel with the reason", async () => {
+    await ask("Redis cache keys collide between tenants, how to namespace?", {}, ASKER);
+    const q = await question(4);
+    t.server.denyPermissions(q.threadId, { sendMessagesInThreads: true, sendMessages: true });
+    const handle = answerHandle(4, "Prefix keys with the tenant id.");
+    await handle.reply();
+    const [told] = await handle.followups({ atLeast: 1 });
+    await settled();
+    expect(told?.content).toMatch(/because I am not allowed to post in the question's thread/);
+    const fallback = t.server.messagesIn(NEXUS).at(-1);
+    expect((fallback?.message_reference as JsonObject | undefined)?.message_id).toBe(q.messageId);
+    t.server.restorePermissions(q.threadId);
+  });
+
+  it("GIVEN two /accept racing on one question THEN exactly one answer is accepted and reputation is consistent", async () => {
+    await ask("What is the right way to paginate a DRF viewset?", {}, ASKER);
+    await answer(5, "PageNumberPagination", helper);
+    await answer(5, "CursorPagination for big tables", other);
+    const [a, b] = await Promise.all([
+      accept("5-1", ASKER),
+      t.server.interact({ user: MOD, commandName: "accept", options: { answer: "5-2" } }).reply(),
+    ]);
+    await settled();
+    expect(a.content).toContain("Q5 is solved");
+    expect(b.content).toContain("Q5 is solved");
+    const q = await question(5);
+    const live = (await readRepLog(t.store, t.server.guildId)).filter(
+      (e) => e.questionNumber === 5 && e.revokedAt === null,
+    );
+    expect(live).toHaveLength(1);
+    expect(live[0]?.userId).toBe(q.accepted?.answer === 1 ? helper : other);
+  });
+
+  it("GIVEN 300 concurrent /answer on one question THEN they get 300 distinct numbers and all are posted", async () => {
+    await ask("Which Python version should the capstone project target?", {}, ASKER);
+    const q = await question(6);
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        t.server
+          .interact({
+            user: i % 2 ? helper : other,
+            commandName: "answer",
+            options: { question: { type: 4, value: 6 }, text: `Answer number ${i}` },
+          })
+          .reply({ timeoutMs: 25_000 }),
+      ),
+    );
+    const ids = replies.map((r) => /\*\*6-(\d+)\*\*/.exec(r.content)?.[1]).map(Number);
+    expect(new Set(ids).size).toBe(300);
+    expect(Math.max(...ids)).toBe(300);
+    await settled();
+    const titles = t.server.messagesIn(q.threadId).flatMap((m) => embedsOf(m).map((e) => e.title));
+    expect(new Set(titles.filter((title) => String(title).startsWith("Answer 6-"))).size).toBe(300);
+  }, 60_000);
+
+  it("GIVEN /questions open, search and mine THEN paged lists show status, answer counts and age", async () => {
+    const open = await t.server.interact({ commandName: "questions", subcommand: "open" }).reply();
+    expect(open.ephemeral).toBe(true);
+    const description = String(open.embeds[0]?.description);
+    expect(description).toContain("**Q6**");
+    expect(description).toContain("300 answers");
+    expect(description).not.toContain("**Q1**");
+    expect(description).toMatch(/asked <t:\d+:R>/);
+    const search = await t.server
+      .interact({ commandName: "questions", subcommand: "search", options: { query: "django docker" } })
+      .reply();
+    expect(String(search.embeds[0]?.description)).toMatch(/\*\*Q[13]\*\*[\s\S]*✅ solved/);
+    const mine = await t.server
+      .interact({ user: other, commandName: "questions", subcommand: "mine" })
+      .reply();
+    expect(String(mine.embeds[0]?.description).match(/\*\*Q\d+\*\*/g)).toEqual(["**Q3**", "**Q2**"]);
+  });
+
+  it("GIVEN a question unanswered for 48 h THEN the job posts exactly one nudge in its thread, pinging no one", async () => {
+    const q = await question(2);
+    const before = t.server.messagesIn(q.threadId).length;
+    (t.clock as ManualClock).advance(NUDGE_AFTER_MS);
+    await t.bot.ctx.jobs.runNow("questions:nudge");
+    await t.bot.ctx.jobs.runNow("questions:nudge");
+    const after = t.server.messagesIn(q.threadId);
+    expect(after).toHaveLength(before + 1);
+    expect(String(after.at(-1)?.content)).toContain("waiting 2 days without an answer");
+    expect((await question(2)).nudgedAt).not.toBeNull();
+  });
+
+  it("GIVEN every request the bot made THEN all were valid and none could ping", () => {
+    const invalid = t.server.requests.filter((r) => !r.valid);
+    expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
+    expect(t.server.requests.filter((r) => r.wouldPing).map((r) => r.path)).toEqual([]);
+  });
+});

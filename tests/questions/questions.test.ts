@@ -1,0 +1,400 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { UserError } from "../../src/discord/errors.js";
+import { silentLogger } from "../../src/log.js";
+import { readIndex } from "../../src/questions/catalog.js";
+import {
+  acceptAnswer,
+  addAnswer,
+  answersOf,
+  askQuestion,
+  attachQuestionMessage,
+  getQuestion,
+  markQuestionDeleted,
+  parseAnswerId,
+  recordAnswerPlacement,
+} from "../../src/questions/questions.js";
+import { memberReputation, readRepLog, tally } from "../../src/questions/reputation.js";
+import { AnswerSchema, keys, QuestionSchema } from "../../src/questions/schema.js";
+import { memoryStore, openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+
+const GUILD = "100";
+const ASKER = "201";
+const HELPER = "202";
+const OTHER = "203";
+const MOD = "204";
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+const TITLE = "How do I run Django migrations in Docker?";
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+function memory(): Store {
+  return memoryStore(silentLogger());
+}
+
+async function sqlite(): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), "nexus-questions-"));
+  const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
+  cleanup.push(async () => {
+    await store.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+function ask(store: Store, clock: ManualClock, title = TITLE, authorId = ASKER) {
+  return askQuestion(store, clock, GUILD, { authorId, title, details: null, topic: null });
+}
+
+async function expectUserError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserError);
+  expect((error as Error).message).toMatch(pattern);
+}
+
+describe("/ask", () => {
+  it("GIVEN valid input WHEN asked THEN the question gets the next per-guild number and is stored under its key", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    const first = await askQuestion(store, clock, GUILD, {
+      authorId: ASKER,
+      title: `  ${TITLE}  `,
+      details: "I get `relation does not exist`",
+      topic: "docker",
+    });
+    const second = await ask(store, clock, "Why is my Celery worker not picking up tasks?");
+    const elsewhere = await askQuestion(store, clock, "999", { authorId: ASKER, title: TITLE });
+    expect([first.number, second.number, elsewhere.number]).toEqual([1, 2, 1]);
+    expect(first).toMatchObject({
+      title: TITLE,
+      topic: "Docker",
+      status: "open",
+      answerCount: 0,
+      createdAt: T0,
+    });
+    expect(keys.question(GUILD, 1)).toBe("guild:100:questions:q:1");
+    expect(await store.get("guild:100:questions:q:1", QuestionSchema)).toEqual(first);
+    expect((await readIndex(store, GUILD)).map((e) => e.n)).toEqual([1, 2]);
+  });
+
+  it.each([
+    ["a title under 15 characters", "Why error?", /15–200 characters \(yours is 10\)/],
+    ["a title over 200 characters", "x".repeat(201), /15–200 characters \(yours is 201\)/],
+  ])(
+    "GIVEN %s WHEN asked THEN a UserError names the rule and nothing is stored",
+    async (_n, title, pattern) => {
+      const store = memory();
+      await expectUserError(ask(store, new ManualClock(T0), title), pattern);
+      expect(await readIndex(store, GUILD)).toEqual([]);
+    },
+  );
+
+  it("GIVEN details over 2,000 characters or an unknown topic THEN each is refused naming the rule", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await expectUserError(
+      askQuestion(store, clock, GUILD, { authorId: ASKER, title: TITLE, details: "d".repeat(2001) }),
+      /at most 2000 characters/,
+    );
+    await expectUserError(
+      askQuestion(store, clock, GUILD, { authorId: ASKER, title: TITLE, topic: "Cobol" }),
+      /not one of the program's topics/,
+    );
+  });
+});
+
+describe("/answer", () => {
+  it("GIVEN an open question WHEN answered twice THEN answers are numbered 1 and 2 and stored before posting", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    const a1 = await addAnswer(store, clock, GUILD, {
+      questionNumber: 1,
+      authorId: HELPER,
+      text: "Run migrate in the entrypoint.",
+    });
+    const a2 = await addAnswer(store, clock, GUILD, {
+      questionNumber: 1,
+      authorId: OTHER,
+      text: "Use a one-off container.",
+    });
+    expect([a1.answer.number, a2.answer.number]).toEqual([1, 2]);
+    expect(a2.question.answerCount).toBe(2);
+    expect(await store.get(keys.answer(GUILD, 1, 1), AnswerSchema)).toMatchObject({
+      placement: "pending",
+      authorId: HELPER,
+    });
+    expect(keys.answer(GUILD, 1, 2)).toBe("guild:100:questions:a:1:2");
+    expect((await readIndex(store, GUILD))[0]?.answers).toBe(2);
+    await recordAnswerPlacement(store, GUILD, 1, 1, {
+      placement: "thread",
+      channelId: "300",
+      messageId: "301",
+    });
+    const question = await getQuestion(store, GUILD, 1);
+    if (question === undefined) throw new Error("missing");
+    expect((await answersOf(store, GUILD, question)).map((a) => [a.number, a.placement])).toEqual([
+      [1, "thread"],
+      [2, "pending"],
+    ]);
+  });
+
+  it("GIVEN an unknown id, empty text or text over 2,000 characters THEN each is refused naming the rule", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await expectUserError(
+      addAnswer(store, clock, GUILD, { questionNumber: 7, authorId: HELPER, text: "hi" }),
+      /no question Q7/,
+    );
+    await expectUserError(
+      addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "   " }),
+      /needs some text/,
+    );
+    await expectUserError(
+      addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "x".repeat(2001) }),
+      /at most 2000 characters \(yours is 2001\)/,
+    );
+  });
+
+  it("GIVEN a solved question THEN it takes no new answers", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "This works." });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false });
+    await expectUserError(
+      addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: OTHER, text: "Me too" }),
+      /Q1 is already solved \(answer 1-1 was accepted\)/,
+    );
+  });
+
+  it("GIVEN a deleted question THEN answering and accepting are refused", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "An answer" });
+    await markQuestionDeleted(store, GUILD, 1);
+    await expectUserError(
+      addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "x" }),
+      /Q1 was deleted/,
+    );
+    await expectUserError(
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false }),
+      /Q1 was deleted/,
+    );
+  });
+
+  it.each([
+    ["memory", async () => memory()],
+    ["sqlite", sqlite],
+  ])(
+    "GIVEN 300 concurrent answers to one question (%s) THEN they get 300 distinct numbers 1–300",
+    async (_n, open) => {
+      const store = await open();
+      const clock = new ManualClock(T0);
+      await ask(store, clock);
+      const results = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          addAnswer(store, clock, GUILD, {
+            questionNumber: 1,
+            authorId: String(1000 + i),
+            text: `answer ${i}`,
+          }),
+        ),
+      );
+      const numbers = results.map((r) => r.answer.number).sort((a, b) => a - b);
+      expect(numbers).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      const question = await getQuestion(store, GUILD, 1);
+      expect(question?.answerCount).toBe(300);
+      if (question === undefined) throw new Error("missing");
+      const stored = await answersOf(store, GUILD, question);
+      expect(new Set(stored.map((a) => a.authorId)).size).toBe(300);
+      expect((await readIndex(store, GUILD))[0]?.answers).toBe(300);
+    },
+  );
+});
+
+describe("/accept", () => {
+  async function answered(store: Store, clock: ManualClock) {
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "First answer" });
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: OTHER, text: "Second answer" });
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 1,
+      authorId: ASKER,
+      text: "Figured it out myself",
+    });
+  }
+
+  it("GIVEN answer ids THEN `12-3` and `Q12-3` parse and anything else is refused naming the form", () => {
+    expect(parseAnswerId("12-3")).toEqual({ questionNumber: 12, answerNumber: 3 });
+    expect(parseAnswerId(" q12 - 3 ")).toEqual({ questionNumber: 12, answerNumber: 3 });
+    for (const bad of ["12", "12-", "x-1", "0-1", "1-0", "12-3-4"]) {
+      expect(() => parseAnswerId(bad)).toThrow(/look like `12-3` \(question 12, answer 3\)/);
+    }
+  });
+
+  it("GIVEN the asker accepts an answer THEN the question is solved and the answerer earns 10 points", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    clock.advance(1000);
+    const result = await acceptAnswer(store, clock, GUILD, {
+      answerId: "1-1",
+      by: ASKER,
+      canManageThreads: false,
+    });
+    expect(result).toMatchObject({ changed: true, creditedTo: HELPER, previous: null });
+    expect(result.question).toMatchObject({
+      status: "solved",
+      accepted: { answer: 1, by: ASKER, at: T0 + 1000, creditedTo: HELPER },
+    });
+    expect(await memberReputation(store, GUILD, HELPER)).toEqual({ points: 10, accepted: 1 });
+    expect(keys.memberRep(GUILD, HELPER)).toBe("guild:100:questions:rep:202");
+    expect((await readIndex(store, GUILD))[0]?.status).toBe("solved");
+  });
+
+  it("GIVEN someone else than the asker without Manage Threads THEN accepting is refused; a moderator may", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    await expectUserError(
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: HELPER, canManageThreads: false }),
+      /Only the asker of Q1 .* or a member with \*\*Manage Threads\*\*/,
+    );
+    expect((await getQuestion(store, GUILD, 1))?.status).toBe("open");
+    const result = await acceptAnswer(store, clock, GUILD, {
+      answerId: "1-2",
+      by: MOD,
+      canManageThreads: true,
+    });
+    expect(result.creditedTo).toBe(OTHER);
+  });
+
+  it("GIVEN an unknown question or answer id THEN accepting is refused naming it", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    await expectUserError(
+      acceptAnswer(store, clock, GUILD, { answerId: "9-1", by: ASKER, canManageThreads: false }),
+      /no question Q9/,
+    );
+    await expectUserError(
+      acceptAnswer(store, clock, GUILD, { answerId: "1-4", by: ASKER, canManageThreads: false }),
+      /Q1 has no answer 1-4 \(it has 3\)/,
+    );
+  });
+
+  it("GIVEN a self-answer accepted THEN no one earns points", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    const result = await acceptAnswer(store, clock, GUILD, {
+      answerId: "1-3",
+      by: ASKER,
+      canManageThreads: false,
+    });
+    expect(result.creditedTo).toBeNull();
+    expect(await memberReputation(store, GUILD, ASKER)).toEqual({ points: 0, accepted: 0 });
+    expect(await readRepLog(store, GUILD)).toEqual([]);
+  });
+
+  it("GIVEN an accepted answer WHEN another is accepted THEN the credit moves and never doubles; repeating is a no-op", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false });
+    clock.advance(60_000);
+    const moved = await acceptAnswer(store, clock, GUILD, {
+      answerId: "1-2",
+      by: ASKER,
+      canManageThreads: false,
+    });
+    expect(moved.previous?.number).toBe(1);
+    const again = await acceptAnswer(store, clock, GUILD, {
+      answerId: "1-2",
+      by: ASKER,
+      canManageThreads: false,
+    });
+    expect(again.changed).toBe(false);
+    expect(await memberReputation(store, GUILD, HELPER)).toEqual({ points: 0, accepted: 0 });
+    expect(await memberReputation(store, GUILD, OTHER)).toEqual({ points: 10, accepted: 1 });
+    const log = await readRepLog(store, GUILD);
+    expect(log.map((e) => [e.userId, e.points, e.revokedAt])).toEqual([
+      [HELPER, 10, T0 + 60_000],
+      [OTHER, 10, null],
+    ]);
+    // moving to a self-answer takes the points back without giving any
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-3", by: ASKER, canManageThreads: false });
+    expect(await memberReputation(store, GUILD, OTHER)).toEqual({ points: 0, accepted: 0 });
+    expect(tally(await readRepLog(store, GUILD), 0)).toEqual([]);
+  });
+
+  it.each([
+    ["memory", async () => memory()],
+    ["sqlite", sqlite],
+  ])(
+    "GIVEN many racing accepts on one question (%s) THEN exactly one answer is accepted and reputation is consistent",
+    async (_n, open) => {
+      const store = await open();
+      const clock = new ManualClock(T0);
+      await answered(store, clock);
+      const ids = ["1-1", "1-2", "1-1", "1-2", "1-3", "1-2", "1-1", "1-2"];
+      const results = await Promise.all(
+        ids.map((answerId) =>
+          acceptAnswer(store, clock, GUILD, { answerId, by: ASKER, canManageThreads: false }),
+        ),
+      );
+      const question = await getQuestion(store, GUILD, 1);
+      const last = results.filter((r) => r.changed).at(-1);
+      expect(question?.accepted?.answer).toBe(last?.answer.number);
+      const live = (await readRepLog(store, GUILD)).filter((e) => e.revokedAt === null);
+      const creditedTo = question?.accepted?.creditedTo ?? null;
+      expect(live.map((e) => e.userId)).toEqual(creditedTo ? [creditedTo] : []);
+      const helper = await memberReputation(store, GUILD, HELPER);
+      const other = await memberReputation(store, GUILD, OTHER);
+      expect(helper.points + other.points).toBe(creditedTo ? 10 : 0);
+      expect(creditedTo === HELPER ? helper.points : other.points).toBe(creditedTo ? 10 : 0);
+    },
+  );
+
+  it("GIVEN two accepts racing on different answers THEN exactly one stays accepted with one credit", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    const [a, b] = await Promise.all([
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false }),
+      acceptAnswer(store, clock, GUILD, { answerId: "1-2", by: MOD, canManageThreads: true }),
+    ]);
+    expect([a.changed, b.changed]).toEqual([true, true]);
+    expect((await getQuestion(store, GUILD, 1))?.accepted?.answer).toBe(2);
+    expect(await memberReputation(store, GUILD, HELPER)).toEqual({ points: 0, accepted: 0 });
+    expect(await memberReputation(store, GUILD, OTHER)).toEqual({ points: 10, accepted: 1 });
+  });
+});
+
+describe("posting state", () => {
+  it("GIVEN the question is posted THEN its message, channel and thread are recorded in the record and index", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await attachQuestionMessage(store, GUILD, 1, { channelId: "300", messageId: "400", threadId: "400" });
+    expect(await getQuestion(store, GUILD, 1)).toMatchObject({
+      channelId: "300",
+      messageId: "400",
+      threadId: "400",
+    });
+    expect((await readIndex(store, GUILD))[0]).toMatchObject({ channelId: "300", messageId: "400" });
+  });
+});

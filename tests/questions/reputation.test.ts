@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { silentLogger } from "../../src/log.js";
+import { acceptAnswer, addAnswer, askQuestion } from "../../src/questions/questions.js";
+import {
+  memberReputation,
+  periodStart,
+  readRepLog,
+  reputationBoard,
+  tally,
+} from "../../src/questions/reputation.js";
+import { keys, type RepEvent } from "../../src/questions/schema.js";
+import { memoryStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+
+const GUILD = "100";
+const ASKER = "201";
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+const DAY = 86_400_000;
+
+function event(userId: string, at: number, extra: Partial<RepEvent> = {}): RepEvent {
+  return { userId, points: 10, at, questionNumber: 1, answerNumber: 1, revokedAt: null, ...extra };
+}
+
+/** Asks a question, has `helper` answer it and the asker accept it, at the clock's time. */
+async function solvedBy(store: Store, clock: ManualClock, helper: string): Promise<void> {
+  const question = await askQuestion(store, clock, GUILD, {
+    authorId: ASKER,
+    title: "How do I paginate a DRF viewset?",
+  });
+  const { answer } = await addAnswer(store, clock, GUILD, {
+    questionNumber: question.number,
+    authorId: helper,
+    text: "Use PageNumberPagination",
+  });
+  await acceptAnswer(store, clock, GUILD, {
+    answerId: `${question.number}-${answer.number}`,
+    by: ASKER,
+    canManageThreads: false,
+  });
+}
+
+describe("tally", () => {
+  it("GIVEN events THEN live ones since the start are summed per member, highest first, revoked ones ignored", () => {
+    const rows = tally(
+      [
+        event("a", T0),
+        event("b", T0 + 1),
+        event("b", T0 + 2),
+        event("c", T0 - DAY),
+        event("a", T0 + 3, { revokedAt: T0 + 4 }),
+      ],
+      T0,
+    );
+    expect(rows).toEqual([
+      { userId: "b", points: 20, accepted: 2 },
+      { userId: "a", points: 10, accepted: 1 },
+    ]);
+  });
+
+  it("GIVEN equal points THEN more accepted answers, then who got there first, then id break the tie", () => {
+    const rows = tally(
+      [
+        event("late", T0 + 5),
+        event("early", T0 + 1),
+        event("many", T0, { points: 5 }),
+        event("many", T0, { points: 5 }),
+      ],
+      0,
+    );
+    expect(rows.map((r) => r.userId)).toEqual(["many", "early", "late"]);
+  });
+
+  it("GIVEN periods THEN week and month are rolling 7 and 30 days and all starts at 0", () => {
+    expect(periodStart("week", T0)).toBe(T0 - 7 * DAY);
+    expect(periodStart("month", T0)).toBe(T0 - 30 * DAY);
+    expect(periodStart("all", T0)).toBe(0);
+  });
+});
+
+describe("boards", () => {
+  it("GIVEN an old helper and a newcomer THEN the newcomer leads the week while the old helper leads all time", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < 3; i++) await solvedBy(store, clock, "301");
+    clock.advance(25 * DAY);
+    await solvedBy(store, clock, "302");
+    await solvedBy(store, clock, "301");
+    clock.advance(9 * DAY);
+    await solvedBy(store, clock, "302");
+
+    const week = await reputationBoard(store, clock, GUILD, "week", { userId: "301" });
+    expect(week.rows).toEqual([{ userId: "302", points: 10, accepted: 1 }]);
+    expect(week.you).toBeNull();
+    const month = await reputationBoard(store, clock, GUILD, "month", { userId: "301" });
+    expect(month.rows.map((r) => [r.userId, r.points])).toEqual([
+      ["302", 20],
+      ["301", 10],
+    ]);
+    expect(month.you).toEqual({ rank: 2, row: { userId: "301", points: 10, accepted: 1 } });
+    const all = await reputationBoard(store, clock, GUILD, "all");
+    expect(all.rows.map((r) => [r.userId, r.points])).toEqual([
+      ["301", 40],
+      ["302", 20],
+    ]);
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 40, accepted: 4 });
+  });
+
+  it("GIVEN a board limit THEN only the top rows are returned but the total counts everyone", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < 12; i++) await solvedBy(store, clock, String(400 + i));
+    const board = await reputationBoard(store, clock, GUILD, "all", { limit: 10, userId: "411" });
+    expect(board.rows).toHaveLength(10);
+    expect(board.total).toBe(12);
+    expect(board.you?.rank).toBe(12);
+  });
+
+  it("GIVEN 150 solved questions THEN the log spans two chunk keys and reads back whole", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < 150; i++) await solvedBy(store, clock, "500");
+    expect(keys.repLog(GUILD, 1)).toBe("guild:100:questions:replog:1");
+    expect(await readRepLog(store, GUILD)).toHaveLength(150);
+    expect(await memberReputation(store, GUILD, "500")).toEqual({ points: 1500, accepted: 150 });
+  });
+
+  it("GIVEN a member with no accepted answers THEN reputation is zero", async () => {
+    const store = memoryStore(silentLogger());
+    expect(await memberReputation(store, GUILD, "999")).toEqual({ points: 0, accepted: 0 });
+    expect((await reputationBoard(store, new ManualClock(T0), GUILD, "week")).rows).toEqual([]);
+  });
+});
