@@ -1,0 +1,296 @@
+/**
+ * Discord side of a match: the pair's private thread (or public thread, or DMs), the 48 h follow-up, the
+ * round's announcement. The match is always in the store before any of this runs; these functions only
+ * read it, talk to Discord, and record the outcome through the domain.
+ */
+import {
+  ChannelType,
+  DiscordAPIError,
+  type Guild,
+  type MessageCreateOptions,
+  RESTJSONErrorCodes,
+  type TextChannel,
+  ThreadAutoArchiveDuration,
+} from "discord.js";
+import type { BotContext } from "../discord/types.js";
+import { getGuildConfig } from "../guild/config.js";
+import { followUpMessage, introMessage, leftoverAnnouncements, threadName } from "./format.js";
+import {
+  claimDelivery,
+  type DeliveryOutcome,
+  dissolvePair,
+  type MembershipCheck,
+  recordDelivery,
+} from "./pairing.js";
+import { miniProject, suggestProject } from "./projects.js";
+import type { Pair } from "./schema.js";
+
+/** Discord's answer when the bot may not do something (here: create a private thread, add members). */
+export function isPermissionError(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    (error.status === 403 ||
+      error.code === RESTJSONErrorCodes.MissingPermissions ||
+      error.code === RESTJSONErrorCodes.MissingAccess ||
+      error.code === RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType)
+  );
+}
+
+/** Unknown Member / Unknown User: the person is not in the guild (any more). */
+export function isGoneError(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    (error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
+  );
+}
+
+/**
+ * The bot has only the Guilds intent (no member events), so membership is checked by asking: a member
+ * fetch that answers Unknown Member means they left. Any other failure counts as "still here" — nobody is
+ * dropped from the queue because of a network hiccup.
+ */
+export function membershipCheck(guild: Guild): MembershipCheck {
+  return async (userId) => {
+    try {
+      await guild.members.fetch({ user: userId, cache: false });
+      return true;
+    } catch (error) {
+      if (isGoneError(error)) return false;
+      return true;
+    }
+  };
+}
+
+class Departed extends Error {
+  constructor(readonly userId: string) {
+    super(`member ${userId} left the guild`);
+  }
+}
+
+export type DeliveryReport = {
+  pair: Pair;
+  outcome: DeliveryOutcome;
+  /** Set when a member had left: the pair was undone, and the partner's new pair (if any) delivered. */
+  departed?: string;
+  rematch?: DeliveryReport | null;
+};
+
+async function resolveChannel(
+  ctx: BotContext,
+  guild: Guild,
+  fallbackChannelId: string | null | undefined,
+): Promise<TextChannel | null> {
+  const config = await getGuildConfig(ctx.store, ctx.clock, guild.id);
+  for (const id of [config.channelId, fallbackChannelId]) {
+    if (!id) continue;
+    const channel = guild.channels.cache.get(id) ?? (await guild.channels.fetch(id).catch(() => null));
+    if (channel?.type === ChannelType.GuildText) return channel;
+  }
+  return null;
+}
+
+async function openThread(
+  channel: TextChannel,
+  pair: Pair,
+  type: ChannelType.PrivateThread | ChannelType.PublicThread,
+  message: MessageCreateOptions,
+): Promise<string> {
+  const thread =
+    type === ChannelType.PrivateThread
+      ? await channel.threads.create({
+          name: threadName(pair),
+          type: ChannelType.PrivateThread,
+          invitable: false,
+          autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek,
+          reason: `Nexus pair #${pair.id}`,
+        })
+      : await channel.threads.create({
+          name: threadName(pair),
+          type: ChannelType.PublicThread,
+          autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek,
+          reason: `Nexus pair #${pair.id}`,
+        });
+  try {
+    for (const user of [pair.backend.user, pair.frontend.user]) {
+      try {
+        await thread.members.add(user);
+      } catch (error) {
+        if (isGoneError(error)) throw new Departed(user);
+        throw error;
+      }
+    }
+    await thread.send(message);
+    return thread.id;
+  } catch (error) {
+    await thread.delete().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function sendDirect(
+  ctx: BotContext,
+  users: readonly string[],
+  message: MessageCreateOptions,
+): Promise<number> {
+  let sent = 0;
+  for (const user of users) {
+    try {
+      await ctx.client.users.send(user, message);
+      sent++;
+    } catch (error) {
+      ctx.logger.warn({ err: error, user }, "could not DM a pairing member");
+    }
+  }
+  return sent;
+}
+
+/**
+ * Introduces a stored pair (given as the record just made, already claimed, or as an id to claim first):
+ * a private thread in the Nexus channel (the command's channel when none is
+ * set) with both members; a public thread when private threads are not allowed; direct messages when no
+ * thread can be made. A member found to have left undoes the pair and re-queues (and re-matches) the other.
+ * Returns null when someone else is already delivering this pair.
+ */
+export async function deliverPair(
+  ctx: BotContext,
+  guildId: string,
+  pairOrId: Pair | number,
+  options: { fallbackChannelId?: string | null; depth?: number } = {},
+): Promise<DeliveryReport | null> {
+  const pair =
+    typeof pairOrId === "number" ? await claimDelivery(ctx.store, ctx.clock, guildId, pairOrId) : pairOrId;
+  if (pair === undefined) return null;
+  const pairId = pair.id;
+  const log = ctx.logger.child({ guild: guildId, pair: pairId });
+  const guild =
+    ctx.client.guilds.cache.get(guildId) ?? (await ctx.client.guilds.fetch(guildId).catch(() => null));
+  const project =
+    miniProject(pair.projectId) ?? suggestProject(pair.id, [pair.backend.topic, pair.frontend.topic]);
+  const message = introMessage(pair, project);
+  const users = [pair.backend.user, pair.frontend.user];
+
+  const departedFrom = async (userId: string): Promise<DeliveryReport> => {
+    log.info({ user: userId }, "a paired member left the guild; undoing the pair");
+    const result = await dissolvePair(
+      ctx.store,
+      ctx.clock,
+      guildId,
+      pairId,
+      userId,
+      guild ? membershipCheck(guild) : undefined,
+    );
+    const depth = options.depth ?? 0;
+    const rematch =
+      result.rematch !== null && depth < 3
+        ? await deliverPair(ctx, guildId, result.rematch, { ...options, depth: depth + 1 })
+        : null;
+    return { pair, outcome: { state: "failed", channelId: null, threadId: null }, departed: userId, rematch };
+  };
+
+  let outcome: DeliveryOutcome | null = null;
+  if (guild) {
+    // A pair made by /pair request was checked at match time; round and resumed pairs are checked now.
+    if (pair.via !== "request") {
+      const isMember = membershipCheck(guild);
+      for (const user of users) if (!(await isMember(user))) return departedFrom(user);
+    }
+    const channel = await resolveChannel(ctx, guild, options.fallbackChannelId);
+    if (channel) {
+      for (const type of [ChannelType.PrivateThread, ChannelType.PublicThread] as const) {
+        try {
+          const threadId = await openThread(channel, pair, type, message);
+          outcome = {
+            state: type === ChannelType.PrivateThread ? "private" : "public",
+            channelId: channel.id,
+            threadId,
+          };
+          break;
+        } catch (error) {
+          if (error instanceof Departed) return departedFrom(error.userId);
+          if (isPermissionError(error))
+            log.info({ code: codeOf(error), type }, "thread not allowed; falling back");
+          else log.warn({ err: error, type }, "could not open the pair's thread; falling back");
+        }
+      }
+    }
+  }
+  if (outcome === null) {
+    const sent = await sendDirect(ctx, users, message);
+    outcome = { state: sent > 0 ? "dm" : "failed", channelId: null, threadId: null };
+  }
+  const saved = await recordDelivery(ctx.store, ctx.clock, guildId, pairId, outcome);
+  log.info({ delivery: outcome.state }, "pair introduced");
+  return { pair: saved ?? pair, outcome };
+}
+
+function codeOf(error: unknown): number | string | undefined {
+  return error instanceof DiscordAPIError ? error.code : undefined;
+}
+
+/** Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread. */
+export async function postFollowUp(
+  ctx: BotContext,
+  guildId: string,
+  pair: Pair,
+): Promise<"thread" | "dm" | "failed"> {
+  const message = followUpMessage(pair, guildId);
+  const threadId = pair.delivery.threadId;
+  if (threadId) {
+    try {
+      const channel = await ctx.client.channels.fetch(threadId);
+      if (channel?.isThread()) {
+        if (channel.archived) await channel.setArchived(false).catch(() => undefined);
+        await channel.send(message);
+        return "thread";
+      }
+    } catch (error) {
+      ctx.logger.warn(
+        { err: error, guild: guildId, pair: pair.id },
+        "could not post the follow-up in the thread",
+      );
+    }
+  }
+  const sent = await sendDirect(ctx, [pair.backend.user, pair.frontend.user], message);
+  return sent > 0 ? "dm" : "failed";
+}
+
+/** Tells the round's leftovers, in the Nexus channel, that they stay queued (mentions capped; the rest are told lazily). */
+export async function announceLeftovers(
+  ctx: BotContext,
+  guild: Guild,
+  leftovers: readonly string[],
+  pairs: number,
+  fallbackChannelId: string | null,
+): Promise<number> {
+  const messages = leftoverAnnouncements(leftovers, pairs);
+  if (messages.length === 0) return 0;
+  const channel = await resolveChannel(ctx, guild, fallbackChannelId);
+  if (channel === null) return 0;
+  let posted = 0;
+  for (const message of messages) {
+    try {
+      await channel.send(message);
+      posted++;
+    } catch (error) {
+      ctx.logger.warn({ err: error, guild: guild.id }, "could not announce the round's leftovers");
+      break;
+    }
+  }
+  return posted;
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time (REST calls are rate-limited anyway). */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

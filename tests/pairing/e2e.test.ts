@@ -1,0 +1,353 @@
+// End to end: the real bot (discord.js client, SQLite store, every module) against the local Discord
+// server. Each test gets its own guild, so pools never mix.
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ManualClock } from "../../src/clock.js";
+import { getGuildConfig } from "../../src/guild/config.js";
+import { DAY_MS, MEMBERSHIP_FRESH_MS } from "../../src/pairing/pairing.js";
+import {
+  FOLLOW_UP_MS,
+  PairingStateSchema,
+  PairSchema,
+  pairKey,
+  pairStateKey,
+} from "../../src/pairing/schema.js";
+import { startTestBot, type TestBot } from "../support/bot.js";
+import type { JsonObject } from "../support/discord-server.js";
+
+let t: TestBot;
+let clock: ManualClock;
+
+beforeAll(async () => {
+  t = await startTestBot();
+  clock = t.clock as ManualClock;
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+type Guild = { id: string; nexus: string; member(name: string): string };
+
+let guildCount = 0;
+/** A fresh guild with #prodevprojectnexus, adopted by the bot. */
+async function freshGuild(): Promise<Guild> {
+  guildCount++;
+  const id = t.server.addGuild({ name: `Pairing ${guildCount}` });
+  const nexus = t.server.store.guildChannels(id).find((c) => c.data.name === "prodevprojectnexus")?.id;
+  if (nexus === undefined) throw new Error("no nexus channel");
+  await until(
+    "the guild to be adopted",
+    async () => (await getGuildConfig(t.store, t.clock, id)).channelId === nexus,
+  );
+  return {
+    id,
+    nexus,
+    member: (name) => t.server.addMember(id, { username: `${name}${guildCount}` }).user.id,
+  };
+}
+
+function request(guild: Guild, user: string, options: Record<string, string>) {
+  return t.server
+    .interact({
+      guildId: guild.id,
+      channelId: guild.nexus,
+      user,
+      commandName: "pair",
+      subcommand: "request",
+      options,
+    })
+    .reply();
+}
+
+function run(
+  guild: Guild,
+  user: string,
+  subcommand: string,
+  options: Record<string, string | number> = {},
+  admin = false,
+) {
+  return t.server
+    .interact({
+      guildId: guild.id,
+      channelId: guild.nexus,
+      user,
+      commandName: "pair",
+      subcommand,
+      options,
+      ...(admin ? { admin: true } : {}),
+    })
+    .reply();
+}
+
+async function pairState(guildId: string) {
+  return (await t.store.get(pairStateKey(guildId), PairingStateSchema)) ?? PairingStateSchema.parse({});
+}
+
+function threads(guild: Guild): JsonObject[] {
+  return t.server.threadsIn(guild.nexus);
+}
+
+function threadMemberIds(threadId: string): string[] {
+  return [...(t.server.store.channels.get(threadId)?.threadMembers.keys() ?? [])];
+}
+
+describe("/pair end to end", () => {
+  it("GIVEN a backend waiting WHEN a frontend asks THEN both get a private thread with the introduction, pinging only them", async () => {
+    const g = await freshGuild();
+    const backend = g.member("bea");
+    const frontend = g.member("fred");
+    const first = await request(g, backend, {
+      role: "backend",
+      topic: "Django",
+      note: "@everyone evenings <@&1> please",
+    });
+    expect(first.ephemeral).toBe(true);
+    expect(first.content).toMatch(/in the queue as \*\*backend\*\*/);
+    expect(first.content).toMatch(/\*\*1\*\* backend and \*\*0\*\* frontend/);
+
+    const second = await request(g, frontend, { role: "frontend", topic: "Django" });
+    expect(second.ephemeral).toBe(true);
+    expect(second.content).toContain(`<@${backend}> is the **backend**`);
+
+    const [thread] = await until("the pair's thread", () =>
+      threads(g).length === 1 ? threads(g) : undefined,
+    );
+    expect(thread?.type).toBe(12);
+    expect((thread?.thread_metadata as JsonObject | undefined)?.invitable).toBe(false);
+    expect(String(thread?.name)).toBe("Pair #1 · backend ↔ frontend · Django");
+    const threadId = String(thread?.id);
+    const [intro] = await until("the introduction", () => {
+      const messages = t.server.messagesIn(threadId);
+      return messages.length > 0 ? messages : undefined;
+    });
+    expect(threadMemberIds(threadId)).toEqual(expect.arrayContaining([backend, frontend]));
+    const text = JSON.stringify(intro);
+    expect(text).toContain("Suggested mini-project");
+    expect(text).not.toContain("@everyone");
+    const introRequest = t.server.requestsTo("POST", new RegExp(`^/channels/${threadId}/messages$`))[0];
+    expect(introRequest?.valid).toBe(true);
+    expect(introRequest?.mentions.users.sort()).toEqual([backend, frontend].sort());
+    expect(introRequest?.mentions.roles).toEqual([]);
+    expect(introRequest?.mentions.everyone).toBe(false);
+
+    // The reply is edited with the thread once it exists.
+    await until("the reply to point at the thread", () =>
+      t.server
+        .requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/)
+        .some((r) => JSON.stringify(r.body).includes(`<#${threadId}>`)),
+    );
+    const pair = await t.store.get(pairKey(g.id, 1), PairSchema);
+    expect(pair?.delivery).toMatchObject({ state: "private", threadId, channelId: g.nexus });
+
+    const cancel = await run(g, frontend, "cancel");
+    expect(cancel.ephemeral).toBe(true);
+    expect(cancel.content).toMatch(/already matched with <@\d+> \(pair #1.*cannot be cancelled/);
+  });
+
+  it("GIVEN private threads are not allowed THEN a public thread is used; with no threads at all, DMs", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true });
+    const [a, b, c, d] = [g.member("a"), g.member("b"), g.member("c"), g.member("d")];
+    await request(g, a, { role: "backend" });
+    await request(g, b, { role: "frontend" });
+    const publicThread = await until("a public thread with its introduction", () =>
+      threads(g).find((th) => th.type === 11 && t.server.messagesIn(String(th.id)).length > 0),
+    );
+    expect(threadMemberIds(String(publicThread.id))).toEqual(expect.arrayContaining([a, b]));
+    expect(threads(g).filter((th) => th.type === 12)).toEqual([]);
+
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
+    await request(g, c, { role: "backend" });
+    await request(g, d, { role: "frontend" });
+    await until("DMs to both", () => {
+      const dms = [c, d].map((id) => t.server.store.dmChannels.get(id));
+      return dms.every((dm) => dm !== undefined && t.server.messagesIn(dm).length > 0);
+    });
+    const pair = await until("the DM delivery to be recorded", async () => {
+      const stored = await t.store.get(pairKey(g.id, 2), PairSchema);
+      return stored?.delivery.state === "dm" ? stored : undefined;
+    });
+    expect(pair.delivery.threadId).toBeNull();
+    t.server.restorePermissions(g.nexus);
+  });
+
+  it("GIVEN a waiting learner who left the guild WHEN matched THEN they are dropped and the next one is chosen", async () => {
+    const g = await freshGuild();
+    const [gone, stays, asker] = [g.member("gone"), g.member("stays"), g.member("asker")];
+    await request(g, gone, { role: "frontend", topic: "Docker" });
+    await request(g, stays, { role: "frontend" });
+    clock.advance(MEMBERSHIP_FRESH_MS + 1);
+    t.server.removeMember(g.id, gone);
+    const reply = await request(g, asker, { role: "backend", topic: "Docker" });
+    expect(reply.content).toContain(`<@${stays}> is the **frontend**`);
+    const state = await pairState(g.id);
+    expect(state.pool).toEqual([]);
+    expect(state.stats.departed).toBe(1);
+  });
+
+  it("GIVEN a match WHEN 48 h pass THEN the job asks in the thread and 'We met' counts toward the stats", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("meet-a"), g.member("meet-b")];
+    await request(g, a, { role: "backend" });
+    await request(g, b, { role: "frontend" });
+    const threadId = await until(
+      "the thread",
+      async () => (await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery.threadId ?? undefined,
+    );
+    clock.advance(FOLLOW_UP_MS);
+    await t.bot.ctx.jobs.runNow("pairing");
+    const followUp = await until("the follow-up", () =>
+      t.server.messagesIn(threadId).find((m) => JSON.stringify(m.components ?? []).includes("pair:met:1:")),
+    );
+    expect(String(followUp.content)).toContain("/learn log");
+
+    const outsider = g.member("outsider");
+    const refused = await t.server
+      .interact({ guildId: g.id, channelId: threadId, user: outsider, customId: `pair:met:1:yes:${g.id}` })
+      .reply();
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.content).toMatch(/Only the two members/);
+    const met = await t.server
+      .interact({ guildId: g.id, channelId: threadId, user: a, customId: `pair:met:1:yes:${g.id}` })
+      .reply();
+    expect(met.ephemeral).toBe(true);
+    expect(met.content).toMatch(/Counted: pair #1 met/);
+
+    const stats = await run(g, a, "stats", {}, true);
+    const fields = (stats.embeds[0]?.fields ?? []) as Array<{ name: string; value: string }>;
+    expect(fields.find((f) => f.name === "Pairs that met")?.value).toBe("1 (100%)");
+    const denied = await run(g, a, "stats");
+    expect(denied.content).toMatch(/Manage Server/);
+  });
+
+  it("GIVEN an expired request THEN the member is told the next time they use /pair", async () => {
+    const g = await freshGuild();
+    const a = g.member("expiring");
+    await request(g, a, { role: "frontend" });
+    clock.advance(7 * DAY_MS);
+    await t.bot.ctx.jobs.runNow("pairing");
+    expect((await pairState(g.id)).pool).toEqual([]);
+    const status = await run(g, a, "status");
+    expect(status.content).toMatch(/request \(frontend\) expired/);
+    expect(JSON.stringify(status.embeds)).toContain("No open request");
+  });
+
+  it("GIVEN learners waiting on both sides WHEN an admin runs /pair round THEN pairs get threads and the leftover is told", async () => {
+    const g = await freshGuild();
+    const backends = [g.member("rb1"), g.member("rb2"), g.member("rb3")];
+    const frontends = [g.member("rf1"), g.member("rf2")];
+    // Everyone asks while the other side is paused, so nobody is matched at once.
+    for (const user of backends) {
+      await request(g, user, { role: "backend" });
+      await run(g, user, "pause", { days: 1 });
+    }
+    for (const user of frontends) await request(g, user, { role: "frontend" });
+    clock.advance(DAY_MS);
+    const state = await pairState(g.id);
+    expect(state.pool).toHaveLength(5);
+
+    const refused = await run(g, backends[0] as string, "round");
+    expect(refused.content).toMatch(/Manage Server/);
+    const handle = t.server.interact({
+      guildId: g.id,
+      channelId: g.nexus,
+      admin: true,
+      commandName: "pair",
+      subcommand: "round",
+    });
+    const first = await handle.reply();
+    expect(first.ephemeral).toBe(true);
+    expect(first.content).toMatch(/Matched \*\*2\*\* pairs\. Still queued: 1 backend, 0 frontend/);
+    await until("two threads", () => threads(g).length === 2);
+    const leftover = backends[2] as string;
+    const announcement = await until("the leftover announcement", () =>
+      t.server.messagesIn(g.nexus).find((m) => String(m.content).startsWith("Matching round")),
+    );
+    expect(String(announcement.content)).toContain(`<@${leftover}>`);
+    const status = await run(g, leftover, "status");
+    expect(status.content).toMatch(/could not pair you this time/);
+  });
+
+  it("GIVEN a round pair whose member left the guild THEN the pair is undone and the other keeps their place", async () => {
+    const g = await freshGuild();
+    const [stays, leaves] = [g.member("stays-r"), g.member("leaves-r")];
+    await request(g, stays, { role: "backend" });
+    await run(g, stays, "pause", { days: 1 });
+    await request(g, leaves, { role: "frontend" });
+    clock.advance(DAY_MS);
+    t.server.removeMember(g.id, leaves);
+    const handle = t.server.interact({
+      guildId: g.id,
+      channelId: g.nexus,
+      admin: true,
+      commandName: "pair",
+      subcommand: "round",
+    });
+    await handle.reply();
+    await until("the round's final summary", () =>
+      t.server
+        .requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/)
+        .some((r) => JSON.stringify(r.body).includes("1 undone because a member had left")),
+    );
+    expect(threads(g)).toEqual([]);
+    const state = await pairState(g.id);
+    expect(state.pool.map((e) => e.user)).toEqual([stays]);
+    expect(state.stats).toMatchObject({ matches: 0, departed: 1 });
+    const status = await run(g, stays, "status");
+    expect(status.content).toMatch(/left the server before you were introduced/);
+    expect(JSON.stringify(status.embeds)).toContain("Open request as **backend**");
+  });
+
+  it("GIVEN 250 backend and 250 frontend requests at once THEN 250 pairs, nobody twice, nothing lost, every reply in time", async () => {
+    const g = await freshGuild();
+    const users = Array.from({ length: 500 }, (_, i) => g.member(`load${i}-`));
+    const handles = users.map((user, i) =>
+      t.server.interact({
+        guildId: g.id,
+        channelId: g.nexus,
+        user,
+        commandName: "pair",
+        subcommand: "request",
+        options: { role: i % 2 === 0 ? "backend" : "frontend" },
+      }),
+    );
+    const replies = await Promise.all(handles.map((h) => h.reply({ timeoutMs: 20_000 })));
+    expect(handles.filter((h) => h.late)).toHaveLength(0);
+    expect(replies.every((r) => r.ephemeral)).toBe(true);
+    expect(replies.filter((r) => r.content.includes("You are paired!"))).toHaveLength(250);
+    const state = await pairState(g.id);
+    expect(state.pool).toEqual([]);
+    expect(state.stats).toMatchObject({ requests: 500, matches: 250 });
+    const pairs = await t.store.getMany(
+      Array.from({ length: 250 }, (_, i) => pairKey(g.id, i + 1)),
+      PairSchema,
+    );
+    const paired = pairs.flatMap((p) => (p ? [p.backend.user, p.frontend.user] : []));
+    expect(paired).toHaveLength(500);
+    expect(new Set(paired)).toEqual(new Set(users));
+  }, 60_000);
+
+  it("GIVEN every request the bot made THEN all were valid and only introductions and follow-ups pinged, never roles or everyone", () => {
+    const invalid = t.server.requests.filter((r) => !r.valid);
+    expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
+    for (const r of t.server.requests.filter((req) => req.wouldPing)) {
+      expect(r.mentions.everyone).toBe(false);
+      expect(r.mentions.roles).toEqual([]);
+      expect(r.mentions.users.length).toBeLessThanOrEqual(90);
+    }
+  });
+});

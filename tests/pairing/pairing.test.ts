@@ -1,0 +1,595 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { UserError } from "../../src/discord/errors.js";
+import { setupGuild } from "../../src/guild/config.js";
+import { setMemberTimezone } from "../../src/guild/members.js";
+import { silentLogger } from "../../src/log.js";
+import {
+  cancelPair,
+  claimDelivery,
+  claimDueFollowUps,
+  DAY_MS,
+  dissolvePair,
+  expireRequests,
+  getPair,
+  MEMBERSHIP_FRESH_MS,
+  pairHistory,
+  pairStats,
+  pairStatus,
+  pausePairing,
+  pendingDeliveries,
+  recordAnswer,
+  recordDelivery,
+  requestPair,
+  resumePaused,
+  runRound,
+  updatePairSettings,
+} from "../../src/pairing/pairing.js";
+import {
+  FOLLOW_UP_MS,
+  PairingStateSchema,
+  PairMemberSchema,
+  type PoolEntry,
+  pairKey,
+  pairMemberKey,
+  pairSettingsKey,
+  pairStateKey,
+} from "../../src/pairing/schema.js";
+import { memoryStore, openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+
+const G = "1000";
+const T0 = Date.UTC(2026, 0, 15, 12);
+const dirs: string[] = [];
+const stores: Store[] = [];
+
+function setup(): { store: Store; clock: ManualClock } {
+  return { store: memoryStore(silentLogger()), clock: new ManualClock(T0) };
+}
+
+async function sqliteStore(): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), "nexus-pair-"));
+  dirs.push(dir);
+  const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
+  stores.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close().catch(() => undefined)));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function state(store: Store) {
+  return (await store.get(pairStateKey(G), PairingStateSchema)) ?? PairingStateSchema.parse({});
+}
+
+/** Writes a pool directly (for round scenarios where instant matching would otherwise pair people). */
+async function seedPool(store: Store, entries: PoolEntry[]): Promise<void> {
+  const current = await state(store);
+  await store.set(pairStateKey(G), PairingStateSchema, { ...current, pool: entries });
+}
+
+const waitingEntry = (user: string, role: PoolEntry["role"], extra: Partial<PoolEntry> = {}): PoolEntry => ({
+  user,
+  role,
+  topic: null,
+  tz: "UTC",
+  at: T0 - DAY_MS,
+  seenAt: T0,
+  ...extra,
+});
+
+describe("keys", () => {
+  it("GIVEN a guild THEN pairing records live under its pair prefix", () => {
+    expect(pairStateKey(G)).toBe("guild:1000:pair:state");
+    expect(pairSettingsKey(G)).toBe("guild:1000:pair:settings");
+    expect(pairMemberKey(G, "42")).toBe("guild:1000:pair:member:42");
+    expect(pairKey(G, 7)).toBe("guild:1000:pair:pair:7");
+  });
+});
+
+describe("requestPair", () => {
+  it("GIVEN nobody waiting WHEN a backend learner requests THEN the request waits and the counts say so", async () => {
+    const { store, clock } = setup();
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "django" });
+    expect(result).toMatchObject({ kind: "waiting", role: "backend", waiting: { backend: 1, frontend: 0 } });
+    expect((await state(store)).pool).toEqual([
+      { user: "1", role: "backend", topic: "Django", tz: "UTC", at: T0, seenAt: T0 },
+    ]);
+  });
+
+  it("GIVEN a backend waiting WHEN a frontend requests THEN both are paired at once", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend", note: "I like <@&5> Django" });
+    clock.advance(60_000);
+    const result = await requestPair(store, clock, G, { userId: "2", role: "frontend", topic: "Docker" });
+    expect(result.kind).toBe("matched");
+    if (result.kind !== "matched") return;
+    expect(result.partner).toBe("1");
+    expect(result.pair).toMatchObject({
+      id: 1,
+      via: "request",
+      backend: { user: "1", note: "I like <@&5> Django", requestedAt: T0 },
+      frontend: { user: "2", topic: "Docker", note: null },
+      delivery: { state: "delivering" },
+    });
+    const s = await state(store);
+    expect(s.pool).toEqual([]);
+    expect(s.nextPairId).toBe(2);
+    expect(s.stats).toMatchObject({ requests: 2, matches: 1 });
+    const m1 = await store.get(pairMemberKey(G, "1"), PairMemberSchema);
+    expect(m1?.history).toEqual([{ pairId: 1, partner: "2", role: "backend", at: T0 + 60_000 }]);
+    expect(m1?.note).toBeNull();
+    expect(await getPair(store, G, 1)).toEqual(result.pair);
+  });
+
+  it("GIVEN an open request WHEN the member requests again THEN it is refused and nothing changes", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await expect(requestPair(store, clock, G, { userId: "1", role: "frontend" })).rejects.toThrow(
+      /already have an open request/,
+    );
+    expect((await state(store)).pool).toHaveLength(1);
+  });
+
+  it("GIVEN bad input THEN each rule is named", async () => {
+    const { store, clock } = setup();
+    await expect(requestPair(store, clock, G, { userId: "1", role: "designer" })).rejects.toThrow(/backend/);
+    await expect(
+      requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Cobol" }),
+    ).rejects.toThrow(UserError);
+    await expect(
+      requestPair(store, clock, G, { userId: "1", role: "backend", note: "x".repeat(301) }),
+    ).rejects.toThrow(/300 characters; yours has 301/);
+    expect((await state(store)).pool).toEqual([]);
+  });
+
+  it("GIVEN two learners paired 27 days ago WHEN both request again THEN they wait; after 28 days they pair", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(27 * DAY_MS);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    const again = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(again).toMatchObject({ kind: "waiting", recentlyPaired: 1, waiting: { backend: 1, frontend: 1 } });
+    await cancelPair(store, clock, G, "2");
+    clock.advance(DAY_MS);
+    const later = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(later.kind).toBe("matched");
+  });
+
+  it("GIVEN an admin shortened the recency window to 1 day THEN the same two pair again after a day", async () => {
+    const { store, clock } = setup();
+    await updatePairSettings(store, clock, G, { recencyDays: 1, by: "9" });
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(DAY_MS);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect((await requestPair(store, clock, G, { userId: "2", role: "frontend" })).kind).toBe("matched");
+  });
+
+  it("GIVEN frontends with and without the requester's topic THEN the one sharing the topic is chosen", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    await requestPair(store, clock, G, { userId: "11", role: "frontend", topic: "GraphQL" });
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "graphql" });
+    expect(result.kind === "matched" && result.partner).toBe("11");
+  });
+
+  it("GIVEN members' own time zones THEN the frontend closest to the backend's offset is chosen", async () => {
+    const { store, clock } = setup();
+    await setMemberTimezone(store, clock, G, "10", "America/New_York");
+    await setMemberTimezone(store, clock, G, "11", "Europe/Berlin");
+    await setMemberTimezone(store, clock, G, "1", "Africa/Lagos");
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    clock.advance(1000);
+    await requestPair(store, clock, G, { userId: "11", role: "frontend" });
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(result.kind === "matched" && result.partner).toBe("11");
+    expect(result.kind === "matched" && result.pair.backend.tz).toBe("Africa/Lagos");
+  });
+
+  it("GIVEN a member without a zone of their own THEN the guild's zone is used", async () => {
+    const { store, clock } = setup();
+    await setupGuild(store, clock, G, { channelId: "77", timezone: "Asia/Kolkata", by: "9" });
+    await setMemberTimezone(store, clock, G, "2", "Europe/Paris");
+    await Promise.all([
+      requestPair(store, clock, G, { userId: "1", role: "backend" }),
+      requestPair(store, clock, G, { userId: "2", role: "backend" }),
+    ]);
+    expect((await state(store)).pool.map((e) => [e.user, e.tz])).toEqual([
+      ["1", "Asia/Kolkata"],
+      ["2", "Europe/Paris"],
+    ]);
+  });
+
+  it("GIVEN a stale waiting candidate who left the guild THEN they are dropped and the next one is chosen", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "10", role: "frontend", topic: "Docker" });
+    await requestPair(store, clock, G, { userId: "11", role: "frontend" });
+    clock.advance(MEMBERSHIP_FRESH_MS + 1);
+    const checked: string[] = [];
+    const isStillMember = async (id: string) => {
+      checked.push(id);
+      return id !== "10";
+    };
+    const result = await requestPair(
+      store,
+      clock,
+      G,
+      { userId: "1", role: "backend", topic: "Docker" },
+      isStillMember,
+    );
+    expect(result.kind === "matched" && result.partner).toBe("11");
+    expect(checked).toEqual(["10", "11"]);
+    const s = await state(store);
+    expect(s.pool).toEqual([]);
+    expect(s.stats.departed).toBe(1);
+  });
+
+  it("GIVEN a candidate who asked a minute ago THEN no membership check is made", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    clock.advance(60_000);
+    let calls = 0;
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend" }, async () => {
+      calls++;
+      return false;
+    });
+    expect(result.kind).toBe("matched");
+    expect(calls).toBe(0);
+  });
+
+  it("GIVEN the membership check fails (network) THEN the candidate is kept and paired", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    clock.advance(DAY_MS);
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend" }, async () => {
+      throw new Error("ECONNRESET");
+    });
+    expect(result.kind).toBe("matched");
+  });
+});
+
+describe.each([
+  ["memory", async () => memoryStore(silentLogger())],
+  ["sqlite", () => sqliteStore()],
+])("500 concurrent requests over %s", (_name, open) => {
+  it("GIVEN 250 backend and 250 frontend requests at once THEN 250 pairs form, nobody twice, nothing lost", async () => {
+    const store = await open();
+    const clock = new ManualClock(T0);
+    const ids = Array.from({ length: 500 }, (_, i) => String(1000 + i));
+    const results = await Promise.all(
+      ids.map((userId, i) =>
+        requestPair(store, clock, G, { userId, role: i % 2 === 0 ? "backend" : "frontend" }),
+      ),
+    );
+    const s = await state(store);
+    expect(s.pool).toEqual([]);
+    expect(s.stats).toMatchObject({ requests: 500, matches: 250 });
+    expect(results.filter((r) => r.kind === "matched")).toHaveLength(250);
+    const pairs = await store.getMany(
+      Array.from({ length: 250 }, (_, i) => pairKey(G, i + 1)),
+      (await import("../../src/pairing/schema.js")).PairSchema,
+    );
+    const users = pairs.flatMap((pair) => (pair ? [pair.backend.user, pair.frontend.user] : []));
+    expect(users).toHaveLength(500);
+    expect(new Set(users)).toEqual(new Set(ids));
+    for (const pair of pairs) expect(Number(pair?.backend.user) % 2).toBe(0);
+  });
+});
+
+describe("status, cancel, history, pause", () => {
+  it("GIVEN an open request THEN status shows it with its expiry and the waiting counts", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Docker", note: "evenings" });
+    const status = await pairStatus(store, clock, G, "1");
+    expect(status.open).toEqual({
+      role: "backend",
+      topic: "Docker",
+      note: "evenings",
+      at: T0,
+      expiresAt: T0 + 7 * DAY_MS,
+      pausedUntil: null,
+    });
+    expect(status.waiting).toEqual({ backend: 1, frontend: 0, paused: 0 });
+  });
+
+  it("GIVEN an open request WHEN cancelled THEN it leaves the pool", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect((await cancelPair(store, clock, G, "1")).kind).toBe("cancelled");
+    expect((await state(store)).pool).toEqual([]);
+    expect((await state(store)).stats.cancelled).toBe(1);
+    expect((await cancelPair(store, clock, G, "1")).kind).toBe("none");
+  });
+
+  it("GIVEN a member already matched WHEN they cancel THEN the answer is 'matched' with the pair", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    const result = await cancelPair(store, clock, G, "2");
+    expect(result.kind).toBe("matched");
+    expect(result.kind === "matched" && result.pair.id).toBe(1);
+    expect((await pairStats(store, clock, G)).stats.matches).toBe(1);
+  });
+
+  it("GIVEN three pairs over time THEN history lists them newest first", async () => {
+    const { store, clock } = setup();
+    for (const partner of ["2", "3", "4"]) {
+      await requestPair(store, clock, G, { userId: "1", role: "backend" });
+      await requestPair(store, clock, G, { userId: partner, role: "frontend" });
+      clock.advance(DAY_MS);
+    }
+    const history = await pairHistory(store, clock, G, "1");
+    expect(history.items.map((item) => item.partner)).toEqual(["4", "3", "2"]);
+    expect(history.total).toBe(3);
+    expect((await pairHistory(store, clock, G, "4")).items.map((item) => item.role)).toEqual(["frontend"]);
+  });
+
+  it("GIVEN a paused request WHEN a complementary learner requests THEN it is not matched", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    const paused = await pausePairing(store, clock, G, "1", 3);
+    expect(paused.until).toBe(T0 + 3 * DAY_MS);
+    const result = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(result).toMatchObject({ kind: "waiting", waiting: { backend: 0, frontend: 1, paused: 1 } });
+  });
+
+  it("GIVEN a pause that ends WHEN the job runs THEN the request resumes by itself and is matched", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await pausePairing(store, clock, G, "1", 2);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(DAY_MS);
+    expect(await resumePaused(store, clock, G)).toEqual([]);
+    clock.advance(DAY_MS);
+    const pairs = await resumePaused(store, clock, G);
+    expect(pairs.map((p) => [p.backend.user, p.frontend.user, p.via])).toEqual([["1", "2", "resume"]]);
+    expect((await state(store)).pool).toEqual([]);
+  });
+
+  it("GIVEN a paused member WHEN they request again THEN the pause lifts, keeping their place", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await pausePairing(store, clock, G, "1", 10);
+    clock.advance(DAY_MS);
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Docker" });
+    expect(result).toMatchObject({ kind: "waiting", resumed: true, waiting: { backend: 1, paused: 0 } });
+    expect((await state(store)).pool[0]).toMatchObject({ at: T0, topic: "Docker" });
+    expect((await state(store)).stats.requests).toBe(1);
+  });
+
+  it("GIVEN no open request WHEN pausing THEN it is refused; bad day counts are refused", async () => {
+    const { store, clock } = setup();
+    await expect(pausePairing(store, clock, G, "1", 5)).rejects.toThrow(/no open request/);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await expect(pausePairing(store, clock, G, "1", 0)).rejects.toThrow(/1 to 60/);
+    await expect(pausePairing(store, clock, G, "1", 61)).rejects.toThrow(/1 to 60/);
+  });
+});
+
+describe("expiry", () => {
+  it("GIVEN a request older than 7 days THEN it leaves the pool and the member is told once", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "frontend" });
+    clock.advance(7 * DAY_MS - 1);
+    expect(await expireRequests(store, clock, G)).toBe(0);
+    clock.advance(1);
+    expect(await expireRequests(store, clock, G)).toBe(1);
+    expect((await state(store)).pool).toEqual([]);
+    const first = await pairStatus(store, clock, G, "1");
+    expect(first.notices).toEqual([{ kind: "expired", at: T0 + 7 * DAY_MS, role: "frontend" }]);
+    expect((await pairStatus(store, clock, G, "1")).notices).toEqual([]);
+    expect((await pairStats(store, clock, G)).stats.expired).toBe(1);
+  });
+
+  it("GIVEN an expired request and no job run WHEN a backend requests THEN the expired one is not matched", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "frontend" });
+    clock.advance(8 * DAY_MS);
+    const result = await requestPair(store, clock, G, { userId: "2", role: "backend" });
+    expect(result.kind).toBe("waiting");
+    const back = await requestPair(store, clock, G, { userId: "1", role: "frontend" });
+    expect(back.notices.map((n) => n.kind)).toEqual(["expired"]);
+    expect(back.kind).toBe("matched");
+  });
+
+  it("GIVEN a paused request THEN the expiry counts from the end of the pause", async () => {
+    const { store, clock } = setup();
+    await updatePairSettings(store, clock, G, { expiryDays: 3, by: "9" });
+    await requestPair(store, clock, G, { userId: "1", role: "frontend" });
+    await pausePairing(store, clock, G, "1", 5);
+    clock.advance(7 * DAY_MS);
+    expect(await expireRequests(store, clock, G)).toBe(0);
+    clock.advance(DAY_MS);
+    expect(await expireRequests(store, clock, G)).toBe(1);
+  });
+});
+
+describe("runRound", () => {
+  it("GIVEN 3 backends and 2 frontends waiting THEN 2 pairs form and the leftover is told next time", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [
+      waitingEntry("101", "backend", { at: T0 - 3 * DAY_MS }),
+      waitingEntry("102", "backend", { at: T0 - 2 * DAY_MS }),
+      waitingEntry("103", "backend", { at: T0 - 1 * DAY_MS }),
+      waitingEntry("201", "frontend"),
+      waitingEntry("202", "frontend"),
+      waitingEntry("203", "frontend", { pausedUntil: T0 + DAY_MS }),
+    ]);
+    const outcome = await runRound(store, clock, G);
+    expect(outcome.pairs).toHaveLength(2);
+    expect(outcome.pairs.every((p) => p.via === "round")).toBe(true);
+    expect(outcome.leftover.map((e) => e.user)).toEqual(["103"]);
+    expect(outcome.paused).toBe(1);
+    const s = await state(store);
+    expect(s.pool.map((e) => e.user).sort()).toEqual(["103", "203"]);
+    expect(s.stats).toMatchObject({ matches: 2, rounds: 1 });
+    expect((await pairStatus(store, clock, G, "103")).notices).toEqual([{ kind: "left-over", at: T0 }]);
+    expect((await pairStatus(store, clock, G, "103")).notices).toEqual([]);
+  });
+
+  it("GIVEN people paired within the window THEN the round never pairs them again", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "101", role: "backend" });
+    await requestPair(store, clock, G, { userId: "201", role: "frontend" });
+    clock.advance(DAY_MS);
+    await seedPool(store, [
+      waitingEntry("101", "backend", { at: clock.now() }),
+      waitingEntry("201", "frontend", { at: clock.now() }),
+    ]);
+    const outcome = await runRound(store, clock, G);
+    expect(outcome.pairs).toEqual([]);
+    expect(outcome.leftover).toHaveLength(2);
+  });
+
+  it("GIVEN notes on waiting members THEN the round's pairs carry them", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [waitingEntry("101", "backend"), waitingEntry("201", "frontend")]);
+    await store.set(pairMemberKey(G, "101"), PairMemberSchema, { note: "hello", updatedAt: T0 });
+    const [pair] = (await runRound(store, clock, G)).pairs;
+    expect(pair?.backend.note).toBe("hello");
+    expect((await store.get(pairMemberKey(G, "101"), PairMemberSchema))?.note).toBeNull();
+  });
+});
+
+describe("follow-ups, answers, deliveries", () => {
+  async function paired(store: Store, clock: ManualClock) {
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    const result = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    if (result.kind !== "matched") throw new Error("expected a match");
+    return result.pair;
+  }
+
+  it("GIVEN a match THEN the follow-up is handed out once, 48 h later", async () => {
+    const { store, clock } = setup();
+    await paired(store, clock);
+    clock.advance(FOLLOW_UP_MS - 1);
+    expect(await claimDueFollowUps(store, clock, G)).toEqual([]);
+    clock.advance(1);
+    const [due, ...rest] = await Promise.all([
+      claimDueFollowUps(store, clock, G),
+      claimDueFollowUps(store, clock, G),
+    ]);
+    expect(due?.map((p) => p.id)).toEqual([1]);
+    expect(rest).toEqual([[]]);
+    expect((await getPair(store, G, 1))?.followUpSentAt).toBe(clock.now());
+  });
+
+  it("GIVEN answers WHEN both say they met THEN 'pairs that met' counts the pair once; outsiders are refused", async () => {
+    const { store, clock } = setup();
+    await paired(store, clock);
+    await expect(recordAnswer(store, clock, G, 1, "3", "met")).rejects.toThrow(/Only the two members/);
+    await expect(recordAnswer(store, clock, G, 9, "1", "met")).rejects.toThrow(/does not exist/);
+    expect((await recordAnswer(store, clock, G, 1, "1", "not_yet")).firstMet).toBe(false);
+    expect((await recordAnswer(store, clock, G, 1, "1", "met")).firstMet).toBe(true);
+    expect((await recordAnswer(store, clock, G, 1, "2", "met")).firstMet).toBe(false);
+    expect((await pairStats(store, clock, G)).stats.met).toBe(1);
+    expect((await getPair(store, G, 1))?.answers).toEqual({ "1": "met", "2": "met" });
+  });
+
+  it("GIVEN a round's pairs THEN concurrent delivery claims have exactly one winner each", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [waitingEntry("101", "backend"), waitingEntry("201", "frontend")]);
+    const [pair] = (await runRound(store, clock, G)).pairs;
+    expect(pair?.delivery.state).toBe("pending");
+    const claims = await Promise.all([1, 2, 3].map(() => claimDelivery(store, clock, G, 1)));
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
+    expect(await pendingDeliveries(store, clock, G, 0)).toEqual([]); // being delivered
+    clock.advance(10 * 60_000);
+    expect(await pendingDeliveries(store, clock, G, 0)).toEqual([1]); // abandoned: retried
+    await recordDelivery(store, clock, G, 1, { state: "private", channelId: "50", threadId: "60" });
+    expect(await pendingDeliveries(store, clock, G, 0)).toEqual([]);
+    expect((await getPair(store, G, 1))?.delivery).toMatchObject({ state: "private", threadId: "60" });
+    expect(await claimDelivery(store, clock, G, 1)).toBeUndefined();
+    expect((await state(store)).deliveryCursor).toBe(2);
+  });
+
+  it("GIVEN a pending round pair younger than the retry age THEN the job leaves it to the round", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [waitingEntry("101", "backend"), waitingEntry("201", "frontend")]);
+    await runRound(store, clock, G);
+    expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([]);
+    clock.advance(120_000);
+    expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([1]);
+  });
+
+  it("GIVEN a request match THEN it is created already claimed by its requester, and retried only if abandoned", async () => {
+    const { store, clock } = setup();
+    const pair = await paired(store, clock);
+    expect(pair.delivery.state).toBe("delivering");
+    expect(await claimDelivery(store, clock, G, 1)).toBeUndefined();
+    clock.advance(10 * 60_000 - 1);
+    expect(await pendingDeliveries(store, clock, G, 0)).toEqual([]);
+    clock.advance(1);
+    expect(await pendingDeliveries(store, clock, G, 0)).toEqual([1]);
+  });
+
+  it("GIVEN a partner who left before the introduction THEN the pair dissolves and the other is re-queued and re-matched", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    clock.advance(1000);
+    await requestPair(store, clock, G, { userId: "3", role: "backend" });
+    clock.advance(1000);
+    const first = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(first.kind === "matched" && first.partner).toBe("1");
+    const dissolvedAt = clock.now();
+    const result = await dissolvePair(store, clock, G, 1, "1");
+    expect(result.requeued).toBe("2");
+    expect(result.rematch).toMatchObject({
+      backend: { user: "3" },
+      frontend: { user: "2", requestedAt: T0 + 2000 },
+    });
+    const s = await state(store);
+    expect(s.pool).toEqual([]);
+    expect(s.stats).toMatchObject({ matches: 1, departed: 1 });
+    clock.advance(FOLLOW_UP_MS);
+    expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([2]);
+    expect((await getPair(store, G, 1))?.dissolved).toEqual({ at: dissolvedAt, departed: "1" });
+    expect((await pairStatus(store, clock, G, "2")).notices).toEqual([
+      { kind: "partner-left", at: dissolvedAt, pairId: 1 },
+    ]);
+    expect((await dissolvePair(store, clock, G, 1, "1")).requeued).toBeNull();
+  });
+
+  it("GIVEN a dissolved pair with nobody else waiting THEN the partner waits with their original place", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend", note: "hi" });
+    clock.advance(5000);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    const result = await dissolvePair(store, clock, G, 1, "2");
+    expect(result).toEqual({ requeued: "1", rematch: null });
+    expect((await state(store)).pool).toMatchObject([{ user: "1", role: "backend", at: T0 }]);
+    expect((await pairStatus(store, clock, G, "1")).open?.note).toBe("hi");
+  });
+});
+
+describe("stats and settings", () => {
+  it("GIVEN activity THEN stats count requests, matches, met and waiting", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    await requestPair(store, clock, G, { userId: "3", role: "frontend" });
+    await recordAnswer(store, clock, G, 1, "2", "met");
+    const stats = await pairStats(store, clock, G);
+    expect(stats.stats).toMatchObject({ requests: 3, matches: 1, met: 1 });
+    expect(stats.waiting).toEqual({ backend: 0, frontend: 1, paused: 0 });
+    expect(stats.settings).toMatchObject({ recencyDays: 28, expiryDays: 7 });
+  });
+
+  it("GIVEN settings out of range THEN they are refused; none given THEN the current ones come back", async () => {
+    const { store, clock } = setup();
+    await expect(updatePairSettings(store, clock, G, { recencyDays: 0, by: "9" })).rejects.toThrow(
+      /1 to 180/,
+    );
+    await expect(updatePairSettings(store, clock, G, { expiryDays: 91, by: "9" })).rejects.toThrow(/1 to 90/);
+    const saved = await updatePairSettings(store, clock, G, { recencyDays: 14, by: "9" });
+    expect(saved).toMatchObject({ recencyDays: 14, expiryDays: 7, updatedBy: "9" });
+    expect(await updatePairSettings(store, clock, G, { by: "9" })).toEqual(saved);
+  });
+});
