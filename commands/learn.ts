@@ -23,6 +23,7 @@ import { exportJournal } from "../src/journal/export.js";
 import { ENTRY_KINDS, LINK_MAX, TEXT_MAX, TEXT_MIN } from "../src/journal/records.js";
 import { searchForViewer } from "../src/journal/search.js";
 import { weeklyStats } from "../src/journal/stats.js";
+import { requirePairMember } from "../src/pairing/pairing.js";
 import { TOPICS } from "../src/topics.js";
 
 const data = new SlashCommandBuilder()
@@ -60,6 +61,9 @@ const data = new SlashCommandBuilder()
           .setName("kind")
           .setDescription("What sort of entry (default: learning)")
           .addChoices(...ENTRY_KINDS.map((kind) => ({ name: kind, value: kind }))),
+      )
+      .addIntegerOption((option) =>
+        option.setName("pair").setDescription("Tag it with your pairing (pair number)").setMinValue(1),
       ),
   )
   .addSubcommand((sub) =>
@@ -142,6 +146,8 @@ const handlers: Record<string, Handler> = {
   async log(interaction, ctx) {
     const guildId = requireGuild(interaction);
     const isPrivate = interaction.options.getBoolean("private") ?? false;
+    const pairId = interaction.options.getInteger("pair");
+    if (pairId !== null) await requirePairMember(ctx.store, guildId, pairId, interaction.user.id);
     const { entry, streak } = await logEntry(ctx.store, ctx.clock, guildId, {
       authorId: interaction.user.id,
       topic: interaction.options.getString("topic", true),
@@ -149,6 +155,7 @@ const handlers: Record<string, Handler> = {
       link: interaction.options.getString("link"),
       private: isPrivate,
       kind: interaction.options.getString("kind"),
+      pairingId: pairId === null ? null : String(pairId),
     });
     const embed = entryEmbed(entry, {
       authorName: interaction.user.displayName,

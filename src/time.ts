@@ -36,8 +36,8 @@ export function localDate(ms: number, tz: string): string {
 
 /**
  * The instant when the wall clock in `tz` shows `time` (HH:MM) on `date` (YYYY-MM-DD). On a DST
- * gap the time does not exist and luxon moves it forward by the gap (02:30 → 03:30); on an overlap the
- * earlier instant is used.
+ * gap the time does not exist and luxon moves it forward by the gap (02:30 → 03:30); on an overlap (the hour
+ * repeated when DST ends) luxon picks the later instant, in standard time.
  */
 export function zonedInstant(date: string, time: string, tz: string): number {
   const dt = DateTime.fromISO(`${date}T${time}`, { zone: tz });

@@ -110,7 +110,7 @@ export function followUpMessage(pair: Pair, guildId: string): MessageCreateOptio
     content: truncate(
       `<@${pair.backend.user}> <@${pair.frontend.user}>: it has been two days since you were paired (pair #${pair.id}). ` +
         "Did you meet? Either of you can answer.\n" +
-        `Each of you: log what you learned with \`/learn log\` (mention pair #${pair.id}), so it shows in your journal.`,
+        `Each of you: log what you learned with \`/learn log … pair:${pair.id}\`, so it shows in your journal tagged with the pairing.`,
       LIMITS.content,
     ),
     components: [
@@ -133,7 +133,7 @@ export function answerReply(pair: Pair, answer: "met" | "not_yet", firstMet: boo
   if (answer === "met") {
     return (
       `${firstMet ? "Counted: pair" : "Thanks, pair"} #${pair.id} met. ` +
-      `Now log what you learned with \`/learn log\` (mention pair #${pair.id}).`
+      `Now log what you learned with \`/learn log … pair:${pair.id}\`.`
     );
   }
   return "No problem, there is still time: suggest a slot in the thread. Click **We met** once you have.";

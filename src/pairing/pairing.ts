@@ -71,6 +71,20 @@ export async function getPair(store: Store, guildId: string, pairId: number): Pr
   return store.get(pairKey(guildId, pairId), PairSchema);
 }
 
+/** The pair `pairId` if `userId` is one of its two members, else a UserError (for tagging journal entries). */
+export async function requirePairMember(
+  store: Store,
+  guildId: string,
+  pairId: number,
+  userId: string,
+): Promise<Pair> {
+  const pair = await getPair(store, guildId, pairId);
+  if (pair === undefined || (pair.backend.user !== userId && pair.frontend.user !== userId)) {
+    throw new UserError(`You were not in pair #${pairId}. \`/pair history\` lists your pairs.`);
+  }
+  return pair;
+}
+
 /** Reads each record once, writes the changed ones together on commit. Use inside the guild lock only. */
 class Tx {
   private readonly members = new Map<string, PairMember>();

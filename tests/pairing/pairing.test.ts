@@ -24,6 +24,7 @@ import {
   recordAnswer,
   recordDelivery,
   requestPair,
+  requirePairMember,
   resumePaused,
   runRound,
   updatePairSettings,
@@ -89,6 +90,17 @@ describe("keys", () => {
     expect(pairSettingsKey(G)).toBe("guild:1000:pair:settings");
     expect(pairMemberKey(G, "42")).toBe("guild:1000:pair:member:42");
     expect(pairKey(G, 7)).toBe("guild:1000:pair:pair:7");
+  });
+});
+
+describe("requirePairMember", () => {
+  it("GIVEN a pair WHEN a member tags an entry with it THEN it is accepted, and refused for anyone else", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect((await requirePairMember(store, G, 1, "2")).id).toBe(1);
+    await expect(requirePairMember(store, G, 1, "3")).rejects.toThrow(/not in pair #1/);
+    await expect(requirePairMember(store, G, 9, "1")).rejects.toBeInstanceOf(UserError);
   });
 });
 
