@@ -1,3 +1,4 @@
+import { VersionedSnapshots } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 import { type Entry, EntrySchema, entryKey, JournalMetaSchema, journalMetaKey } from "./records.js";
 
@@ -13,21 +14,10 @@ import { type Entry, EntrySchema, entryKey, JournalMetaSchema, journalMetaKey } 
 
 type Snapshot = { version: number; byId: Map<number, Entry>; sorted: readonly Entry[] | null };
 
-/** Guilds kept per store; the least recently read is dropped first. */
-const MAX_GUILDS = 64;
 /** Keys per getMany on a cold load (SQLite binds one variable per key). */
 const BATCH = 500;
 
-const snapshots = new WeakMap<Store, Map<string, Snapshot>>();
-
-function cacheOf(store: Store): Map<string, Snapshot> {
-  let cache = snapshots.get(store);
-  if (cache === undefined) {
-    cache = new Map();
-    snapshots.set(store, cache);
-  }
-  return cache;
-}
+const snapshots = new VersionedSnapshots<Snapshot>();
 
 function sortedOf(snapshot: Snapshot): readonly Entry[] {
   if (snapshot.sorted === null) snapshot.sorted = [...snapshot.byId.values()].sort((a, b) => b.id - a.id);
@@ -52,26 +42,11 @@ async function load(store: Store, guildId: string, nextId: number): Promise<Map<
 export async function guildEntries(store: Store, guildId: string): Promise<readonly Entry[]> {
   const meta = await store.get(journalMetaKey(guildId), JournalMetaSchema);
   if (meta === undefined) return [];
-  const cache = cacheOf(store);
-  const cached = cache.get(guildId);
-  if (cached !== undefined && cached.version === meta.version) {
-    cache.delete(guildId);
-    cache.set(guildId, cached);
-    return sortedOf(cached);
-  }
-  const byId = await load(store, guildId, meta.nextId);
-  const snapshot: Snapshot = { version: meta.version, byId, sorted: null };
-  const current = cache.get(guildId);
-  // A concurrent reader may have stored a newer snapshot meanwhile: keep the newer one.
-  if (current === undefined || current.version <= meta.version) {
-    cache.delete(guildId);
-    cache.set(guildId, snapshot);
-    while (cache.size > MAX_GUILDS) {
-      const oldest = cache.keys().next().value;
-      if (oldest === undefined) break;
-      cache.delete(oldest);
-    }
-  }
+  const snapshot = await snapshots.get(store, guildId, meta.version, async () => ({
+    version: meta.version,
+    byId: await load(store, guildId, meta.nextId),
+    sorted: null,
+  }));
   return sortedOf(snapshot);
 }
 
@@ -83,10 +58,9 @@ export type Change = { put: Entry } | { remove: number };
  * newer one was loaded after the change and already contains it).
  */
 export function applyChange(store: Store, guildId: string, from: number, to: number, change: Change): void {
-  const snapshot = snapshots.get(store)?.get(guildId);
-  if (snapshot === undefined || snapshot.version !== from) return;
-  if ("put" in change) snapshot.byId.set(change.put.id, change.put);
-  else snapshot.byId.delete(change.remove);
-  snapshot.sorted = null;
-  snapshot.version = to;
+  snapshots.patch(store, guildId, from, to, (snapshot) => {
+    if ("put" in change) snapshot.byId.set(change.put.id, change.put);
+    else snapshot.byId.delete(change.remove);
+    snapshot.sorted = null;
+  });
 }

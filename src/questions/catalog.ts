@@ -1,5 +1,6 @@
 import { UserError } from "../discord/errors.js";
 import { rankByRelevance, tokenize } from "../search/text.js";
+import { VersionedSnapshots } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 import {
   chunkOf,
@@ -64,27 +65,7 @@ export function indexEntryOf(question: Question): IndexEntry {
 
 type Snapshot = { version: number; byNumber: Map<number, IndexEntry>; sorted: readonly IndexEntry[] | null };
 
-const MAX_GUILDS = 64;
-const snapshots = new WeakMap<Store, Map<string, Snapshot>>();
-
-function cacheOf(store: Store): Map<string, Snapshot> {
-  let cache = snapshots.get(store);
-  if (cache === undefined) {
-    cache = new Map();
-    snapshots.set(store, cache);
-  }
-  return cache;
-}
-
-function remember(cache: Map<string, Snapshot>, guildId: string, snapshot: Snapshot): void {
-  cache.delete(guildId);
-  cache.set(guildId, snapshot);
-  while (cache.size > MAX_GUILDS) {
-    const oldest = cache.keys().next().value;
-    if (oldest === undefined) break;
-    cache.delete(oldest);
-  }
-}
+const snapshots = new VersionedSnapshots<Snapshot>();
 
 function sortedOf(snapshot: Snapshot): readonly IndexEntry[] {
   if (snapshot.sorted === null) snapshot.sorted = [...snapshot.byNumber.values()].sort((a, b) => a.n - b.n);
@@ -115,49 +96,20 @@ export async function upsertIndex(
   ]);
   const next: Meta = { lastNumber: Math.max(meta.lastNumber, entry.n), version: meta.version + 1 };
   await store.set(keys.meta(guildId), MetaSchema, next);
-  const snapshot = snapshots.get(store)?.get(guildId);
-  if (snapshot !== undefined && snapshot.version === meta.version) {
+  snapshots.patch(store, guildId, meta.version, next.version, (snapshot) => {
     snapshot.byNumber.set(entry.n, entry);
     snapshot.sorted = null;
-    snapshot.version = next.version;
-  }
+  });
 }
 
 /** Every indexed question of a guild, in number order. Treat as read-only. */
 export async function readIndex(store: Store, guildId: string): Promise<readonly IndexEntry[]> {
   const meta = await store.get(keys.meta(guildId), MetaSchema);
   if (meta === undefined) return [];
-  const cache = cacheOf(store);
-  const cached = cache.get(guildId);
-  if (cached !== undefined && cached.version === meta.version) {
-    remember(cache, guildId, cached);
-    return sortedOf(cached);
-  }
-  // Concurrent readers of the same version share one load.
-  const loadKey = `${guildId}@${meta.version}`;
-  let loads = loading.get(store);
-  if (loads === undefined) {
-    loads = new Map();
-    loading.set(store, loads);
-  }
-  let load = loads.get(loadKey);
-  if (load === undefined) {
-    const started = loadSnapshot(store, guildId, meta);
-    load = started;
-    loads.set(loadKey, started);
-    started.then(
-      () => loads.delete(loadKey),
-      () => loads.delete(loadKey),
-    );
-  }
-  const snapshot = await load;
-  const current = cache.get(guildId);
-  // A concurrent reader may have stored a newer snapshot meanwhile: keep the newer one.
-  if (current === undefined || current.version < snapshot.version) remember(cache, guildId, snapshot);
-  return sortedOf(snapshot);
+  return sortedOf(
+    await snapshots.get(store, guildId, meta.version, () => loadSnapshot(store, guildId, meta)),
+  );
 }
-
-const loading = new WeakMap<Store, Map<string, Promise<Snapshot>>>();
 
 async function loadSnapshot(store: Store, guildId: string, meta: Meta): Promise<Snapshot> {
   const records = await store.getMany(
