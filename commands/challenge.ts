@@ -18,12 +18,10 @@ import {
 } from "../src/challenge/learners.js";
 import { postToday, skipToday } from "../src/challenge/post.js";
 import { memberViewEmbed } from "../src/challenge/render.js";
-import { rankChoices } from "../src/discord/autocomplete.js";
-import { UserError } from "../src/discord/errors.js";
 import { requireGuild, requirePermission } from "../src/discord/interactions.js";
+import { bySubcommand, topicAutocomplete } from "../src/discord/subcommands.js";
 import { sanitize, truncate } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
-import { TOPICS } from "../src/topics.js";
 
 // The learner subcommands are for everyone, so the command has no default member permission; the admin
 // subcommands (add, post, skip, settings) check Manage Server at run time.
@@ -284,13 +282,6 @@ const handlers: Record<string, Handler> = {
 
 export default {
   data,
-  async execute(interaction, ctx) {
-    const handler = handlers[interaction.options.getSubcommand()];
-    if (handler === undefined) throw new UserError("Unknown subcommand.");
-    await handler(interaction, ctx);
-  },
-  async autocomplete(interaction) {
-    const focused = interaction.options.getFocused(true);
-    await interaction.respond(focused.name === "topic" ? rankChoices(TOPICS, focused.value) : []);
-  },
+  execute: bySubcommand(handlers),
+  autocomplete: topicAutocomplete,
 } satisfies Command;

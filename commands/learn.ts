@@ -6,8 +6,8 @@ import {
   SlashCommandBuilder,
 } from "discord.js";
 import { rankChoices } from "../src/discord/autocomplete.js";
-import { UserError } from "../src/discord/errors.js";
 import { requireGuild } from "../src/discord/interactions.js";
+import { bySubcommand } from "../src/discord/subcommands.js";
 import { LIMITS, sanitize, truncate } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { entryEmbed, listEmbed, searchEmbed, statsEmbed, streakEmbed } from "../src/journal/embeds.js";
@@ -261,11 +261,7 @@ const handlers: Record<string, Handler> = {
 
 export default {
   data,
-  async execute(interaction, ctx) {
-    const handler = handlers[interaction.options.getSubcommand()];
-    if (handler === undefined) throw new UserError("Unknown subcommand.");
-    await handler(interaction, ctx);
-  },
+  execute: bySubcommand(handlers),
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
     if (focused.name === "topic") {

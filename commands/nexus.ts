@@ -11,6 +11,7 @@ import { welcomeOnce } from "../src/discord/adopt.js";
 import { timeZoneChoices } from "../src/discord/autocomplete.js";
 import { UserError } from "../src/discord/errors.js";
 import { requireGuild, requirePermission } from "../src/discord/interactions.js";
+import { bySubcommand } from "../src/discord/subcommands.js";
 import { LIMITS, truncate } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { getGuildConfig, setupGuild } from "../src/guild/config.js";
@@ -140,11 +141,7 @@ const handlers: Record<string, Handler> = {
 
 export default {
   data,
-  async execute(interaction, ctx) {
-    const handler = handlers[interaction.options.getSubcommand()];
-    if (handler === undefined) throw new UserError("Unknown subcommand.");
-    await handler(interaction, ctx);
-  },
+  execute: bySubcommand(handlers),
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
     if (focused.name === "timezone" || focused.name === "name") {

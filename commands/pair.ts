@@ -5,9 +5,9 @@ import {
   PermissionFlagsBits,
   SlashCommandBuilder,
 } from "discord.js";
-import { rankChoices } from "../src/discord/autocomplete.js";
 import { UserError } from "../src/discord/errors.js";
 import { requireGuild, requirePermission } from "../src/discord/interactions.js";
+import { bySubcommand, topicAutocomplete } from "../src/discord/subcommands.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { handlePairingButton } from "../src/pairing/buttons.js";
 import {
@@ -37,7 +37,6 @@ import {
   updatePairSettings,
 } from "../src/pairing/pairing.js";
 import { EXPIRY_DAYS_MAX, NOTE_MAX, PAUSE_DAYS_MAX, RECENCY_DAYS_MAX } from "../src/pairing/schema.js";
-import { TOPICS } from "../src/topics.js";
 
 const data = new SlashCommandBuilder()
   .setName("pair")
@@ -350,14 +349,7 @@ const handlers: Record<string, Handler> = {
 
 export default {
   data,
-  async execute(interaction, ctx) {
-    const handler = handlers[interaction.options.getSubcommand()];
-    if (handler === undefined) throw new UserError("Unknown subcommand.");
-    await handler(interaction, ctx);
-  },
-  async autocomplete(interaction) {
-    const focused = interaction.options.getFocused(true);
-    await interaction.respond(focused.name === "topic" ? rankChoices(TOPICS, focused.value) : []);
-  },
+  execute: bySubcommand(handlers),
+  autocomplete: topicAutocomplete,
   button: handlePairingButton,
 } satisfies Command;

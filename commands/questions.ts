@@ -5,14 +5,14 @@ import {
   SlashCommandBuilder,
   type SlashCommandSubcommandBuilder,
 } from "discord.js";
-import { rankChoices } from "../src/discord/autocomplete.js";
 import { UserError } from "../src/discord/errors.js";
 import { requireGuild } from "../src/discord/interactions.js";
+import { topicAutocomplete } from "../src/discord/subcommands.js";
 import { sanitize, truncate } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { type ListQuery, listQuestions } from "../src/questions/catalog.js";
 import { listEmbed } from "../src/questions/embeds.js";
-import { parseTopic, TOPICS } from "../src/topics.js";
+import { parseTopic } from "../src/topics.js";
 
 const withPage = (sub: SlashCommandSubcommandBuilder) =>
   sub.addIntegerOption((option) =>
@@ -96,8 +96,5 @@ export default {
       flags: MessageFlags.Ephemeral,
     });
   },
-  async autocomplete(interaction) {
-    const focused = interaction.options.getFocused(true);
-    await interaction.respond(focused.name === "topic" ? rankChoices(TOPICS, String(focused.value)) : []);
-  },
+  autocomplete: topicAutocomplete,
 } satisfies Command;
