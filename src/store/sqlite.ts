@@ -28,6 +28,12 @@ export class DurableSqliteAdapter extends EventEmitter {
   readonly opts: Record<string, unknown>;
   namespace?: string | undefined;
   private readonly inner: KeyvSqlite;
+  /**
+   * A second connection for reads. In WAL mode readers never wait for the writer, so a read made while a
+   * group commit is fsyncing (often by a command holding its guild's lock) does not queue behind it.
+   * Queued and in-flight writes are answered from memory first, so reads still see every write.
+   */
+  private readonly reader: KeyvSqlite;
   private pending = new Map<string, string | null>();
   /** The batch being committed: still visible to reads until its commit resolves. */
   private inFlight = new Map<string, string | null>();
@@ -43,10 +49,17 @@ export class DurableSqliteAdapter extends EventEmitter {
     if (file !== ":memory:" && file !== "") mkdirSync(dirname(file), { recursive: true });
     this.inner = new KeyvSqlite({ uri, busyTimeout: options.busyTimeoutMs ?? 5000, iterationLimit: 500 });
     this.inner.on("error", (error: unknown) => this.emit("error", error));
+    const inMemory = file === ":memory:" || file === "";
+    this.reader = inMemory
+      ? this.inner
+      : new KeyvSqlite({ uri, busyTimeout: options.busyTimeoutMs ?? 5000, iterationLimit: 500 });
+    if (this.reader !== this.inner) this.reader.on("error", (error: unknown) => this.emit("error", error));
     this.opts = { ...this.inner.opts, dialect: "sqlite" };
+    const { inner, reader } = this;
     this.ready = (async () => {
-      await this.query("PRAGMA journal_mode = WAL");
-      await this.query("PRAGMA synchronous = FULL");
+      await inner.query("PRAGMA journal_mode = WAL");
+      await inner.query("PRAGMA synchronous = FULL");
+      if (reader !== inner) await reader.query("PRAGMA query_only = ON");
     })();
     this.ready.catch((error: unknown) => this.emit("error", error));
   }
@@ -70,14 +83,14 @@ export class DurableSqliteAdapter extends EventEmitter {
     const queued = this.queued(key);
     if (queued !== undefined) return queued ?? undefined;
     await this.ready;
-    return (await this.inner.get(key)) as string | undefined;
+    return (await this.reader.get(key)) as string | undefined;
   }
 
   async getMany(keys: string[]): Promise<Array<string | undefined>> {
     const missing = keys.filter((key) => this.queued(key) === undefined);
     await this.ready;
     const fetched =
-      missing.length > 0 ? ((await this.inner.getMany(missing)) as Array<string | undefined>) : [];
+      missing.length > 0 ? ((await this.reader.getMany(missing)) as Array<string | undefined>) : [];
     const byKey = new Map(missing.map((key, i) => [key, fetched[i]]));
     return keys.map((key) => {
       const queued = this.queued(key);
@@ -142,6 +155,7 @@ export class DurableSqliteAdapter extends EventEmitter {
     this.closed = true;
     await this.ready.catch(() => undefined);
     await this.inner.disconnect();
+    if (this.reader !== this.inner) await this.reader.disconnect();
   }
 
   /** Resolves when every write queued so far is committed. */
