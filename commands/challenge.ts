@@ -205,7 +205,7 @@ const handlers: Record<string, Handler> = {
   async streak(interaction, ctx) {
     const guildId = requireGuild(interaction);
     const member = interaction.options.getUser("member") ?? interaction.user;
-    const streak = await memberStreak(ctx.store, guildId, member.id);
+    const streak = await memberStreak(ctx.store, guildId, member.id, ctx.clock);
     const who = member.id === interaction.user.id ? "You have" : `<@${member.id}> has`;
     return interaction.reply({
       content:

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { getGuildConfig } from "../guild/config.js";
 import type { Store } from "../store/store.js";
@@ -13,6 +13,7 @@ import {
   type Entry,
   EntrySchema,
   getState,
+  MAX_QUEUE,
   MemberStatsSchema,
   SettingsSchema,
   StateSchema,
@@ -31,7 +32,7 @@ import { nextPostAt } from "./schedule.js";
 export const BASE_POINTS: Record<Difficulty, number> = { easy: 10, medium: 20, hard: 30 };
 export const EARLY_HINT_COST = 0.25;
 export const MAX_ANSWER = 2000;
-export const MAX_QUEUE = 100;
+export { MAX_QUEUE };
 
 export function challengePoints(difficulty: Difficulty, earlyHints: number): number {
   return Math.max(1, Math.round(BASE_POINTS[difficulty] * (1 - EARLY_HINT_COST * earlyHints)));
@@ -67,8 +68,8 @@ export function streakOf(
 }
 
 /** The day members work on now: the latest posted challenge (until the next one reveals it). */
-async function currentDay(store: Store, guildId: string): Promise<Day | undefined> {
-  const state = await getState(store, guildId);
+async function currentDay(store: Store, clock: Clock, guildId: string): Promise<Day | undefined> {
+  const state = await getState(store, guildId, clock);
   if (state.current === null) return undefined;
   const day = await store.get(challengeKeys.day(guildId, state.current), DaySchema);
   return day?.post.state === "posted" ? day : undefined;
@@ -107,10 +108,10 @@ export async function todayView(
   guildId: string,
   userId: string,
 ): Promise<MemberView | NoChallenge> {
-  const day = await currentDay(store, guildId);
+  const day = await currentDay(store, clock, guildId);
   if (day === undefined) {
     const config = await getGuildConfig(store, clock, guildId);
-    const state = await getState(store, guildId);
+    const state = await getState(store, guildId, clock);
     return {
       day: null,
       nextPostAt: config.channelId === null ? null : nextPostAt(clock.now(), config, state.lastDate),
@@ -126,13 +127,13 @@ export async function todayView(
  */
 export async function takeHint(
   store: Store,
-  _clock: Clock,
+  clock: Clock,
   guildId: string,
   userId: string,
   early: boolean,
 ): Promise<MemberView & { unlocked: number | null }> {
   return store.locked(guildId, async () => {
-    const day = await currentDay(store, guildId);
+    const day = await currentDay(store, clock, guildId);
     if (day === undefined) throw new UserError("There is no challenge to give hints for yet.");
     const key = challengeKeys.entry(guildId, day.date, userId);
     const entry = await store.get(key, EntrySchema);
@@ -170,8 +171,8 @@ export async function submitAnswer(
   if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? "That answer is not valid.");
   const answer = parsed.data;
   return store.locked(guildId, async () => {
-    const state = await getState(store, guildId);
-    const day = await currentDay(store, guildId);
+    const state = await getState(store, guildId, clock);
+    const day = await currentDay(store, clock, guildId);
     if (day === undefined) throw new UserError("There is no open challenge to answer yet.");
     const now = clock.now();
     const entryKey = challengeKeys.entry(guildId, day.date, userId);
@@ -221,9 +222,17 @@ export type StreakView = {
   answeredCurrent: boolean;
 };
 
-/** `/challenge streak`: consecutive challenge days answered (by the guild's local dates), best, points. */
-export async function memberStreak(store: Store, guildId: string, userId: string): Promise<StreakView> {
-  const state = await getState(store, guildId);
+/**
+ * `/challenge streak`: consecutive challenge days answered (by the guild's local dates), best, points.
+ * `clock` only dates a rebuild of a lost state (see `recoverState`).
+ */
+export async function memberStreak(
+  store: Store,
+  guildId: string,
+  userId: string,
+  clock: Clock = systemClock,
+): Promise<StreakView> {
+  const state = await getState(store, guildId, clock);
   const stats =
     (await store.get(challengeKeys.member(guildId, userId), MemberStatsSchema)) ??
     MemberStatsSchema.parse({});
@@ -270,7 +279,8 @@ export async function addCustomChallenge(
 ): Promise<{ id: string; position: number; title: string }> {
   const fields = parseCustomChallenge(input);
   return store.locked(guildId, async () => {
-    const state = await getState(store, guildId);
+    // A lost or damaged state is rebuilt from the records: customSeq from the custom challenges stored.
+    const state = await getState(store, guildId, clock);
     if (state.queue.length >= MAX_QUEUE) {
       throw new UserError(
         `The queue already holds ${MAX_QUEUE} custom challenges; wait for some to be posted.`,

@@ -16,6 +16,8 @@ import {
   DeliverySchema,
   getSettings,
   getState,
+  recoverState,
+  repairState,
   SkipClaimSchema,
   StateSchema,
   SubsSchema,
@@ -309,8 +311,8 @@ export function applyClaim(state: ChallengeState, day: Day): ChallengeState {
 
 /** After a post: the day becomes current (the one before it is to be revealed), idempotently. */
 async function afterPosted(ctx: Ctx, guildId: string, day: Day): Promise<void> {
-  const state = await ctx.store.update(challengeKeys.state(guildId), StateSchema, (current) => {
-    let next = applyClaim(current ?? StateSchema.parse({}), day);
+  const state = await ctx.store.update(challengeKeys.state(guildId), StateSchema, async (current) => {
+    let next = applyClaim(current ?? (await recoverState(ctx.store, ctx.clock, guildId)), day);
     if (next.current === null || next.current < day.date) {
       next = { ...next, previous: next.current, current: day.date };
     }
@@ -335,7 +337,7 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   const outcome = await store.locked(guildId, async () => {
     const again = await store.get(key, DaySchema);
     if (again !== undefined) return { existing: again };
-    const state = await getState(store, guildId);
+    const state = await getState(store, guildId, clock);
     const pick = await pickNext(store, guildId, state, ctx.deps.bank ?? BANK);
     const day: Day = {
       date,
@@ -395,7 +397,7 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
 async function recoverPost(ctx: Ctx, guildId: string, day: Day): Promise<PostOutcome> {
   const { store } = ctx;
   if (day.post.state === "posted") {
-    const state = await getState(store, guildId);
+    const state = await getState(store, guildId, ctx.clock);
     if (state.current === null || state.current < day.date) await afterPosted(ctx, guildId, day);
     return { status: "already", day };
   }
@@ -540,7 +542,8 @@ async function tickGuild(
     if (due) await ensurePost(ctx, guildId, date, config.channelId);
     else if (today !== undefined) await recoverPost(ctx, guildId, today);
   }
-  const state = await getState(ctx.store, guildId);
+  // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.
+  const state = await repairState(ctx.store, ctx.clock, guildId);
   if (state.previous) await ensureReveal(ctx, guildId, state.previous);
   if (state.current) {
     await ensurePostThread(ctx, guildId, state.current);
@@ -660,7 +663,7 @@ export async function skipToday(
     ) {
       throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
     }
-    const state = await getState(store, guildId);
+    const state = await getState(store, guildId, clock);
     const pick = await pickNext(store, guildId, state, deps.bank ?? BANK);
     const next: Day = {
       ...current,

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import type { Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import { guildKey } from "../store/keys.js";
+import { lastInSequence } from "../store/probe.js";
 import type { Store } from "../store/store.js";
+import { addDays, localDate } from "../time.js";
 import { ChallengeSchema } from "./bank.js";
 
 /**
@@ -157,8 +159,93 @@ export const TotalsSchema = z.object({
 
 export const KEEP_DATES = 400;
 
-export async function getState(store: Store, guildId: string): Promise<ChallengeState> {
-  return (await store.get(challengeKeys.state(guildId), StateSchema)) ?? StateSchema.parse({});
+/** The queue never holds more custom challenges than this (`/challenge add` refuses more). */
+export const MAX_QUEUE = 100;
+
+/**
+ * The guild's state; when it is absent (no challenge yet) or damaged, rebuilt from the records it
+ * caches (`recoverState`). `clock` dates the rebuild only; read paths without one use the system clock.
+ */
+export async function getState(
+  store: Store,
+  guildId: string,
+  clock: Clock = systemClock,
+): Promise<ChallengeState> {
+  return (await store.get(challengeKeys.state(guildId), StateSchema)) ?? recoverState(store, clock, guildId);
+}
+
+/**
+ * Saves a rebuilt state when the record is absent or damaged (`store.update` copies a damaged one aside
+ * under `quarantine:…` first), so reads stop rebuilding it. The scheduler's tick calls this for every
+ * configured guild. Returns the state.
+ */
+export async function repairState(store: Store, clock: Clock, guildId: string): Promise<ChallengeState> {
+  const stored = await store.get(challengeKeys.state(guildId), StateSchema);
+  if (stored !== undefined) return stored;
+  const saved = await store.update(
+    challengeKeys.state(guildId),
+    StateSchema,
+    async (current) => current ?? (await recoverState(store, clock, guildId)),
+  );
+  return saved ?? StateSchema.parse({});
+}
+
+/**
+ * The state rebuilt from the records it caches, after it was lost or failed its schema. Read-only.
+ * - `customSeq`: the highest custom challenge record (src/store/probe.ts; they are never deleted), so
+ *   `/challenge add` never overwrites one.
+ * - From the day records of the last KEEP_DATES dates (one `getMany`; from tomorrow in UTC, the guild's
+ *   local date in the furthest-ahead zone): `postedDates` (streaks), `current` and `previous` (the latest
+ *   two posted days: today's challenge, the reveal), `lastDate`, and the bank `cycle` with the ids used in
+ *   it (no repeats; a cycle older than the window may repeat a challenge, which is harmless).
+ * - `queue`: custom challenges are drawn first and in order, so one is still waiting iff it is newer than
+ *   every custom challenge a day drew and was added at or after the latest bank draw (at a bank draw the
+ *   queue was empty). The newest MAX_QUEUE at most.
+ */
+export async function recoverState(store: Store, clock: Clock, guildId: string): Promise<ChallengeState> {
+  const newest = addDays(localDate(clock.now(), "UTC"), 1);
+  const dates = Array.from({ length: KEEP_DATES + 1 }, (_, i) => addDays(newest, -KEEP_DATES + i));
+  const [customSeq, found] = await Promise.all([
+    lastInSequence(store, (n) => challengeKeys.custom(guildId, n)),
+    store.getMany(
+      dates.map((date) => challengeKeys.day(guildId, date)),
+      DaySchema,
+    ),
+  ]);
+  const days = found.filter((day) => day !== undefined).sort((a, b) => a.date.localeCompare(b.date));
+  const posted = days.filter((day) => day.post.state === "posted").map((day) => day.date);
+  const cycle = Math.max(0, ...days.map((day) => day.cycle));
+  const used = new Set<string>();
+  let lastCustom = 0;
+  let lastBankDraw = -1;
+  for (const day of days) {
+    const drawn = [day.challenge.id, ...day.replaced.map((replaced) => replaced.challengeId)];
+    for (const id of drawn) {
+      const custom = /^custom-(\d+)$/.exec(id)?.[1];
+      if (custom !== undefined) lastCustom = Math.max(lastCustom, Number(custom));
+      else if (day.cycle === cycle) used.add(id);
+    }
+    if (day.source === "bank") lastBankDraw = Math.max(lastBankDraw, day.post.claimedAt);
+  }
+  const first = Math.max(lastCustom, customSeq - MAX_QUEUE) + 1;
+  const candidates = Array.from({ length: Math.max(0, customSeq - first + 1) }, (_, i) => first + i);
+  const customs = await store.getMany(
+    candidates.map((n) => challengeKeys.custom(guildId, n)),
+    CustomChallengeSchema,
+  );
+  return StateSchema.parse({
+    cycle,
+    used: [...used],
+    queue: candidates.filter((_, i) => {
+      const custom = customs[i];
+      return custom !== undefined && custom.addedAt >= lastBankDraw;
+    }),
+    customSeq,
+    lastDate: days.at(-1)?.date ?? null,
+    current: posted.at(-1) ?? null,
+    previous: posted.at(-2) ?? null,
+    postedDates: posted.slice(-KEEP_DATES),
+  });
 }
 
 export async function getSettings(store: Store, clock: Clock, guildId: string): Promise<ChallengeSettings> {

@@ -11,7 +11,6 @@ import {
   EntryKindSchema,
   EntrySchema,
   emptyMemberJournal,
-  emptyMeta,
   entryKey,
   type JournalMeta,
   JournalMetaSchema,
@@ -23,7 +22,7 @@ import {
   TEXT_MAX,
   TEXT_MIN,
 } from "./records.js";
-import { applyChange, guildEntries } from "./snapshot.js";
+import { applyChange, guildEntries, recoverMeta } from "./snapshot.js";
 import { computeStreak, type StreakSummary } from "./streak.js";
 
 // ── input rules ──────────────────────────────────────────────────────────────────────────────────────
@@ -95,28 +94,6 @@ export type LogEntryInput = {
 };
 
 export type LogResult = { entry: Entry; streak: StreakSummary };
-
-const PROBE = 500;
-
-/**
- * The counter when it is absent: a new journal, or a record that was lost or failed its schema. Entry
- * ids are dense, so probing entry keys finds the first free id and no entry is ever overwritten. The
- * version restarts at `now` so that no process mistakes an old snapshot for the current one.
- */
-async function recoverMeta(store: Store, guildId: string, now: number): Promise<JournalMeta> {
-  let highest = 0;
-  for (let first = 1; ; first += PROBE) {
-    const ids = Array.from({ length: PROBE }, (_, i) => first + i);
-    const found = await store.getMany(
-      ids.map((id) => entryKey(guildId, id)),
-      EntrySchema,
-    );
-    const last = found.findLastIndex((entry) => entry !== undefined);
-    if (last === -1) break;
-    highest = first + last;
-  }
-  return highest === 0 ? emptyMeta() : { nextId: highest + 1, version: now };
-}
 
 /** The journal's counter, recovered when absent. Call under the guild lock. */
 async function readMeta(store: Store, guildId: string, now: number): Promise<JournalMeta> {

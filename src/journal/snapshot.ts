@@ -1,6 +1,15 @@
+import { lastInSequence } from "../store/probe.js";
 import { VersionedSnapshots } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
-import { type Entry, EntrySchema, entryKey, JournalMetaSchema, journalMetaKey } from "./records.js";
+import {
+  type Entry,
+  EntrySchema,
+  emptyMeta,
+  entryKey,
+  type JournalMeta,
+  JournalMetaSchema,
+  journalMetaKey,
+} from "./records.js";
 
 /**
  * A guild's entries, newest first, for the read paths that need all of them (search, list, stats).
@@ -38,10 +47,33 @@ async function load(store: Store, guildId: string, nextId: number): Promise<Map<
   return byId;
 }
 
+/**
+ * Entries are deleted, so ids have gaps: a recovery steps over any run of fewer than this many
+ * consecutive missing ids (about the tolerance the journal always had: it probed in batches of 500).
+ */
+export const ENTRY_GAP = 500;
+
+/**
+ * The counter when it is absent: a new journal, or a record that was lost or failed its schema. Probing
+ * the entry keys (src/store/probe.ts) finds the highest id in use, so no entry is ever overwritten. The
+ * version restarts at `now` so that no process mistakes an old snapshot for the current one. Read-only.
+ */
+export async function recoverMeta(store: Store, guildId: string, now: number): Promise<JournalMeta> {
+  const last = await lastInSequence(store, (id) => entryKey(guildId, id), { gap: ENTRY_GAP });
+  return last === 0 ? emptyMeta() : { nextId: last + 1, version: now };
+}
+
 /** Every entry of the guild (private ones too: callers filter), newest first. Treat as read-only. */
 export async function guildEntries(store: Store, guildId: string): Promise<readonly Entry[]> {
   const meta = await store.get(journalMetaKey(guildId), JournalMetaSchema);
-  if (meta === undefined) return [];
+  if (meta === undefined) {
+    // No counter: a guild without a journal (one probe finds nothing), or a lost or damaged counter,
+    // which the next log, edit or delete rebuilds. Until then read the entries it would have listed;
+    // not cached: there is no version to tag a snapshot with, and this path is for damage only.
+    const { nextId } = await recoverMeta(store, guildId, 0);
+    if (nextId === 1) return [];
+    return sortedOf({ version: 0, byId: await load(store, guildId, nextId), sorted: null });
+  }
   const snapshot = await snapshots.get(store, guildId, meta.version, async () => ({
     version: meta.version,
     byId: await load(store, guildId, meta.nextId),

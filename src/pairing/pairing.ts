@@ -7,10 +7,12 @@
  * delivery records) for one guild are coalesced into one transaction (`GuildBatcher`): 500 at once end
  * in 250 pairs, nobody twice, nothing lost, in a few commits (tests/pairing/pairing.test.ts, e2e.test.ts).
  */
+import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { getGuildConfig } from "../guild/config.js";
 import { MemberSettingsSchema, memberSettingsKey } from "../guild/members.js";
+import { lastInSequence } from "../store/probe.js";
 import type { Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
 import { complementOf, matchRound, type PastPair, rankPartners } from "./match.js";
@@ -32,6 +34,7 @@ import {
   PairSettingsSchema,
   type PairSide,
   type PoolEntry,
+  PoolEntrySchema,
   pairKey,
   pairMemberKey,
   pairSettingsKey,
@@ -63,9 +66,64 @@ export async function getPairSettings(store: Store, guildId: string): Promise<Pa
   return (await store.get(pairSettingsKey(guildId), PairSettingsSchema)) ?? PairSettingsSchema.parse({});
 }
 
+/** The state, read-only: when it is absent (a guild new to pairing) or damaged, a recovered one. */
 async function getState(store: Store, guildId: string): Promise<PairingState> {
-  return (await store.get(pairStateKey(guildId), PairingStateSchema)) ?? PairingStateSchema.parse({});
+  return (await store.get(pairStateKey(guildId), PairingStateSchema)) ?? recoverState(store, guildId);
 }
+
+/**
+ * The state under the guild lock. When it is absent or damaged, the recovered state is saved at once
+ * through `store.update`, which first copies a damaged record aside under `quarantine:…`: recovery runs
+ * once, and what it could not recover stays available to an operator.
+ */
+async function loadState(store: Store, guildId: string): Promise<PairingState> {
+  const state = await store.get(pairStateKey(guildId), PairingStateSchema);
+  if (state !== undefined) return state;
+  const recovered = await recoverState(store, guildId);
+  return (
+    (await store.update(pairStateKey(guildId), PairingStateSchema, (current) => current ?? recovered)) ??
+    recovered
+  );
+}
+
+/**
+ * A state rebuilt after the record was lost or failed its schema (for a guild new to pairing, the empty
+ * state: one probe finds no pair).
+ * - `nextPairId`: past the highest pair record (src/store/probe.ts; pairs are never deleted), so no pair
+ *   is ever overwritten.
+ * - The waiting pool lives only in this record (member records keep the note, not the role, topic or
+ *   zone, and cannot be listed), so it is salvaged entry by entry from the damaged value when that is
+ *   still an object; requests that cannot be read are lost: those members are no longer waiting, and
+ *   `/pair request` puts them back (their stale note is overwritten then).
+ * - The follow-up and delivery cursors restart at 1: both scans are idempotent (each pair records its
+ *   own follow-up and delivery), so this costs one longer scan, never a second follow-up or thread.
+ * - The /pair stats counters are kept if they are still valid on their own, else restart at 0.
+ */
+async function recoverState(store: Store, guildId: string): Promise<PairingState> {
+  const [raw, lastPair] = await Promise.all([
+    store.get(pairStateKey(guildId), z.unknown()),
+    lastInSequence(store, (id) => pairKey(guildId, id)),
+  ]);
+  const salvaged = SalvagedStateSchema.safeParse(raw);
+  const fields = salvaged.success ? salvaged.data : { nextPairId: 1, pool: [], stats: undefined };
+  const pool = new Map<string, PoolEntry>();
+  for (const item of fields.pool) {
+    const entry = PoolEntrySchema.safeParse(item);
+    if (entry.success && !pool.has(entry.data.user)) pool.set(entry.data.user, entry.data);
+  }
+  return PairingStateSchema.parse({
+    nextPairId: Math.max(lastPair + 1, fields.nextPairId),
+    pool: [...pool.values()],
+    stats: fields.stats,
+  });
+}
+
+/** Each field of a damaged state on its own: what fails is replaced, the rest is kept. */
+const SalvagedStateSchema = z.object({
+  nextPairId: PairingStateSchema.shape.nextPairId.catch(1),
+  pool: z.array(z.unknown()).catch([]),
+  stats: PairingStateSchema.shape.stats.optional().catch(undefined),
+});
 
 export async function getPair(store: Store, guildId: string, pairId: number): Promise<Pair | undefined> {
   return store.get(pairKey(guildId, pairId), PairSchema);
@@ -108,7 +166,7 @@ class Tx {
     members: readonly string[] = [],
   ): Promise<Tx> {
     const [state, settings, records] = await Promise.all([
-      getState(store, guildId),
+      loadState(store, guildId),
       getPairSettings(store, guildId),
       members.length > 0
         ? store.getMany(

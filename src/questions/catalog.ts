@@ -1,8 +1,10 @@
 import { UserError } from "../discord/errors.js";
 import { rankByRelevance, tokenize } from "../search/text.js";
+import { lastInSequence, rebuiltVersion } from "../store/probe.js";
 import { VersionedSnapshots } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 import {
+  CHUNK_SIZE,
   chunkOf,
   chunksUpTo,
   IndexChunkSchema,
@@ -12,6 +14,7 @@ import {
   type Meta,
   MetaSchema,
   type Question,
+  QuestionSchema,
 } from "./schema.js";
 
 /**
@@ -72,10 +75,52 @@ function sortedOf(snapshot: Snapshot): readonly IndexEntry[] {
   return snapshot.sorted;
 }
 
+// ——— recovery ———
+//
+// The question records are the truth; the meta and the index chunks summarise them. When a summary is
+// absent or fails its schema, it is rebuilt from the records (src/store/probe.ts finds the highest
+// question number: questions are never deleted, so numbers are dense), so a damaged summary never
+// hides a question nor lets /ask reuse a number.
+
+/** The highest question number stored, found by probing the question records. */
+export async function lastQuestionNumber(store: Store, guildId: string): Promise<number> {
+  return lastInSequence(store, (n) => keys.question(guildId, n));
+}
+
+/**
+ * The meta, or when it is absent (no question yet) or damaged, one rebuilt from the question records:
+ * `lastNumber` is never below a stored question. A rebuilt version is fresh, so no process mistakes an
+ * old snapshot for the current one. `rebuilt` tells that the meta is not stored (nothing is written here).
+ */
+export async function readMeta(store: Store, guildId: string): Promise<Meta & { rebuilt: boolean }> {
+  const stored = await store.get(keys.meta(guildId), MetaSchema);
+  if (stored !== undefined) return { ...stored, rebuilt: false };
+  const lastNumber = await lastQuestionNumber(store, guildId);
+  return { lastNumber, version: lastNumber === 0 ? 0 : rebuiltVersion(), rebuilt: true };
+}
+
+/** The summaries of one index chunk, rebuilt from the question records it covers (up to `lastNumber`). */
+export async function rebuildChunk(
+  store: Store,
+  guildId: string,
+  chunk: number,
+  lastNumber: number,
+): Promise<IndexEntry[]> {
+  const first = Math.max(1, chunk * CHUNK_SIZE);
+  const last = Math.min(lastNumber, (chunk + 1) * CHUNK_SIZE - 1);
+  if (last < first) return [];
+  const questions = await store.getMany(
+    Array.from({ length: last - first + 1 }, (_, i) => keys.question(guildId, first + i)),
+    QuestionSchema,
+  );
+  return questions.filter((question) => question !== undefined).map(indexEntryOf);
+}
+
 /**
  * Writes the question's summary into its chunk (alongside `records`, the writes of the records it
- * summarises), then bumps the meta (highest number, version) once they are all durable. Call inside the
- * guild lock.
+ * summarises), then bumps the meta (highest number, version) once they are all durable. A chunk that is
+ * absent or damaged is rebuilt from the question records first (the damaged copy is quarantined by
+ * `store.update`), so writing one summary never drops the others. Call inside the guild lock.
  */
 export async function upsertIndex(
   store: Store,
@@ -84,11 +129,15 @@ export async function upsertIndex(
   records: () => Promise<unknown> = async () => undefined,
 ): Promise<void> {
   const entry = indexEntryOf(question);
-  const meta: Meta = (await store.get(keys.meta(guildId), MetaSchema)) ?? { lastNumber: 0, version: 0 };
+  const meta: Meta = await readMeta(store, guildId);
+  const chunk = chunkOf(question.number);
   await Promise.all([
     records(),
-    store.update(keys.index(guildId, chunkOf(question.number)), IndexChunkSchema, (current) => {
-      const entries = (current?.entries ?? []).filter((e) => e.n !== entry.n);
+    store.update(keys.index(guildId, chunk), IndexChunkSchema, async (current) => {
+      // Absent is also the normal state of a chunk's first question: then the rebuild reads just that one.
+      const base =
+        current?.entries ?? (await rebuildChunk(store, guildId, chunk, Math.max(meta.lastNumber, entry.n)));
+      const entries = base.filter((e) => e.n !== entry.n);
       entries.push(entry);
       entries.sort((a, b) => a.n - b.n);
       return { entries };
@@ -104,20 +153,30 @@ export async function upsertIndex(
 
 /** Every indexed question of a guild, in number order. Treat as read-only. */
 export async function readIndex(store: Store, guildId: string): Promise<readonly IndexEntry[]> {
-  const meta = await store.get(keys.meta(guildId), MetaSchema);
-  if (meta === undefined) return [];
+  const meta = await readMeta(store, guildId);
+  if (meta.lastNumber === 0) return [];
+  // A rebuilt meta has a version of its own: loaded afresh, not cached (this path is for damage only).
+  if (meta.rebuilt) return sortedOf(await loadSnapshot(store, guildId, meta));
   return sortedOf(
     await snapshots.get(store, guildId, meta.version, () => loadSnapshot(store, guildId, meta)),
   );
 }
 
+/** Every chunk up to the meta's last number; one that is absent or damaged is rebuilt from the records. */
 async function loadSnapshot(store: Store, guildId: string, meta: Meta): Promise<Snapshot> {
+  const chunks = chunksUpTo(meta.lastNumber);
   const records = await store.getMany(
-    chunksUpTo(meta.lastNumber).map((chunk) => keys.index(guildId, chunk)),
+    chunks.map((chunk) => keys.index(guildId, chunk)),
     IndexChunkSchema,
+  );
+  const rebuilt = await Promise.all(
+    chunks.map((chunk, i) =>
+      records[i] === undefined ? rebuildChunk(store, guildId, chunk, meta.lastNumber) : [],
+    ),
   );
   const byNumber = new Map<number, IndexEntry>();
   for (const record of records) for (const entry of record?.entries ?? []) byNumber.set(entry.n, entry);
+  for (const entries of rebuilt) for (const entry of entries) byNumber.set(entry.n, entry);
   return { version: meta.version, byNumber, sorted: null };
 }
 

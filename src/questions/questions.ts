@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import type { Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
-import { upsertIndex } from "./catalog.js";
+import { readMeta, upsertIndex } from "./catalog.js";
 import { creditAnswer, revokeCredit } from "./reputation.js";
 import {
   ANSWER_MAX,
@@ -12,7 +12,6 @@ import {
   answerId,
   DETAILS_MAX,
   keys,
-  MetaSchema,
   type Question,
   QuestionSchema,
   TITLE_MAX,
@@ -150,9 +149,10 @@ export async function askQuestion(
   const topic = input.topic ? parseTopic(input.topic) : null;
   return store.locked(guildId, async () => {
     // The number is taken under the lock; saving the question's index entry moves the counter to it.
-    const meta = await store.get(keys.meta(guildId), MetaSchema);
+    // A lost or damaged counter is rebuilt from the question records, so no number is ever reused.
+    const meta = await readMeta(store, guildId);
     return saveQuestion(store, guildId, {
-      number: (meta?.lastNumber ?? 0) + 1,
+      number: meta.lastNumber + 1,
       authorId: input.authorId,
       title,
       details,

@@ -1,14 +1,16 @@
 import { z } from "zod";
 import type { Clock } from "../clock.js";
 import type { Store } from "../store/store.js";
+import { readIndex, readMeta } from "./catalog.js";
 import {
   ACCEPT_POINTS,
+  CHUNK_SIZE,
   chunkOf,
   chunksUpTo,
   keys,
   type MemberRep,
   MemberRepSchema,
-  MetaSchema,
+  QuestionSchema,
   type RepEvent,
   RepLogChunkSchema,
 } from "./schema.js";
@@ -46,6 +48,47 @@ async function adjustTotal(
   }));
 }
 
+// ——— recovery ———
+//
+// Each question record keeps its accepted answer and who was credited for it, so the live events of a
+// log chunk that is lost or damaged can be rebuilt from the records (revoked events are not: they no
+// longer count). A chunk is legitimately absent until the first credited answer among its questions.
+
+/** The live events of the questions `numbers`, rebuilt from their records. */
+async function eventsOf(store: Store, guildId: string, numbers: readonly number[]): Promise<RepEvent[]> {
+  const questions = await store.getMany(
+    numbers.map((n) => keys.question(guildId, n)),
+    QuestionSchema,
+  );
+  const events: RepEvent[] = [];
+  for (const question of questions) {
+    const accepted = question?.accepted;
+    if (question === undefined || !accepted || accepted.creditedTo === null) continue;
+    events.push({
+      userId: accepted.creditedTo,
+      points: ACCEPT_POINTS,
+      at: accepted.at,
+      questionNumber: question.number,
+      answerNumber: accepted.answer,
+      revokedAt: null,
+    });
+  }
+  return events.sort((a, b) => a.at - b.at || a.questionNumber - b.questionNumber);
+}
+
+/** The events of a chunk that is absent or damaged, rebuilt from every question it covers. Inside the lock. */
+async function rebuildLogChunk(store: Store, guildId: string, chunk: number): Promise<RepEvent[]> {
+  const { lastNumber } = await readMeta(store, guildId);
+  const first = Math.max(1, chunk * CHUNK_SIZE);
+  const last = Math.min(lastNumber, (chunk + 1) * CHUNK_SIZE - 1);
+  if (last < first) return [];
+  return eventsOf(
+    store,
+    guildId,
+    Array.from({ length: last - first + 1 }, (_, i) => first + i),
+  );
+}
+
 /** Credits `userId` for the accepted answer `answerNumber` of question `questionNumber`. Inside the lock. */
 export async function creditAnswer(
   store: Store,
@@ -61,9 +104,16 @@ export async function creditAnswer(
     answerNumber: credit.answerNumber,
     revokedAt: null,
   };
-  await store.update(keys.repLog(guildId, chunkOf(credit.questionNumber)), RepLogChunkSchema, (current) => ({
-    events: [...(current?.events ?? []), event],
-  }));
+  const chunk = chunkOf(credit.questionNumber);
+  await store.update(keys.repLog(guildId, chunk), RepLogChunkSchema, async (current) => {
+    // The question being credited holds its previous accept until saved: revokeCredit settled that one.
+    const base =
+      current?.events ??
+      (await rebuildLogChunk(store, guildId, chunk)).filter(
+        (e) => e.questionNumber !== credit.questionNumber,
+      );
+    return { events: [...base, event] };
+  });
   await adjustTotal(store, clock, guildId, event.userId, event.points, 1);
   return event;
 }
@@ -77,10 +127,12 @@ export async function revokeCredit(
 ): Promise<RepEvent[]> {
   const revoked: RepEvent[] = [];
   const now = clock.now();
-  await store.update(keys.repLog(guildId, chunkOf(questionNumber)), RepLogChunkSchema, (current) => {
-    if (current === undefined) return undefined;
+  const chunk = chunkOf(questionNumber);
+  await store.update(keys.repLog(guildId, chunk), RepLogChunkSchema, async (current) => {
+    const events = current?.events ?? (await rebuildLogChunk(store, guildId, chunk));
+    if (events.length === 0) return current;
     return {
-      events: current.events.map((event) => {
+      events: events.map((event) => {
         if (event.questionNumber !== questionNumber || event.revokedAt !== null) return event;
         const next = { ...event, revokedAt: now };
         revoked.push(next);
@@ -104,13 +156,26 @@ export async function memberReputation(
   return { points: record?.points ?? 0, accepted: record?.accepted ?? 0 };
 }
 
+/**
+ * Every event of the guild. A chunk that is absent although one of its questions was accepted (solved,
+ * or solved then deleted) is lost or damaged: its live events are rebuilt from those question records.
+ */
 export async function readRepLog(store: Store, guildId: string): Promise<RepEvent[]> {
-  const meta = await store.get(keys.meta(guildId), MetaSchema);
+  const { lastNumber } = await readMeta(store, guildId);
+  const chunks = chunksUpTo(lastNumber);
   const records = await store.getMany(
-    chunksUpTo(meta?.lastNumber ?? 0).map((chunk) => keys.repLog(guildId, chunk)),
+    chunks.map((chunk) => keys.repLog(guildId, chunk)),
     RepLogChunkSchema,
   );
-  return records.flatMap((record) => record?.events ?? []);
+  const missing = new Set(chunks.filter((_, i) => records[i] === undefined));
+  let rebuilt: RepEvent[] = [];
+  if (missing.size > 0) {
+    const accepted = (await readIndex(store, guildId))
+      .filter((entry) => entry.status !== "open" && missing.has(chunkOf(entry.n)))
+      .map((entry) => entry.n);
+    if (accepted.length > 0) rebuilt = await eventsOf(store, guildId, accepted);
+  }
+  return [...records.flatMap((record) => record?.events ?? []), ...rebuilt];
 }
 
 export type BoardRow = { userId: string; points: number; accepted: number };

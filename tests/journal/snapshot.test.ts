@@ -2,8 +2,9 @@ import Keyv from "keyv";
 import { describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { deleteEntry, editEntry, logEntry } from "../../src/journal/entries.js";
-import { entryKey } from "../../src/journal/records.js";
-import { guildEntries } from "../../src/journal/snapshot.js";
+import { entryKey, JournalMetaSchema, journalMetaKey } from "../../src/journal/records.js";
+import { searchJournal } from "../../src/journal/search.js";
+import { ENTRY_GAP, guildEntries, recoverMeta } from "../../src/journal/snapshot.js";
 import { silentLogger } from "../../src/log.js";
 import { Store } from "../../src/store/store.js";
 
@@ -90,5 +91,72 @@ describe("guildEntries snapshot", () => {
   it("GIVEN a guild with no journal THEN it has no entries", async () => {
     const [store] = twoProcesses();
     expect(await guildEntries(store, "nope")).toEqual([]);
+  });
+});
+
+describe("a lost or damaged counter", () => {
+  /** An undecodable row, as a torn write would leave it (the store reports it and reads it as absent). */
+  async function undecodable(store: Store, key: string): Promise<void> {
+    (store.keyv.store as Map<string, unknown>).set(`${store.keyv.namespace}:${key}`, '{"value": {"truncated');
+  }
+
+  it("GIVEN the counter fails its schema WHEN the journal is read THEN every intact entry is still there, newest first", async () => {
+    const [store] = twoProcesses();
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (let i = 0; i < 12; i += 1)
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: `${TEXT} ${i}` });
+    await store.keyv.set(journalMetaKey(G), { nextId: "thirteen" });
+    const fresh = new Store(store.keyv, silentLogger());
+    expect((await guildEntries(fresh, G)).map((e) => e.id)).toEqual(
+      Array.from({ length: 12 }, (_, i) => 12 - i),
+    );
+    expect((await searchJournal(fresh, G, "select_related", { limit: 5 })).length).toBe(5);
+  });
+
+  it("GIVEN an undecodable counter and deleted entries WHEN the journal is read THEN the entries after the gap are shown and nothing is written", async () => {
+    const [store] = twoProcesses();
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (let i = 0; i < 20; i += 1)
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+    for (let id = 1; id <= 15; id += 1) await deleteEntry(store, clock, G, { userId: ALICE, id });
+    await undecodable(store, journalMetaKey(G));
+    const fresh = new Store(store.keyv, silentLogger());
+    const set = vi.spyOn(fresh, "set");
+    const update = vi.spyOn(fresh, "update");
+    expect((await guildEntries(fresh, G)).map((e) => e.id)).toEqual([20, 19, 18, 17, 16]);
+    expect(set).not.toHaveBeenCalled();
+    expect(update).not.toHaveBeenCalled();
+  });
+
+  it("GIVEN a damaged counter WHEN the next entry is logged THEN it gets a fresh id and the journal is cached again", async () => {
+    const [store] = twoProcesses();
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (let i = 0; i < 3; i += 1)
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+    await store.keyv.set(journalMetaKey(G), "\u0000 damaged");
+    expect(await guildEntries(store, G)).toHaveLength(3);
+    const { entry } = await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: TEXT });
+    expect(entry.id).toBe(4);
+    expect((await store.get(journalMetaKey(G), JournalMetaSchema))?.nextId).toBe(5);
+    expect((await guildEntries(store, G)).map((e) => e.id)).toEqual([4, 3, 2, 1]);
+    const getMany = vi.spyOn(store, "getMany");
+    await guildEntries(store, G);
+    expect(getMany).not.toHaveBeenCalled();
+  });
+
+  it("GIVEN entries beyond a run of deletions shorter than ENTRY_GAP WHEN the counter is recovered THEN the next id is past the last entry", async () => {
+    const [store] = twoProcesses();
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+    const far = ENTRY_GAP; // ids 2..ENTRY_GAP-1 deleted: a run of ENTRY_GAP - 2 missing ids
+    await store.keyv.set(entryKey(G, far), {
+      id: far,
+      authorId: ALICE,
+      topic: "Docker",
+      text: TEXT,
+      createdAt: clock.now(),
+      day: "2026-03-01",
+    });
+    expect((await recoverMeta(store, G, clock.now())).nextId).toBe(far + 1);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { UserError } from "../../src/discord/errors.js";
 import { setupGuild } from "../../src/guild/config.js";
@@ -603,5 +603,93 @@ describe("stats and settings", () => {
     const saved = await updatePairSettings(store, clock, G, { recencyDays: 14, by: "9" });
     expect(saved).toMatchObject({ recencyDays: 14, expiryDays: 7, updatedBy: "9" });
     expect(await updatePairSettings(store, clock, G, { by: "9" })).toEqual(saved);
+  });
+});
+
+describe("a lost or damaged state", () => {
+  const DAMAGED = "\u0000 corrupted: not what this record should be";
+
+  /** Pairs #1 (1+2) and #2 (3+4), and member 5 waiting as a backend. */
+  async function history(store: Store, clock: ManualClock): Promise<void> {
+    for (const [user, role] of [
+      ["1", "backend"],
+      ["2", "frontend"],
+      ["3", "backend"],
+      ["4", "frontend"],
+      ["5", "backend"],
+    ] as const) {
+      await requestPair(store, clock, G, { userId: user, role });
+      clock.advance(60_000);
+    }
+  }
+
+  it("GIVEN the state fails its schema WHEN two members are matched THEN the pair gets the next id, pairs #1 and #2 are kept and the damaged copy is quarantined", async () => {
+    const { store, clock } = setup();
+    await history(store, clock);
+    const before = [await getPair(store, G, 1), await getPair(store, G, 2)];
+    await store.keyv.set(pairStateKey(G), DAMAGED);
+    await requestPair(store, clock, G, { userId: "6", role: "backend" });
+    const result = await requestPair(store, clock, G, { userId: "7", role: "frontend" });
+    expect(result.kind === "matched" && result.pair.id).toBe(3);
+    expect([await getPair(store, G, 1), await getPair(store, G, 2)]).toEqual(before);
+    expect((await state(store)).nextPairId).toBe(4);
+    const stored = [...(store.keyv.store as Map<string, unknown>).entries()];
+    const aside = stored.find(([key]) => key.startsWith(`nexus:quarantine:${pairStateKey(G)}:`));
+    expect(aside?.[1]).toContain("corrupted");
+  });
+
+  it("GIVEN one waiting request in the state is damaged WHEN the next request comes THEN the other waiting requests and the counters are kept", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "django" });
+    await requestPair(store, clock, G, { userId: "2", role: "backend" });
+    const good = await state(store);
+    await store.keyv.set(pairStateKey(G), {
+      ...good,
+      pool: [{ ...good.pool[0], tz: "" }, good.pool[1]],
+      followUpCursor: "one",
+    });
+    const result = await requestPair(store, clock, G, { userId: "3", role: "frontend" });
+    expect(result.kind === "matched" && result.partner).toBe("2");
+    const s = await state(store);
+    expect(s.pool).toEqual([]);
+    expect(s.stats).toMatchObject({ requests: 3, matches: 1 });
+    expect(s.nextPairId).toBe(2);
+  });
+
+  it("GIVEN the state is lost after a follow-up was handed out WHEN the follow-up job runs THEN no follow-up is handed out twice and due ones still are", async () => {
+    const { store, clock } = setup();
+    await history(store, clock); // pair #1 at T0 + 1 min, #2 at T0 + 3 min; the clock ends at T0 + 5 min
+    clock.advance(FOLLOW_UP_MS - 4 * 60_000);
+    expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([1]);
+    await store.delete(pairStateKey(G));
+    expect(await claimDueFollowUps(store, clock, G)).toEqual([]);
+    clock.advance(2 * 60_000);
+    expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([2]);
+    expect((await state(store)).followUpCursor).toBe(3);
+  });
+
+  it("GIVEN the state fails its schema WHEN an admin reads /pair stats THEN the pair counter is recovered and nothing is written", async () => {
+    const { store, clock } = setup();
+    await history(store, clock);
+    await store.keyv.set(pairStateKey(G), DAMAGED);
+    const set = vi.spyOn(store, "set");
+    const stats = await pairStats(store, clock, G);
+    expect(stats.followUpsPending).toBe(2); // cursor restarts at 1, next pair id is 3
+    expect(set).not.toHaveBeenCalled();
+  });
+
+  it("GIVEN a guild new to pairing WHEN a member asks for their status THEN one probe finds no pair and the empty state is saved once", async () => {
+    const { store, clock } = setup();
+    const getMany = vi.spyOn(store, "getMany");
+    expect((await pairStatus(store, clock, G, "1")).open).toBeNull();
+    expect(
+      getMany.mock.calls.filter(([keys]) => keys.some((key) => key.includes(":pair:pair:"))),
+    ).toHaveLength(1);
+    expect(await store.get(pairStateKey(G), PairingStateSchema)).toEqual(PairingStateSchema.parse({}));
+    getMany.mockClear();
+    await pairStatus(store, clock, G, "1");
+    expect(
+      getMany.mock.calls.filter(([keys]) => keys.some((key) => key.includes(":pair:pair:"))),
+    ).toHaveLength(0);
   });
 });

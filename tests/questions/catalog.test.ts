@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { silentLogger } from "../../src/log.js";
 import {
@@ -15,9 +15,15 @@ import {
 } from "../../src/questions/catalog.js";
 import { answerChoices, openQuestionChoices } from "../../src/questions/choices.js";
 import { acceptAnswer, addAnswer, askQuestion, markQuestionDeleted } from "../../src/questions/questions.js";
-import { CHUNK_SIZE, type IndexEntry, keys } from "../../src/questions/schema.js";
+import {
+  CHUNK_SIZE,
+  IndexChunkSchema,
+  type IndexEntry,
+  keys,
+  MetaSchema,
+} from "../../src/questions/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import { Store } from "../../src/store/store.js";
 
 const GUILD = "100";
 const ASKER = "201";
@@ -226,5 +232,86 @@ describe("autocomplete", () => {
     // typing a question number reaches that question's answers (for members with Manage Threads)
     expect((await answerChoices(store, GUILD, ASKER, "2-")).map((c) => c.value)).toEqual(["2-1"]);
     expect((await answerChoices(store, GUILD, HELPER, "")).map((c) => c.value)).toEqual(["2-1"]);
+  });
+});
+
+describe("damaged summaries (the question records are the truth)", () => {
+  const DAMAGED = "\u0000 corrupted: not what this record should be";
+
+  /** `count` questions, numbered 1..count, each with the word `numberN` in its title. */
+  async function asked(count: number): Promise<{ store: Store; clock: ManualClock }> {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 1; i <= count; i++) {
+      await askQuestion(store, clock, GUILD, { authorId: ASKER, title: `Question number${i} about Django` });
+      clock.advance(HOUR);
+    }
+    return { store, clock };
+  }
+
+  it("GIVEN the counter fails its schema WHEN the questions are listed or searched THEN every question is still there", async () => {
+    const { store } = await asked(CHUNK_SIZE + 3);
+    await store.keyv.set(keys.meta(GUILD), DAMAGED);
+    expect((await readIndex(store, GUILD)).map((e) => e.n)).toEqual(
+      Array.from({ length: CHUNK_SIZE + 3 }, (_, i) => i + 1),
+    );
+    const search = await listQuestions(store, GUILD, { kind: "search", query: "number7" });
+    expect(search.entries.map((e) => e.n)).toEqual([7]);
+  });
+
+  it("GIVEN an index chunk fails its schema WHEN the questions are read THEN that chunk is rebuilt from the question records", async () => {
+    const { store } = await asked(CHUNK_SIZE + 3);
+    await store.keyv.set(keys.index(GUILD, 0), DAMAGED);
+    const fresh = new Store(store.keyv, silentLogger()); // a process with no snapshot yet
+    const all = await readIndex(fresh, GUILD);
+    expect(all.map((e) => e.n)).toEqual(Array.from({ length: CHUNK_SIZE + 3 }, (_, i) => i + 1));
+    expect(all[0]).toMatchObject({
+      n: 1,
+      title: "Question number1 about Django",
+      author: ASKER,
+      status: "open",
+    });
+  });
+
+  it("GIVEN an index chunk fails its schema WHEN a question in it changes THEN the chunk is rewritten whole, its damaged copy quarantined", async () => {
+    const { store, clock } = await asked(5);
+    await store.keyv.set(keys.index(GUILD, 0), DAMAGED);
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 3,
+      authorId: HELPER,
+      text: "Use a volume for the database",
+    });
+    const chunk = await store.get(keys.index(GUILD, 0), IndexChunkSchema);
+    expect(chunk?.entries.map((e) => [e.n, e.answers])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 1],
+      [4, 0],
+      [5, 0],
+    ]);
+    const stored = [...(store.keyv.store as Map<string, unknown>).keys()];
+    expect(stored.some((key) => key.startsWith(`nexus:quarantine:${keys.index(GUILD, 0)}:`))).toBe(true);
+  });
+
+  it("GIVEN the counter is damaged WHEN the next question changes THEN the counter is rebuilt with a fresh version and reads are cached again", async () => {
+    const { store, clock } = await asked(4);
+    await store.keyv.set(keys.meta(GUILD), DAMAGED);
+    await askQuestion(store, clock, GUILD, { authorId: HELPER, title: "A fifth question about Docker" });
+    const meta = await store.get(keys.meta(GUILD), MetaSchema);
+    expect(meta?.lastNumber).toBe(5);
+    expect(meta?.version).toBeGreaterThan(1_000_000);
+    expect((await readIndex(store, GUILD)).map((e) => e.n)).toEqual([1, 2, 3, 4, 5]);
+    const getMany = vi.spyOn(store, "getMany");
+    await readIndex(store, GUILD);
+    expect(getMany).not.toHaveBeenCalled();
+  });
+
+  it("GIVEN a guild without questions WHEN the index is read THEN it is empty after one probe and nothing is written", async () => {
+    const store = memoryStore(silentLogger());
+    const getMany = vi.spyOn(store, "getMany");
+    const set = vi.spyOn(store, "set");
+    expect(await readIndex(store, GUILD)).toEqual([]);
+    expect(getMany).toHaveBeenCalledTimes(1);
+    expect(set).not.toHaveBeenCalled();
   });
 });

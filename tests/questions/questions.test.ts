@@ -111,6 +111,28 @@ describe("/ask", () => {
       /not one of the program's topics/,
     );
   });
+
+  it.each([
+    ["memory", "fails its schema"],
+    ["sqlite", "is undecodable"],
+  ] as const)(
+    "GIVEN (%s) the counter %s WHEN a member asks THEN the question gets a fresh number and Q1 is kept",
+    async (backend, _how) => {
+      const store = backend === "memory" ? memory() : await sqlite();
+      const clock = new ManualClock(T0);
+      const first = await ask(store, clock);
+      for (let i = 0; i < 3; i++) await ask(store, clock, `Another question about Docker volumes ${i}`);
+      if (backend === "memory") await store.keyv.set(keys.meta(GUILD), { lastNumber: "four" });
+      else {
+        const adapter = store.keyv.store as { set(key: string, value: string): Promise<unknown> };
+        await adapter.set(`${store.keyv.namespace}:${keys.meta(GUILD)}`, '{"value": {"truncated');
+      }
+      const next = await ask(store, clock, "A new question after the damage", OTHER);
+      expect(next.number).toBe(5);
+      expect(await getQuestion(store, GUILD, 1)).toEqual(first);
+      expect((await readIndex(store, GUILD)).map((e) => e.n)).toEqual([1, 2, 3, 4, 5]);
+    },
+  );
 });
 
 describe("/answer", () => {

@@ -3,13 +3,14 @@ import { ManualClock } from "../../src/clock.js";
 import { silentLogger } from "../../src/log.js";
 import { acceptAnswer, addAnswer, askQuestion } from "../../src/questions/questions.js";
 import {
+  creditAnswer,
   memberReputation,
   periodStart,
   readRepLog,
   reputationBoard,
   tally,
 } from "../../src/questions/reputation.js";
-import { keys, type RepEvent } from "../../src/questions/schema.js";
+import { keys, type RepEvent, RepLogChunkSchema } from "../../src/questions/schema.js";
 import { memoryStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 
@@ -129,5 +130,93 @@ describe("boards", () => {
     const store = memoryStore(silentLogger());
     expect(await memberReputation(store, GUILD, "999")).toEqual({ points: 0, accepted: 0 });
     expect((await reputationBoard(store, new ManualClock(T0), GUILD, "week")).rows).toEqual([]);
+  });
+});
+
+describe("a lost or damaged log (the question records keep who was credited)", () => {
+  const DAMAGED = "\u0000 corrupted: not what this record should be";
+
+  it("GIVEN the Q&A counter fails its schema WHEN the board is read THEN every credit still counts", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < 3; i++) await solvedBy(store, clock, "301");
+    await store.keyv.set(keys.meta(GUILD), DAMAGED);
+    const board = await reputationBoard(store, clock, GUILD, "all");
+    expect(board.rows).toEqual([{ userId: "301", points: 30, accepted: 3 }]);
+  });
+
+  it("GIVEN a log chunk fails its schema WHEN the board is read THEN its live credits are rebuilt from the questions", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    await solvedBy(store, clock, "301");
+    await solvedBy(store, clock, "302");
+    await solvedBy(store, clock, "302");
+    await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
+    const events = await readRepLog(store, GUILD);
+    expect(events.map((e) => [e.questionNumber, e.userId, e.points, e.revokedAt])).toEqual([
+      [1, "301", 10, null],
+      [2, "302", 10, null],
+      [3, "302", 10, null],
+    ]);
+    expect((await reputationBoard(store, clock, GUILD, "all")).rows.map((r) => [r.userId, r.points])).toEqual(
+      [
+        ["302", 20],
+        ["301", 10],
+      ],
+    );
+  });
+
+  it("GIVEN a log chunk fails its schema WHEN the asker accepts another answer THEN the credit moves: the chunk is rebuilt, the old event revoked and the totals follow", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I paginate a DRF viewset?" });
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 1,
+      authorId: "301",
+      text: "Use PageNumberPagination",
+    });
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: "302", text: "Or use a cursor" });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false });
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 10, accepted: 1 });
+    await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-2", by: ASKER, canManageThreads: false });
+    const chunk = await store.get(keys.repLog(GUILD, 0), RepLogChunkSchema);
+    expect(chunk?.events.map((e) => [e.userId, e.revokedAt === null])).toEqual([
+      ["301", false],
+      ["302", true],
+    ]);
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 0, accepted: 0 });
+    expect(await memberReputation(store, GUILD, "302")).toEqual({ points: 10, accepted: 1 });
+    expect((await reputationBoard(store, clock, GUILD, "all")).rows.map((r) => r.userId)).toEqual(["302"]);
+  });
+
+  it("GIVEN a log chunk fails its schema WHEN a new answer is accepted in it THEN the other credits are kept", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    await solvedBy(store, clock, "301");
+    await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
+    await solvedBy(store, clock, "302");
+    const chunk = await store.get(keys.repLog(GUILD, 0), RepLogChunkSchema);
+    expect(chunk?.events.map((e) => [e.questionNumber, e.userId])).toEqual([
+      [1, "301"],
+      [2, "302"],
+    ]);
+  });
+
+  it("GIVEN a log chunk fails its schema WHEN a credit is recorded in it directly THEN the chunk is rebuilt around it, not replaced by it", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    await solvedBy(store, clock, "301");
+    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I cache a DRF viewset?" });
+    await addAnswer(store, clock, GUILD, { questionNumber: 2, authorId: "302", text: "Use cache_page" });
+    await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
+    await store.locked(GUILD, () =>
+      creditAnswer(store, clock, GUILD, { questionNumber: 2, answerNumber: 1, userId: "302" }),
+    );
+    const chunk = await store.get(keys.repLog(GUILD, 0), RepLogChunkSchema);
+    expect(chunk?.events.map((e) => [e.questionNumber, e.userId])).toEqual([
+      [1, "301"],
+      [2, "302"],
+    ]);
   });
 });
