@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { InFlight } from "./discord/inflight.js";
 import { loadCommands, loadEvents } from "./discord/loader.js";
+import { limitedMakeRequest, SlidingWindowLimiter } from "./discord/ratelimit.js";
 import type { BotContext } from "./discord/types.js";
 import { Jobs } from "./jobs.js";
 import type { Logger } from "./log.js";
@@ -51,7 +52,8 @@ export function createClient(config: Config, options: { defaultCaches?: boolean 
   return new Client({
     intents: [GatewayIntentBits.Guilds],
     allowedMentions: { parse: [], repliedUser: false },
-    rest: { api: config.apiUrl },
+    // Retries of a 429 or 5xx go through makeRequest again, so they are limited too.
+    rest: { api: config.apiUrl, makeRequest: limitedMakeRequest(new SlidingWindowLimiter(50, 1000)) },
     ...(options.defaultCaches ? {} : { makeCache: makeCache() }),
   });
 }
