@@ -12,7 +12,6 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY events ./events
-COPY bench ./bench
 COPY data ./data
 RUN npm run build && npm prune --omit=dev
 

@@ -1,0 +1,98 @@
+// A bot process for the interaction bench, started by bench/interactions.ts (never by hand):
+//   BENCH_MODE=floor  a minimal discord.js bot that replies "ok" to every slash command at once (ephemeral
+//                     where Nexus answers ephemerally);
+//   BENCH_MODE=nexus  the real Nexus bot (every command and event module, its store on SQLite, logs at
+//                     info level to stdout, which the parent sends to /dev/null).
+// It logs in to the local Discord server at BENCH_API_URL, says "ready", answers "cpu" with its CPU time,
+// writes a CPU profile between "profile-start" and "profile-stop", and exits on "stop".
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { Client, Events, GatewayIntentBits, MessageFlags } from "discord.js";
+import { createBot } from "../src/bot.js";
+import type { Config } from "../src/config.js";
+import { createLogger } from "../src/log.js";
+import { openStore } from "../src/store/open.js";
+import { cpuMs, serveParent, toParent } from "./child.js";
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set`);
+  return value;
+};
+
+async function floor(apiUrl: string, token: string): Promise<() => Promise<void>> {
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl } });
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    // The same visibility as Nexus's answer to that command (only /learn log answers in public), so the
+    // local server does the same work for both bots.
+    const isPublic =
+      interaction.commandName === "learn" && interaction.options.getSubcommand(false) === "log";
+    void interaction
+      .reply({ content: "ok", ...(isPublic ? {} : { flags: MessageFlags.Ephemeral }) })
+      .catch(() => undefined);
+  });
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(token);
+  await ready;
+  return () => client.destroy();
+}
+
+async function nexus(apiUrl: string, token: string, databaseUrl: string): Promise<() => Promise<void>> {
+  const config: Config = {
+    token,
+    apiUrl,
+    databaseUrl,
+    nexusChannel: "prodevprojectnexus",
+    devGuildId: undefined,
+    logLevel: "info",
+    shutdownTimeoutMs: 500,
+  };
+  // Production logging (pino, async, to stdout): the parent points this process's stdout at /dev/null.
+  const logger = createLogger(config.logLevel);
+  const store = await openStore(config.databaseUrl, logger);
+  const bot = await createBot({ config, logger, store });
+  await bot.start();
+  await bot.ready;
+  return async () => {
+    await bot.stop();
+    await store.close();
+  };
+}
+
+async function main(): Promise<void> {
+  const mode = env("BENCH_MODE");
+  const apiUrl = env("BENCH_API_URL");
+  const token = env("BENCH_TOKEN");
+  const stop =
+    mode === "floor" ? await floor(apiUrl, token) : await nexus(apiUrl, token, env("BENCH_DATABASE_URL"));
+  const session = new Session();
+  serveParent(
+    {
+      cpu: () => ({ ms: cpuMs() }),
+      // BENCH_PROFILE: a CPU profile of one measurement, for finding where the time goes.
+      "profile-start": async () => {
+        session.connect();
+        await session.post("Profiler.enable");
+        await session.post("Profiler.start");
+        return {};
+      },
+      "profile-stop": async (message) => {
+        const { profile } = await session.post("Profiler.stop");
+        session.disconnect();
+        writeFileSync(String(message.file), JSON.stringify(profile));
+        return {};
+      },
+    },
+    stop,
+  );
+  toParent({ type: "ready" });
+}
+
+main().catch((error: unknown) => {
+  toParent({
+    type: "error",
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  process.exit(1);
+});
