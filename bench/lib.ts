@@ -1,12 +1,18 @@
 import { cpus, totalmem } from "node:os";
 
-export type Section = { title: string; body: string; targets: Array<{ name: string; met: boolean; detail: string }> };
+export type Section = {
+  title: string;
+  body: string;
+  targets: Array<{ name: string; met: boolean; detail: string }>;
+};
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 export function percentile(values: number[], p: number): number {

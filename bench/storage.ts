@@ -10,7 +10,12 @@ import { openStore } from "../src/store/open.js";
 import { fmt, log, median, rounds, type Section, table } from "./lib.js";
 
 const Entry = z.object({ id: z.number(), authorId: z.string(), text: z.string(), at: z.number() });
-const value = (i: number) => ({ id: i, authorId: "123456789012345678", text: "learned about N+1 queries ".repeat(8), at: i });
+const value = (i: number) => ({
+  id: i,
+  authorId: "123456789012345678",
+  text: "learned about N+1 queries ".repeat(8),
+  at: i,
+});
 
 type Backend = { write(i: number): Promise<void>; read(i: number): Promise<unknown>; close(): Promise<void> };
 
@@ -37,7 +42,11 @@ async function defaultBackend(file: string): Promise<Backend> {
 }
 
 /** Operations per second for `count` operations with `concurrency` in flight at a time. */
-async function measure(op: (i: number) => Promise<unknown>, count: number, concurrency: number): Promise<number> {
+async function measure(
+  op: (i: number) => Promise<unknown>,
+  count: number,
+  concurrency: number,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
