@@ -27,13 +27,14 @@ const ROWS_PER_STATEMENT = 400;
 export class DurableSqliteAdapter extends EventEmitter {
   readonly opts: Record<string, unknown>;
   namespace?: string | undefined;
-  private readonly inner: KeyvSqlite;
+  /** The writing connection (opened once the store is ready). */
+  private inner!: KeyvSqlite;
   /**
    * A second connection for reads. In WAL mode readers never wait for the writer, so a read made while a
    * group commit is fsyncing (often by a command holding its guild's lock) does not queue behind it.
    * Queued and in-flight writes are answered from memory first, so reads still see every write.
    */
-  private readonly reader: KeyvSqlite;
+  private reader!: KeyvSqlite;
   private pending = new Map<string, string | null>();
   /** The batch being committed: still visible to reads until its commit resolves. */
   private inFlight = new Map<string, string | null>();
@@ -42,30 +43,29 @@ export class DurableSqliteAdapter extends EventEmitter {
   private flushing: Promise<void> | null = null;
   private readonly ready: Promise<void>;
   private closed = false;
+  private readonly table = "keyv";
 
   constructor(uri: string, options: { busyTimeoutMs?: number } = {}) {
     super();
     const file = uri.replace(/^sqlite:\/\//, "");
-    if (file !== ":memory:" && file !== "") mkdirSync(dirname(file), { recursive: true });
-    this.inner = new KeyvSqlite({ uri, busyTimeout: options.busyTimeoutMs ?? 5000, iterationLimit: 500 });
-    this.inner.on("error", (error: unknown) => this.emit("error", error));
     const inMemory = file === ":memory:" || file === "";
-    this.reader = inMemory
-      ? this.inner
-      : new KeyvSqlite({ uri, busyTimeout: options.busyTimeoutMs ?? 5000, iterationLimit: 500 });
-    if (this.reader !== this.inner) this.reader.on("error", (error: unknown) => this.emit("error", error));
-    this.opts = { ...this.inner.opts, dialect: "sqlite" };
-    const { inner, reader } = this;
+    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    this.opts = { uri, table: this.table, dialect: "sqlite" };
+    const busyTimeout = options.busyTimeoutMs ?? 5000;
     this.ready = (async () => {
-      await inner.query("PRAGMA journal_mode = WAL");
-      await inner.query("PRAGMA synchronous = FULL");
-      if (reader !== inner) await reader.query("PRAGMA query_only = ON");
+      // One connection at a time: the writer creates the table and switches the file to WAL, then the
+      // reader opens. Several processes opening a new file at once can still collide (SQLite answers
+      // SQLITE_BUSY at once, without waiting, when two connections both upgrade a read to a write),
+      // so opening and the WAL switch are retried.
+      this.inner = await openConnection(uri, busyTimeout, (error) => this.emit("error", error));
+      await retryBusy(() => this.inner.query("PRAGMA journal_mode = WAL"));
+      await this.inner.query("PRAGMA synchronous = FULL");
+      this.reader = inMemory
+        ? this.inner
+        : await openConnection(uri, busyTimeout, (error) => this.emit("error", error));
+      if (this.reader !== this.inner) await this.reader.query("PRAGMA query_only = ON");
     })();
     this.ready.catch((error: unknown) => this.emit("error", error));
-  }
-
-  private get table(): string {
-    return String(this.inner.opts.table);
   }
 
   private async query(sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {
@@ -153,7 +153,11 @@ export class DurableSqliteAdapter extends EventEmitter {
   async disconnect(): Promise<void> {
     await this.drain();
     this.closed = true;
-    await this.ready.catch(() => undefined);
+    try {
+      await this.ready;
+    } catch {
+      return; // never opened: nothing to close
+    }
     await this.inner.disconnect();
     if (this.reader !== this.inner) await this.reader.disconnect();
   }
@@ -242,4 +246,41 @@ export class DurableSqliteAdapter extends EventEmitter {
       claim.resolve(results[i] === true);
     });
   }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Error && /SQLITE_BUSY|database is locked/.test(error.message);
+}
+
+async function retryBusy<T>(fn: () => Promise<T>, attempts = 50): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isBusy(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+  }
+}
+
+/** Opens a @keyv/sqlite connection (which creates the table at once), retrying a busy collision. */
+async function openConnection(
+  uri: string,
+  busyTimeout: number,
+  onError: (error: unknown) => void,
+): Promise<KeyvSqlite> {
+  return retryBusy(async () => {
+    const connection = new KeyvSqlite({ uri, busyTimeout, iterationLimit: 500 });
+    const failures: unknown[] = [];
+    connection.on("error", (error: unknown) => failures.push(error));
+    try {
+      await connection.query("SELECT 1");
+    } catch (error) {
+      await connection.disconnect().catch(() => undefined);
+      throw error;
+    }
+    connection.removeAllListeners("error");
+    connection.on("error", onError);
+    return connection;
+  });
 }
