@@ -392,6 +392,16 @@ async function expire(tx: Tx): Promise<PoolEntry[]> {
   return expired;
 }
 
+/**
+ * The opening of every member-facing pairing command: drop expired requests, then the member's pending
+ * notices (cleared as they are read), their record and their open request, if any.
+ */
+async function memberView(tx: Tx, userId: string) {
+  await expire(tx);
+  const notices = await takeNotices(tx, userId);
+  return { notices, member: await tx.member(userId), entry: tx.entry(userId) };
+}
+
 /** What the member should be told now (expiry, a partner who left, a round that left them over); cleared. */
 async function takeNotices(tx: Tx, userId: string): Promise<PairNotice[]> {
   const member = await tx.member(userId);
@@ -736,10 +746,7 @@ export async function pairStatus(
     clock,
     guildId,
     async (tx) => {
-      await expire(tx);
-      const notices = await takeNotices(tx, userId);
-      const member = await tx.member(userId);
-      const entry = tx.entry(userId);
+      const { notices, member, entry } = await memberView(tx, userId);
       return {
         open: entry ? openRequest(tx, entry, member) : null,
         waiting: counts(tx.state.pool, tx.now),
@@ -771,10 +778,7 @@ export async function cancelPair(
     clock,
     guildId,
     async (tx) => {
-      await expire(tx);
-      const notices = await takeNotices(tx, userId);
-      const member = await tx.member(userId);
-      const entry = tx.entry(userId);
+      const { notices, member, entry } = await memberView(tx, userId);
       if (entry !== undefined) {
         const request = openRequest(tx, entry, member);
         tx.removeFromPool(new Set([userId]));
@@ -813,9 +817,8 @@ export async function pairHistory(
     clock,
     guildId,
     async (tx) => {
-      await expire(tx);
-      const notices = await takeNotices(tx, userId);
-      return { member: await tx.member(userId), notices };
+      const { member, notices } = await memberView(tx, userId);
+      return { member, notices };
     },
     [userId],
   );
