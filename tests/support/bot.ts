@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Bot, createBot } from "../../src/bot.js";
 import { type Clock, ManualClock } from "../../src/clock.js";
 import type { Config } from "../../src/config.js";
-import { silentLogger } from "../../src/log.js";
+import { type Logger, silentLogger } from "../../src/log.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { type DiscordServer, type DiscordServerOptions, startDiscordServer } from "./discord-server.js";
@@ -28,6 +28,8 @@ export type TestBotOptions = {
   /** Default: a ManualClock at 2026-11-22T10:00:00Z. */
   clock?: Clock;
   config?: Partial<Config>;
+  /** Default: silent. */
+  logger?: Logger;
 };
 
 export const TEST_NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
@@ -55,7 +57,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     shutdownTimeoutMs: 2000,
     ...options.config,
   };
-  const logger = silentLogger();
+  const logger = options.logger ?? silentLogger();
   const store = await openStore(config.databaseUrl, logger);
   const clock = options.clock ?? new ManualClock(TEST_NOW);
   const bot = await createBot({ config, logger, store, clock });

@@ -1,18 +1,13 @@
-// The in-process bot for the fault suite: the same wiring as tests/support/bot.ts (`startTestBot`), plus a
-// logger that keeps every line (so the suite can count "command failed" and friends) and a counter of the
-// process's unhandled rejections while the bot runs.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// The in-process bot for the fault suite: `startTestBot` (tests/support/bot.ts) with a logger that keeps
+// every line (so the suite can count "command failed" and friends) and a counter of the process's
+// unhandled rejections while the bot runs.
 import { Writable } from "node:stream";
-import { type Bot, createBot } from "../../src/bot.js";
+import type { Bot } from "../../src/bot.js";
 import { ManualClock } from "../../src/clock.js";
-import type { Config } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
-import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
-import { TEST_NOW } from "./bot.js";
-import { type DiscordServer, type DiscordServerOptions, startDiscordServer } from "./discord-server.js";
+import { startTestBot, TEST_NOW } from "./bot.js";
+import type { DiscordServer, DiscordServerOptions } from "./discord-server.js";
 
 export type LogLine = Record<string, unknown> & { level?: number; msg?: string };
 
@@ -40,13 +35,6 @@ export async function startFaultBot(
     logLevel?: string;
   } = {},
 ): Promise<FaultBot> {
-  const server = options.server ?? (await startDiscordServer(options.serverOptions));
-  let tempDir: string | undefined;
-  let databaseUrl = options.databaseUrl;
-  if (databaseUrl === undefined) {
-    tempDir = mkdtempSync(join(tmpdir(), "nexus-fault-"));
-    databaseUrl = `sqlite://${join(tempDir, "nexus.sqlite")}`;
-  }
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
@@ -66,21 +54,17 @@ export async function startFaultBot(
     unhandled.push(reason);
   };
   process.on("unhandledRejection", onUnhandled);
-  const config: Config = {
-    token: server.token,
-    apiUrl: server.apiUrl,
-    databaseUrl,
-    nexusChannel: "prodevprojectnexus",
-    devGuildId: undefined,
-    logLevel: "info",
-    shutdownTimeoutMs: 2000,
-  };
   const logger = createLogger(options.logLevel ?? "info", sink);
-  const store = await openStore(config.databaseUrl, logger);
   const clock = new ManualClock(TEST_NOW);
-  const bot = await createBot({ config, logger, store, clock });
-  await bot.start();
-  await bot.ready;
+  const t = await startTestBot({
+    ...(options.server ? { server: options.server } : {}),
+    ...(options.serverOptions ? { serverOptions: options.serverOptions } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    clock,
+    logger,
+    config: { logLevel: "info" },
+  });
+  const { server, bot, store } = t;
   return {
     server,
     bot,
@@ -97,11 +81,8 @@ export async function startFaultBot(
       }
     },
     async stop() {
-      await bot.stop();
-      await store.close();
-      if (options.server === undefined) await server.close();
+      await t.stop();
       process.off("unhandledRejection", onUnhandled);
-      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
     },
   };
 }
