@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DurableSqliteAdapter } from "../../src/store/sqlite.js";
+
+const dirs: string[] = [];
+const adapters: DurableSqliteAdapter[] = [];
+
+function fileInTemp(): string {
+  const dir = mkdtempSync(join(tmpdir(), "nexus-sqlite-"));
+  dirs.push(dir);
+  return join(dir, "db.sqlite");
+}
+
+function open(file: string): DurableSqliteAdapter {
+  const adapter = new DurableSqliteAdapter(`sqlite://${file}`);
+  adapters.push(adapter);
+  return adapter;
+}
+
+afterEach(async () => {
+  await Promise.all(adapters.splice(0).map((adapter) => adapter.disconnect().catch(() => undefined)));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("DurableSqliteAdapter reads", () => {
+  it("GIVEN 300 single-key reads asked in one turn THEN one statement answers them, each with its own value", async () => {
+    const adapter = open(fileInTemp());
+    await Promise.all(Array.from({ length: 200 }, (_, i) => adapter.set(`k${i}`, `v${i}`)));
+    const before = adapter.readStatements;
+    // 200 stored keys, 100 absent ones, and every stored key asked twice over.
+    const keys = [
+      ...Array.from({ length: 300 }, (_, i) => `k${i}`),
+      ...Array.from({ length: 200 }, (_, i) => `k${i}`),
+    ];
+    const values = await Promise.all(keys.map((key) => adapter.get(key)));
+    expect(values).toEqual(keys.map((key) => (Number(key.slice(1)) < 200 ? `v${key.slice(1)}` : undefined)));
+    expect(adapter.readStatements - before).toBe(1);
+  });
+
+  it("GIVEN reads in separate turns THEN each turn runs its own statement", async () => {
+    const adapter = open(fileInTemp());
+    await adapter.set("a", "1");
+    const before = adapter.readStatements;
+    expect(await adapter.get("a")).toBe("1");
+    expect(await adapter.get("b")).toBeUndefined();
+    expect(adapter.readStatements - before).toBe(2);
+  });
+
+  it("GIVEN a write queued in the same turn as a read of its key THEN the read sees the write", async () => {
+    const adapter = open(fileInTemp());
+    await adapter.set("a", "old");
+    const written = adapter.queue("a", "new");
+    const read = adapter.get("a");
+    expect(await read).toBe("new");
+    await written;
+    expect(await adapter.get("a")).toBe("new");
+  });
+
+  it("GIVEN another connection commits a change THEN the next read sees it (nothing is cached)", async () => {
+    const file = fileInTemp();
+    const a = open(file);
+    const b = open(file);
+    await a.set("shared", "1");
+    expect(await b.get("shared")).toBe("1");
+    await a.set("shared", "2");
+    expect(await b.get("shared")).toBe("2");
+    await a.delete("shared");
+    expect(await b.get("shared")).toBeUndefined();
+  });
+
+  it("GIVEN a closed adapter WHEN reads were batched THEN every reader gets the error", async () => {
+    const adapter = open(fileInTemp());
+    await adapter.set("a", "1");
+    await adapter.disconnect();
+    const reads = await Promise.allSettled([adapter.get("a"), adapter.get("b")]);
+    expect(reads.map((read) => read.status)).toEqual(["rejected", "rejected"]);
+  });
+});
