@@ -1,7 +1,6 @@
 import {
   ChannelType,
   type ChatInputCommandInteraction,
-  EmbedBuilder,
   InteractionContextType,
   MessageFlags,
   PermissionFlagsBits,
@@ -9,6 +8,7 @@ import {
 } from "discord.js";
 import { welcomeOnce } from "../src/discord/adopt.js";
 import { timeZoneChoices } from "../src/discord/autocomplete.js";
+import { Embed } from "../src/discord/embed.js";
 import { UserError } from "../src/discord/errors.js";
 import { requireGuild, requirePermission } from "../src/discord/interactions.js";
 import { bySubcommand } from "../src/discord/subcommands.js";
@@ -86,7 +86,7 @@ const handlers: Record<string, Handler> = {
   async config(interaction, ctx) {
     const guildId = requireGuild(interaction);
     const config = await getGuildConfig(ctx.store, ctx.clock, guildId);
-    const embed = new EmbedBuilder().setTitle("Nexus settings").addFields(
+    const embed = new Embed().setTitle("Nexus settings").addFields(
       {
         name: "Channel",
         value: config.channelId
@@ -107,7 +107,7 @@ const handlers: Record<string, Handler> = {
       if (subs.length === 0) lines.push(`**/${json.name}** — ${json.description}`);
       for (const sub of subs) lines.push(`**/${json.name} ${sub.name}** — ${sub.description}`);
     }
-    const embed = new EmbedBuilder()
+    const embed = new Embed()
       .setTitle("Nexus — learn, ask, pair, practise")
       .setDescription(
         truncate(

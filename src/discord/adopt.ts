@@ -1,11 +1,12 @@
-import { ChannelType, EmbedBuilder, type Guild, type GuildTextBasedChannel } from "discord.js";
+import { ChannelType, type Guild, type GuildTextBasedChannel } from "discord.js";
 import { adoptChannel, claimWelcome, getGuildConfig } from "../guild/config.js";
+import { Embed } from "./embed.js";
 import type { BotContext } from "./types.js";
 
 export const WELCOME_TITLE = "Nexus is here";
 
-export function welcomeEmbed(): EmbedBuilder {
-  return new EmbedBuilder()
+export function welcomeEmbed(): Embed {
+  return new Embed()
     .setTitle(WELCOME_TITLE)
     .setColor(0x5865f2)
     .setDescription(

@@ -1,4 +1,4 @@
-import { EmbedBuilder } from "discord.js";
+import { Embed } from "../discord/embed.js";
 import { LIMITS, sanitize, truncate } from "../discord/text.js";
 import { PAGE_SIZE } from "./entries.js";
 import type { Entry, EntryKind } from "./records.js";
@@ -51,9 +51,9 @@ export function entryBlock(entry: Entry, budget: number = BLOCK_BUDGET): string 
 export function entryEmbed(
   entry: Entry,
   options: { authorName: string; authorIcon?: string | null; streak?: StreakSummary },
-): EmbedBuilder {
+): Embed {
   const style = KIND_STYLE[entry.kind];
-  const embed = new EmbedBuilder()
+  const embed = new Embed()
     .setColor(style.color)
     .setAuthor({
       name: truncate(sanitize(options.authorName, { oneLine: true }) || "someone", LIMITS.embedAuthor),
@@ -79,8 +79,8 @@ export function entryEmbed(
 export function listEmbed(
   page: { entries: readonly Entry[]; page: number; pages: number; total: number },
   title: string,
-): EmbedBuilder {
-  const embed = new EmbedBuilder().setColor(0x3b82f6).setTitle(truncate(title, LIMITS.embedTitle));
+): Embed {
+  const embed = new Embed().setColor(0x3b82f6).setTitle(truncate(title, LIMITS.embedTitle));
   embed.setDescription(
     page.entries.length === 0
       ? "No entries yet. Start with `/learn log`."
@@ -91,8 +91,8 @@ export function listEmbed(
   });
 }
 
-export function searchEmbed(results: ReadonlyArray<{ entry: Entry }>, query: string): EmbedBuilder {
-  return new EmbedBuilder()
+export function searchEmbed(results: ReadonlyArray<{ entry: Entry }>, query: string): Embed {
+  return new Embed()
     .setColor(0x8b5cf6)
     .setTitle(truncate(`Journal search: ${sanitize(query, { oneLine: true })}`, LIMITS.embedTitle))
     .setDescription(
@@ -107,7 +107,7 @@ function days(n: number): string {
   return `${n} ${n === 1 ? "day" : "days"}`;
 }
 
-export function streakEmbed(streak: StreakSummary & { timezone: string }, name: string): EmbedBuilder {
+export function streakEmbed(streak: StreakSummary & { timezone: string }, name: string): Embed {
   const first = streak.calendar[0]?.day.slice(5) ?? "";
   const last = streak.calendar[streak.calendar.length - 1]?.day.slice(5) ?? "";
   const lines = [
@@ -119,7 +119,7 @@ export function streakEmbed(streak: StreakSummary & { timezone: string }, name: 
     calendarStrip(streak.calendar),
   ];
   if (streak.activeDays === 0) lines.unshift("No entries yet: `/learn log` starts a streak.", "");
-  return new EmbedBuilder()
+  return new Embed()
     .setColor(0xf97316)
     .setTitle(truncate(`${sanitize(name, { oneLine: true })}'s learning streak`, LIMITS.embedTitle))
     .setDescription(lines.join("\n"))
@@ -137,7 +137,7 @@ function change(now: number, before: number): string {
   return `${diff > 0 ? "+" : ""}${diff} on the week before`;
 }
 
-export function statsEmbed(stats: WeeklyStats): EmbedBuilder {
+export function statsEmbed(stats: WeeklyStats): Embed {
   const topics =
     stats.topTopics.length === 0
       ? "Nothing logged this week yet."
@@ -145,7 +145,7 @@ export function statsEmbed(stats: WeeklyStats): EmbedBuilder {
   const kinds = (Object.keys(KIND_STYLE) as EntryKind[])
     .map((kind) => `${KIND_STYLE[kind].emoji} ${stats.kinds[kind]}`)
     .join(" · ");
-  return new EmbedBuilder()
+  return new Embed()
     .setColor(0x22c55e)
     .setTitle("This week in the learning journal")
     .addFields(

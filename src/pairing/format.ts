@@ -3,13 +3,8 @@
  * of the domain's results; every piece of user text goes through `sanitize` and every field through
  * `truncate`, so each message fits Discord's limits however long the data.
  */
-import {
-  ActionRowBuilder,
-  ButtonBuilder,
-  ButtonStyle,
-  EmbedBuilder,
-  type MessageCreateOptions,
-} from "discord.js";
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type MessageCreateOptions } from "discord.js";
+import { Embed } from "../discord/embed.js";
 import { LIMITS, paginate, sanitize, truncate } from "../discord/text.js";
 import type { HistoryResult, PairNotice, StatsResult, StatusResult, WaitingCounts } from "./pairing.js";
 import type { MiniProject } from "./projects.js";
@@ -64,8 +59,8 @@ function noteValue(note: string): string {
   return truncate(sanitize(note), LIMITS.embedFieldValue);
 }
 
-export function introEmbed(pair: Pair, project: MiniProject): EmbedBuilder {
-  const embed = new EmbedBuilder()
+export function introEmbed(pair: Pair, project: MiniProject): Embed {
+  const embed = new Embed()
     .setColor(COLOR)
     .setTitle(truncate(`Pair #${pair.id}: build something together`, LIMITS.embedTitle))
     .setDescription(
@@ -196,8 +191,8 @@ export function countsText(waiting: WaitingCounts): string {
   return `**${waiting.backend}** backend and **${waiting.frontend}** frontend learner${waiting.frontend === 1 ? "" : "s"} waiting${paused}`;
 }
 
-export function statusEmbed(status: StatusResult): EmbedBuilder {
-  const embed = new EmbedBuilder().setColor(COLOR).setTitle("Your pairing");
+export function statusEmbed(status: StatusResult): Embed {
+  const embed = new Embed().setColor(COLOR).setTitle("Your pairing");
   if (status.open) {
     const open = status.open;
     const lines = [
@@ -237,8 +232,8 @@ function pairLine(pair: Pair, me: string | null): string {
   );
 }
 
-export function historyEmbed(history: HistoryResult, userId: string): EmbedBuilder {
-  const embed = new EmbedBuilder().setColor(COLOR).setTitle("Your pairs");
+export function historyEmbed(history: HistoryResult, userId: string): Embed {
+  const embed = new Embed().setColor(COLOR).setTitle("Your pairs");
   if (history.items.length === 0) {
     return embed.setDescription("No pairs yet. `/pair request` joins the queue.");
   }
@@ -255,10 +250,10 @@ export function settingsText(settings: PairSettings): string {
   return `Pairing settings: people paired within **${settings.recencyDays} days** are not paired again; requests expire after **${settings.expiryDays} days**.`;
 }
 
-export function statsEmbed(result: StatsResult): EmbedBuilder {
+export function statsEmbed(result: StatsResult): Embed {
   const { stats } = result;
   const rate = stats.matches > 0 ? ` (${Math.round((stats.met / stats.matches) * 100)}%)` : "";
-  return new EmbedBuilder()
+  return new Embed()
     .setColor(COLOR)
     .setTitle("Pairing stats")
     .addFields(

@@ -1,4 +1,4 @@
-import { EmbedBuilder } from "discord.js";
+import { Embed } from "../discord/embed.js";
 import { LIMITS, sanitize, truncate } from "../discord/text.js";
 import type { ListPage } from "./catalog.js";
 import type { Board, MemberReputation, Period } from "./reputation.js";
@@ -27,13 +27,9 @@ export function threadName(question: Pick<Question, "title" | "status">): string
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function questionEmbed(
-  guildId: string,
-  question: Question,
-  accepted: Answer | null = null,
-): EmbedBuilder {
+export function questionEmbed(guildId: string, question: Question, accepted: Answer | null = null): Embed {
   const prefix = `Q${question.number} · `;
-  const embed = new EmbedBuilder()
+  const embed = new Embed()
     .setTitle(truncate(prefix + sanitize(question.title, { oneLine: true }), LIMITS.embedTitle))
     .setColor(COLORS[question.status])
     .setTimestamp(question.createdAt)
@@ -62,9 +58,9 @@ export function questionEmbed(
   return embed;
 }
 
-export function answerEmbed(question: Question, answer: Answer): EmbedBuilder {
+export function answerEmbed(question: Question, answer: Answer): Embed {
   const id = answerId(question.number, answer.number);
-  return new EmbedBuilder()
+  return new Embed()
     .setTitle(truncate(`Answer ${id} · Q${question.number}`, LIMITS.embedTitle))
     .setColor(COLORS.answer)
     .setDescription(
@@ -78,12 +74,12 @@ export function answerEmbed(question: Question, answer: Answer): EmbedBuilder {
 export function threadIntro(
   question: Question,
   suggestions: Suggestions | null,
-): { content: string; embeds: EmbedBuilder[] } {
+): { content: string; embeds: Embed[] } {
   const content = `Answer with \`/answer question:${question.number}\`; <@${question.authorId}> can accept the one that helps with \`/accept\`.`;
   if (suggestions === null || (suggestions.questions.length === 0 && suggestions.journal.length === 0)) {
     return { content, embeds: [] };
   }
-  const embed = new EmbedBuilder().setTitle("Already answered here?").setColor(COLORS.open);
+  const embed = new Embed().setTitle("Already answered here?").setColor(COLORS.open);
   if (suggestions.questions.length > 0) {
     const lines = suggestions.questions.map(({ entry, link, accepted }) => {
       const title = `Q${entry.n} · ${linkLabel(entry.title, 120)}`;
@@ -131,8 +127,8 @@ export function listLine(guildId: string, entry: IndexEntry): string {
   return `**Q${entry.n}** ${link ? `[${title}](${link})` : title}\n${statusLabel(entry)} · ${plural(entry.answers, "answer")} · asked ${age(entry.createdAt)}${entry.topic ? ` · ${truncate(entry.topic, 40)}` : ""}`;
 }
 
-export function listEmbed(guildId: string, heading: string, page: ListPage, empty: string): EmbedBuilder {
-  const embed = new EmbedBuilder().setTitle(truncate(heading, LIMITS.embedTitle)).setColor(COLORS.open);
+export function listEmbed(guildId: string, heading: string, page: ListPage, empty: string): Embed {
+  const embed = new Embed().setTitle(truncate(heading, LIMITS.embedTitle)).setColor(COLORS.open);
   if (page.total === 0) return embed.setDescription(truncate(empty, LIMITS.embedDescription));
   return embed
     .setDescription(
@@ -149,8 +145,8 @@ export const PERIOD_LABEL: Record<Period, string> = {
   all: "all time",
 };
 
-export function reputationEmbed(userId: string, rep: MemberReputation): EmbedBuilder {
-  return new EmbedBuilder()
+export function reputationEmbed(userId: string, rep: MemberReputation): Embed {
+  return new Embed()
     .setTitle("Reputation")
     .setColor(COLORS.solved)
     .setDescription(
@@ -161,8 +157,8 @@ export function reputationEmbed(userId: string, rep: MemberReputation): EmbedBui
 
 export function leaderboardEmbed(
   board: Board & { you: { rank: number; row: { points: number } } | null },
-): EmbedBuilder {
-  const embed = new EmbedBuilder()
+): Embed {
+  const embed = new Embed()
     .setTitle(`Reputation leaderboard · ${PERIOD_LABEL[board.period]}`)
     .setColor(COLORS.solved);
   if (board.rows.length === 0) {
