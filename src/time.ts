@@ -2,8 +2,21 @@ import { DateTime, IANAZone } from "luxon";
 
 /** luxon does the IANA/DST arithmetic; these are the few operations the bot needs. */
 
+/**
+ * Zone names already checked. luxon asks Intl on every call (about 50 µs), and every read of a guild's
+ * config or a member's zone validates it; the names in use are few. Bounded, so junk input cannot grow it.
+ */
+const checkedZones = new Map<string, boolean>();
+const CHECKED_ZONES_MAX = 1_000;
+
 export function isValidTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  let valid = checkedZones.get(name);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(name);
+    if (checkedZones.size >= CHECKED_ZONES_MAX) checkedZones.clear();
+    checkedZones.set(name, valid);
+  }
+  return valid;
 }
 
 const KNOWN_ZONES = new Map(
