@@ -22,7 +22,7 @@ import {
   TEXT_MAX,
   TEXT_MIN,
 } from "./records.js";
-import { applyChange, guildEntries, recoverMeta } from "./snapshot.js";
+import { applyChange, authorEntries, guildEntries, recoverMeta } from "./snapshot.js";
 import { computeStreak, type StreakSummary } from "./streak.js";
 
 // ── input rules ──────────────────────────────────────────────────────────────────────────────────────
@@ -107,7 +107,7 @@ async function readMeta(store: Store, guildId: string, now: number): Promise<Jou
 async function readMember(store: Store, guildId: string, userId: string): Promise<MemberJournal> {
   const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
   if (member !== undefined) return member;
-  const own = (await guildEntries(store, guildId)).filter((entry) => entry.authorId === userId);
+  const own = await authorEntries(store, guildId, userId);
   if (own.length === 0) return emptyMemberJournal();
   const days: Record<string, number> = {};
   for (const entry of own) days[entry.day] = (days[entry.day] ?? 0) + 1;

@@ -21,7 +21,14 @@ import {
  * (another process on the same database) shows up as a version mismatch and triggers a reload.
  */
 
-type Snapshot = { version: number; byId: Map<number, Entry>; sorted: readonly Entry[] | null };
+type Snapshot = {
+  version: number;
+  byId: Map<number, Entry>;
+  /** Newest first; built on demand. */
+  sorted: readonly Entry[] | null;
+  /** Entries per author; built on demand, so a member's first log need not scan the guild's entries. */
+  authors: Map<string, number> | null;
+};
 
 /** Keys per getMany on a cold load (SQLite binds one variable per key). */
 const BATCH = 500;
@@ -31,6 +38,24 @@ const snapshots = new VersionedSnapshots<Snapshot>();
 function sortedOf(snapshot: Snapshot): readonly Entry[] {
   if (snapshot.sorted === null) snapshot.sorted = [...snapshot.byId.values()].sort((a, b) => b.id - a.id);
   return snapshot.sorted;
+}
+
+function authorsOf(snapshot: Snapshot): Map<string, number> {
+  if (snapshot.authors === null) {
+    const authors = new Map<string, number>();
+    for (const entry of snapshot.byId.values())
+      authors.set(entry.authorId, (authors.get(entry.authorId) ?? 0) + 1);
+    snapshot.authors = authors;
+  }
+  return snapshot.authors;
+}
+
+function countAuthor(snapshot: Snapshot, authorId: string, delta: number): void {
+  const authors = snapshot.authors;
+  if (authors === null) return;
+  const count = (authors.get(authorId) ?? 0) + delta;
+  if (count > 0) authors.set(authorId, count);
+  else authors.delete(authorId);
 }
 
 async function load(store: Store, guildId: string, nextId: number): Promise<Map<number, Entry>> {
@@ -63,23 +88,35 @@ export async function recoverMeta(store: Store, guildId: string, now: number): P
   return last === 0 ? emptyMeta() : { nextId: last + 1, version: now };
 }
 
-/** Every entry of the guild (private ones too: callers filter), newest first. Treat as read-only. */
-export async function guildEntries(store: Store, guildId: string): Promise<readonly Entry[]> {
+/** The guild's snapshot (cached and current), or an uncached one when the counter is absent. */
+async function snapshotOf(store: Store, guildId: string): Promise<Snapshot> {
   const meta = await store.get(journalMetaKey(guildId), JournalMetaSchema);
   if (meta === undefined) {
     // No counter: a guild without a journal (one probe finds nothing), or a lost or damaged counter,
     // which the next log, edit or delete rebuilds. Until then read the entries it would have listed;
     // not cached: there is no version to tag a snapshot with, and this path is for damage only.
     const { nextId } = await recoverMeta(store, guildId, 0);
-    if (nextId === 1) return [];
-    return sortedOf({ version: 0, byId: await load(store, guildId, nextId), sorted: null });
+    const byId = nextId === 1 ? new Map<number, Entry>() : await load(store, guildId, nextId);
+    return { version: 0, byId, sorted: null, authors: null };
   }
-  const snapshot = await snapshots.get(store, guildId, meta.version, async () => ({
+  return snapshots.get(store, guildId, meta.version, async () => ({
     version: meta.version,
     byId: await load(store, guildId, meta.nextId),
     sorted: null,
+    authors: null,
   }));
-  return sortedOf(snapshot);
+}
+
+/** Every entry of the guild (private ones too: callers filter), newest first. Treat as read-only. */
+export async function guildEntries(store: Store, guildId: string): Promise<readonly Entry[]> {
+  return sortedOf(await snapshotOf(store, guildId));
+}
+
+/** One member's entries (private ones too), newest first. */
+export async function authorEntries(store: Store, guildId: string, authorId: string): Promise<Entry[]> {
+  const snapshot = await snapshotOf(store, guildId);
+  if (!authorsOf(snapshot).has(authorId)) return [];
+  return sortedOf(snapshot).filter((entry) => entry.authorId === authorId);
 }
 
 export type Change = { put: Entry } | { remove: number };
@@ -91,8 +128,26 @@ export type Change = { put: Entry } | { remove: number };
  */
 export function applyChange(store: Store, guildId: string, from: number, to: number, change: Change): void {
   snapshots.patch(store, guildId, from, to, (snapshot) => {
-    if ("put" in change) snapshot.byId.set(change.put.id, change.put);
-    else snapshot.byId.delete(change.remove);
-    snapshot.sorted = null;
+    // The sorted view is replaced, never mutated (readers may hold it), and patched without a re-sort:
+    // a new log is the newest entry, an edit keeps its place, a delete drops one.
+    const sorted = snapshot.sorted;
+    if ("put" in change) {
+      const { put } = change;
+      const previous = snapshot.byId.get(put.id);
+      const existed = previous !== undefined;
+      if (previous !== undefined) countAuthor(snapshot, previous.authorId, -1);
+      countAuthor(snapshot, put.authorId, 1);
+      snapshot.byId.set(put.id, put);
+      if (sorted === null) return;
+      if (existed) snapshot.sorted = sorted.map((entry) => (entry.id === put.id ? put : entry));
+      else if ((sorted[0]?.id ?? 0) < put.id) snapshot.sorted = [put, ...sorted];
+      else snapshot.sorted = null;
+    } else {
+      const removed = snapshot.byId.get(change.remove);
+      if (removed === undefined) return;
+      countAuthor(snapshot, removed.authorId, -1);
+      snapshot.byId.delete(change.remove);
+      if (sorted !== null) snapshot.sorted = sorted.filter((entry) => entry.id !== change.remove);
+    }
   });
 }

@@ -4,7 +4,7 @@ import { ManualClock } from "../../src/clock.js";
 import { deleteEntry, editEntry, logEntry } from "../../src/journal/entries.js";
 import { entryKey, JournalMetaSchema, journalMetaKey } from "../../src/journal/records.js";
 import { searchJournal } from "../../src/journal/search.js";
-import { ENTRY_GAP, guildEntries, recoverMeta } from "../../src/journal/snapshot.js";
+import { authorEntries, ENTRY_GAP, guildEntries, recoverMeta } from "../../src/journal/snapshot.js";
 import { silentLogger } from "../../src/log.js";
 import { Store } from "../../src/store/store.js";
 
@@ -49,6 +49,31 @@ describe("guildEntries snapshot", () => {
       [3, "Testing", TEXT],
       [1, "Docker", "Edited text of entry one"],
     ]);
+  });
+
+  it("GIVEN logs, an edit and deletes patched into the snapshot THEN each author's entries stay exact", async () => {
+    const [store, other] = twoProcesses();
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    const BOB = "202";
+    await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+    expect((await authorEntries(store, G, BOB)).map((e) => e.id)).toEqual([]);
+    await logEntry(store, clock, G, { authorId: BOB, topic: "Python", text: TEXT });
+    await logEntry(store, clock, G, { authorId: ALICE, topic: "Testing", text: TEXT });
+    await editEntry(store, clock, G, { userId: ALICE, id: 1, text: "Edited text of entry one" });
+    expect((await authorEntries(store, G, ALICE)).map((e) => [e.id, e.text])).toEqual([
+      [3, TEXT],
+      [1, "Edited text of entry one"],
+    ]);
+    await deleteEntry(store, clock, G, { userId: BOB, id: 2 });
+    expect(await authorEntries(store, G, BOB)).toEqual([]);
+    await deleteEntry(store, clock, G, { userId: ALICE, id: 3 });
+    await deleteEntry(store, clock, G, { userId: ALICE, id: 1 });
+    expect(await authorEntries(store, G, ALICE)).toEqual([]);
+    await logEntry(store, clock, G, { authorId: BOB, topic: "Docker", text: TEXT });
+    expect((await authorEntries(store, G, BOB)).map((e) => e.id)).toEqual([4]);
+    // Another process (a snapshot loaded from the records) agrees.
+    expect((await authorEntries(other, G, BOB)).map((e) => e.id)).toEqual([4]);
+    expect(await authorEntries(other, G, ALICE)).toEqual([]);
   });
 
   it("GIVEN another process changes the journal THEN this process's next read reloads it", async () => {
