@@ -28,19 +28,21 @@ export async function handleInteraction(
   }
   if (!interaction.isChatInputCommand()) return;
   const command = commands.get(interaction.commandName);
-  const log = ctx.logger.child({
-    interaction: interaction.id,
-    command: commandPath(interaction),
-    guild: interaction.guildId,
-    user: interaction.user.id,
-  });
+  // Made only when there is something to log: most interactions log nothing at the default level.
+  const log = () =>
+    ctx.logger.child({
+      interaction: interaction.id,
+      command: commandPath(interaction),
+      guild: interaction.guildId,
+      user: interaction.user.id,
+    });
   try {
     if (command === undefined)
       throw new UserError("This command is not available any more. Try again in a minute.");
     await command.execute(interaction, ctx);
-    log.debug("handled");
+    if (ctx.logger.isLevelEnabled("debug")) log().debug("handled");
   } catch (error) {
-    await replyWithError(interaction, error, log);
+    await replyWithError(interaction, error, log());
   }
 }
 
