@@ -16,7 +16,8 @@ import { Child, cpuMs } from "./child.js";
 import { copySeed, JOURNAL_ENTRIES, QUERIES, QUESTIONS, seedDatabase, topicOf, userSpec } from "./dataset.js";
 import { fmt, log, median, percentile, type Section, table } from "./lib.js";
 
-const ROUNDS = 5;
+/** `BENCH_ROUNDS` and `BENCH_CASES` (labels, comma-separated) shorten a run while working on one command. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SEQUENTIAL = 200;
 const BURST = 1_000;
 /** Interactions at once before each command's measurements (members 1,200‥1,299). */
@@ -39,7 +40,7 @@ type Case = {
 const hasEmbed = (data: Record<string, unknown> | undefined) =>
   Array.isArray(data?.embeds) && data.embeds.length > 0;
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   {
     label: "/learn log",
     kind: "write",
@@ -81,6 +82,10 @@ const CASES: Case[] = [
     ok: (data) => typeof data?.content === "string" && /in the queue|You are paired/.test(data.content),
   },
 ];
+
+const CASES = process.env.BENCH_CASES
+  ? ALL_CASES.filter((c) => process.env.BENCH_CASES?.split(",").includes(c.label))
+  : ALL_CASES;
 
 const FLOOR_CASE_OK = (data: Record<string, unknown> | undefined) => data?.content === "ok";
 
@@ -228,7 +233,7 @@ async function quiesce(rigs: Record<Side, Rig>, quietMs = 1_000, maxMs = 120_000
 }
 
 /** The read used to warm bots up (no side effects, no work after the reply). */
-const poolWarmUp = CASES.find((c) => c.label === "/questions open");
+const poolWarmUp = ALL_CASES.find((c) => c.label === "/questions open");
 
 async function round(seed: string, index: number): Promise<CaseRound[]> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-bench-interactions-"));
