@@ -1,5 +1,6 @@
 import Keyv, { type KeyvStoreAdapter } from "keyv";
 import type { Logger } from "../log.js";
+import { deserialize, serialize } from "./codec.js";
 import { DurableSqliteAdapter } from "./sqlite.js";
 import { Store } from "./store.js";
 
@@ -50,7 +51,7 @@ export function memoryStore(logger: Logger): Store {
 }
 
 function storeOver(adapter: KeyvStoreAdapter | Map<string, unknown>, logger: Logger): Store {
-  const keyv = new Keyv({ store: adapter, namespace: NAMESPACE });
+  const keyv = new Keyv({ store: adapter, namespace: NAMESPACE, serialize, deserialize });
   keyv.on("error", (error: unknown) => logger.error({ err: error }, "store error"));
   return new Store(keyv, logger);
 }
