@@ -102,7 +102,8 @@ async function readMeta(store: Store, guildId: string, now: number): Promise<Jou
 
 /**
  * A member's index, rebuilt from the guild's entries when absent (their first entry, or a record that was
- * lost or failed its schema), so a damaged index never resets a streak. Call under the guild lock.
+ * lost or failed its schema), so a damaged index never resets a streak. Call under the lock of the
+ * member's index.
  */
 async function readMember(store: Store, guildId: string, userId: string): Promise<MemberJournal> {
   const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
@@ -115,8 +116,11 @@ async function readMember(store: Store, guildId: string, userId: string): Promis
 }
 
 /**
- * Saves an entry. Everything is validated first; then, under the guild lock, three reads (counter,
- * member index) and one batch of writes (entry, counter, member index) that commit together.
+ * Saves an entry. Everything is validated first. Then two locks, always taken in this order: the
+ * member's journal index (only their own logs and deletes change it), then, briefly, the guild's counter.
+ * Reading the index (a store round trip) so happens outside the guild lock: logs by different members
+ * read at the same time instead of queueing behind each other's reads. The three writes (entry, counter,
+ * index) are queued together, so they commit together.
  */
 export async function logEntry(
   store: Store,
@@ -131,39 +135,39 @@ export async function logEntry(
   const now = clock.now();
   const timezone = await memberTimezone(store, clock, guildId, input.authorId);
   const day = localDate(now, timezone);
+  const memberKey = memberJournalKey(guildId, input.authorId);
 
-  return store.locked(guildId, async () => {
-    const metaKey = journalMetaKey(guildId);
-    const memberKey = memberJournalKey(guildId, input.authorId);
-    const [meta, member] = await Promise.all([
-      readMeta(store, guildId, now),
-      readMember(store, guildId, input.authorId),
-    ]);
-    const entry = EntrySchema.parse({
-      id: meta.nextId,
-      authorId: input.authorId,
-      topic,
-      kind,
-      text,
-      link,
-      private: input.private ?? false,
-      createdAt: now,
-      editedAt: null,
-      day,
-      pairingId: input.pairingId ?? null,
+  return store.locked(memberKey, async () => {
+    const member = await readMember(store, guildId, input.authorId);
+    return store.locked(guildId, async () => {
+      const metaKey = journalMetaKey(guildId);
+      const meta = await readMeta(store, guildId, now);
+      const entry = EntrySchema.parse({
+        id: meta.nextId,
+        authorId: input.authorId,
+        topic,
+        kind,
+        text,
+        link,
+        private: input.private ?? false,
+        createdAt: now,
+        editedAt: null,
+        day,
+        pairingId: input.pairingId ?? null,
+      });
+      const nextMember: MemberJournal = {
+        days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
+        ids: [...member.ids, entry.id],
+      };
+      const nextMeta = { nextId: meta.nextId + 1, version: meta.version + 1 };
+      await Promise.all([
+        store.set(entryKey(guildId, entry.id), EntrySchema, entry),
+        store.set(memberKey, MemberJournalSchema, nextMember),
+        store.set(metaKey, JournalMetaSchema, nextMeta),
+      ]);
+      applyChange(store, guildId, meta.version, nextMeta.version, { put: entry });
+      return { entry, streak: computeStreak(Object.keys(nextMember.days), day) };
     });
-    const nextMember: MemberJournal = {
-      days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
-      ids: [...member.ids, entry.id],
-    };
-    const nextMeta = { nextId: meta.nextId + 1, version: meta.version + 1 };
-    await Promise.all([
-      store.set(entryKey(guildId, entry.id), EntrySchema, entry),
-      store.set(memberKey, MemberJournalSchema, nextMember),
-      store.set(metaKey, JournalMetaSchema, nextMeta),
-    ]);
-    applyChange(store, guildId, meta.version, nextMeta.version, { put: entry });
-    return { entry, streak: computeStreak(Object.keys(nextMember.days), day) };
   });
 }
 
@@ -211,27 +215,30 @@ export async function deleteEntry(
   guildId: string,
   input: { userId: string; id: number },
 ): Promise<Entry> {
-  return store.locked(guildId, async () => {
-    const entry = await ownEntry(store, guildId, input.id, input.userId);
-    const metaKey = journalMetaKey(guildId);
-    const memberKey = memberJournalKey(guildId, input.userId);
-    const [meta, member] = await Promise.all([
-      readMeta(store, guildId, clock.now()),
-      readMember(store, guildId, input.userId),
-    ]);
-    const left = (member.days[entry.day] ?? 0) - 1;
-    const days = Object.fromEntries(
-      Object.entries({ ...member.days, [entry.day]: left }).filter(([, count]) => count > 0),
-    );
-    const nextMeta = { ...meta, version: meta.version + 1 };
-    await Promise.all([
-      store.delete(entryKey(guildId, entry.id)),
-      store.set(memberKey, MemberJournalSchema, { days, ids: member.ids.filter((id) => id !== entry.id) }),
-      store.set(metaKey, JournalMetaSchema, nextMeta),
-    ]);
-    applyChange(store, guildId, meta.version, nextMeta.version, { remove: entry.id });
-    return entry;
-  });
+  const memberKey = memberJournalKey(guildId, input.userId);
+  // The same lock order as logEntry: the member's index, then the guild.
+  return store.locked(memberKey, () =>
+    store.locked(guildId, async () => {
+      const entry = await ownEntry(store, guildId, input.id, input.userId);
+      const metaKey = journalMetaKey(guildId);
+      const [meta, member] = await Promise.all([
+        readMeta(store, guildId, clock.now()),
+        readMember(store, guildId, input.userId),
+      ]);
+      const left = (member.days[entry.day] ?? 0) - 1;
+      const days = Object.fromEntries(
+        Object.entries({ ...member.days, [entry.day]: left }).filter(([, count]) => count > 0),
+      );
+      const nextMeta = { ...meta, version: meta.version + 1 };
+      await Promise.all([
+        store.delete(entryKey(guildId, entry.id)),
+        store.set(memberKey, MemberJournalSchema, { days, ids: member.ids.filter((id) => id !== entry.id) }),
+        store.set(metaKey, JournalMetaSchema, nextMeta),
+      ]);
+      applyChange(store, guildId, meta.version, nextMeta.version, { remove: entry.id });
+      return entry;
+    }),
+  );
 }
 
 // ── reads ────────────────────────────────────────────────────────────────────────────────────────────

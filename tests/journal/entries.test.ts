@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { setupGuild } from "../../src/guild/config.js";
@@ -20,14 +23,18 @@ import {
   MemberJournalSchema,
   memberJournalKey,
 } from "../../src/journal/records.js";
+import { guildEntries } from "../../src/journal/snapshot.js";
 import { silentLogger } from "../../src/log.js";
-import { memoryStore } from "../../src/store/open.js";
+import { memoryStore, openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
 import { addDays, zonedInstant } from "../../src/time.js";
 
 const G = "100";
 const ALICE = "201";
 const BOB = "202";
 const T0 = Date.UTC(2026, 2, 10, 12, 0);
+
+const guildEntriesOf = async (store: Store) => [...(await guildEntries(store, G))];
 const TEXT = "Learned how select_related avoids N+1 queries";
 
 function setup() {
@@ -127,6 +134,51 @@ describe("logEntry", () => {
     });
     const texts = new Set((await memberEntries(store, G, ALICE)).map((e) => e.text));
     expect(texts.size).toBe(200);
+  });
+
+  it("GIVEN 20 members logging and deleting at once on SQLite THEN ids are unique and every index lists exactly its member's entries", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-entries-"));
+    const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
+    try {
+      const clock = new ManualClock(T0);
+      const members = Array.from({ length: 20 }, (_, m) => String(300 + m));
+      // Each member's first two entries exist before the burst, and are deleted during it.
+      const early = new Map<string, number[]>();
+      for (const member of members) {
+        for (let k = 0; k < 2; k++) {
+          const { entry } = await logEntry(store, clock, G, {
+            authorId: member,
+            topic: "Docker",
+            text: `Early entry ${k} of ${member}`,
+          });
+          early.set(member, [...(early.get(member) ?? []), entry.id]);
+        }
+      }
+      await Promise.all(
+        members.flatMap((member) => [
+          ...Array.from({ length: 10 }, (_, k) =>
+            logEntry(store, clock, G, {
+              authorId: member,
+              topic: "Testing",
+              text: `Burst entry ${k} of ${member}`,
+            }),
+          ),
+          ...(early.get(member) ?? []).map((id) => deleteEntry(store, clock, G, { userId: member, id })),
+        ]),
+      );
+      const all = await guildEntriesOf(store);
+      expect(all).toHaveLength(200);
+      expect(new Set(all.map((entry) => entry.id)).size).toBe(200);
+      for (const member of members) {
+        const own = all.filter((entry) => entry.authorId === member).map((entry) => entry.id);
+        const index = await store.get(memberJournalKey(G, member), MemberJournalSchema);
+        expect([...(index?.ids ?? [])].sort((a, b) => a - b)).toEqual(own.sort((a, b) => a - b));
+        expect(Object.values(index?.days ?? {}).reduce((sum, n) => sum + n, 0)).toBe(10);
+      }
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("GIVEN two guilds THEN their ids and keys are independent", async () => {
