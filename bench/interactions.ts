@@ -295,21 +295,26 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
  */
 const CAUSES: Record<string, string> = {
   "/learn log":
-    "A profile of the burst showed, per log: about 0.9 ms on the main thread in the SQLite driver " +
-    "(@keyv/sqlite runs every query as a newly prepared node-sqlite3 statement: the reads of the journal " +
-    "counter, the member's journal and time zone, and the three writes), about 0.5 ms of journal work and " +
-    "0.3 ms of command code, a larger reply (an embed) than the floor's, garbage collection, and luxon " +
-    "validating the guild's time zone on every guild-config read. Logs in one guild also take the guild " +
-    "lock one after another (the domain function alone manages about 1,500 logs per second).",
+    "A profile of the burst (after the changes of this session: batched SQLite reads, the member's index " +
+    "read outside the guild lock, native JSON in the store's codec, plain embeds) shows the rest of the " +
+    "gap, per log: three zod-validated writes (entry, counter, member index) serialised and queued for the " +
+    "group commit, the member-index read, a public reply with an embed where the floor sends `ok`, garbage " +
+    "collection (about 0.12 ms against the floor's 0.05), and about 0.06 ms of Node's async_hooks " +
+    "machinery that AsyncLocalStorage (the store's re-entrant guild lock and its write sections) switches " +
+    "on for every promise and native callback in the process. Removing AsyncLocalStorage (explicit " +
+    "transaction handles) is the next step.",
   "/learn search":
-    "A profile of the burst showed the extra in building and sending the results embed (sanitising and " +
-    "truncating ten entries), the search itself and its store read, and garbage collection.",
+    "A profile of the burst shows the extra in ranking the journal (BM25 over the guild's entries), " +
+    "building the results embed (sanitising and truncating ten entries), garbage collection, and about " +
+    "0.06 ms of async_hooks overhead from AsyncLocalStorage (see /learn log).",
   "/questions open":
-    "A profile of the burst showed the extra in the index read and page selection, building and sending " +
-    "the list embed, and garbage collection.",
+    "A profile of the burst shows the extra in building the list embed (a line per question), the index " +
+    "read, garbage collection, and about 0.06 ms of async_hooks overhead from AsyncLocalStorage (see " +
+    "/learn log).",
   "/pair request":
-    "A profile of the burst showed the extra in the guild-locked transaction (pool, member record, pair " +
-    "record), luxon time-zone work and zod validation, and the threads of matched pairs opened meanwhile.",
+    "A profile of the burst shows the extra in the guild-locked transaction (pool, member record, pair " +
+    "record, each validated by zod), the threads of matched pairs opened meanwhile, garbage collection, " +
+    "and about 0.06 ms of async_hooks overhead from AsyncLocalStorage (see /learn log).",
 };
 
 export async function benchInteractions(): Promise<Section> {
