@@ -8,7 +8,8 @@ import { fmt, log, median, rounds, type Section, table } from "./lib.js";
 const GUILDS = 100;
 const BIG = 1_000;
 const SMALL = 10;
-const ROUNDS = 3;
+/** Five processes per cell: RSS differs by a few MiB between identical processes. */
+const ROUNDS = 5;
 /**
  * "Flat": the extra members add less than this share of the RSS they add with the default caches. RSS varies
  * by a few MiB between identical processes, about a tenth of what 99,000 members cost with default caches.
