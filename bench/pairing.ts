@@ -18,6 +18,7 @@ import {
 } from "../src/pairing/schema.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/store.js";
+import { seededRandom } from "../tests/support/discord-http.js";
 import { topicOf, userId, ZONES } from "./dataset.js";
 import { fmt, log, median, rounds, type Section, table } from "./lib.js";
 
@@ -27,25 +28,13 @@ const ROUNDS = 3;
 const TARGET_MS = 1_000;
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `n` waiting learners, half backend, half frontend; 60% named one of 12 topics; 11 time zones; requests
  * spread over the last 6 days (none expired). One in five was paired with the next one (other track)
  * 3 days ago, so the 28-day recency window forbids those pairs.
  */
 async function seedPool(store: Store, n: number): Promise<{ pool: PoolEntry[]; history: PastPair[] }> {
-  const random = prng(n);
+  const random = seededRandom(n);
   const pool: PoolEntry[] = [];
   for (let i = 0; i < n; i++) {
     const at = NOW - Math.floor(random() * 6 * DAY_MS);

@@ -10,6 +10,7 @@ import {
   tzDistance,
   type Waiting,
 } from "../../src/pairing/match.js";
+import { seededRandom } from "../support/discord-http.js";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 15, 12); // January: no DST in the northern hemisphere
@@ -24,18 +25,6 @@ function person(
 }
 
 const opts = (history: PastPair[] = []) => ({ history, now: NOW, recencyMs: WINDOW });
-
-/** A tiny deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every matching by exhaustive search: the largest size, and the most shared topics at that size. */
 function bruteForce(waiting: Waiting[], history: PastPair[]): { size: number; topics: number } {
@@ -267,7 +256,7 @@ describe("matchRound", () => {
   });
 
   it("GIVEN 2,000 small random instances WHEN compared with brute force THEN the pair count is always maximum", () => {
-    const rand = rng(20260115);
+    const rand = seededRandom(20260115);
     let augmented = 0;
     for (let trial = 0; trial < 2000; trial++) {
       const { waiting, history } = randomInstance(rand, 6, trial % 2 === 0 ? 0.5 : 0.2);
@@ -281,7 +270,7 @@ describe("matchRound", () => {
   });
 
   it("GIVEN random instances without recency conflicts THEN the number of shared-topic pairs is the brute-force maximum", () => {
-    const rand = rng(7);
+    const rand = seededRandom(7);
     for (let trial = 0; trial < 1000; trial++) {
       const { waiting } = randomInstance(rand, 6, 0);
       const result = matchRound(waiting, opts());
@@ -294,7 +283,7 @@ describe("matchRound", () => {
   });
 
   it("GIVEN random instances THEN everyone the greedy seed pairs is still paired after augmentation", () => {
-    const rand = rng(99);
+    const rand = seededRandom(99);
     let grew = 0;
     for (let trial = 0; trial < 500; trial++) {
       const { waiting, history } = randomInstance(rand, 8, 0.4);
@@ -310,7 +299,7 @@ describe("matchRound", () => {
   });
 
   it("GIVEN 10,000 waiting learners with recency conflicts THEN every possible pair forms", () => {
-    const rand = rng(1);
+    const rand = seededRandom(1);
     const waiting: Waiting[] = [];
     for (let i = 0; i < 5000; i++) {
       waiting.push(

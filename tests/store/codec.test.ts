@@ -1,18 +1,7 @@
 import { defaultDeserialize, defaultSerialize } from "@keyv/serialize";
 import { describe, expect, it } from "vitest";
 import { deserialize, serialize } from "../../src/store/codec.js";
-
-/** Deterministic PRNG (mulberry32), so a failure names its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../support/discord-http.js";
 
 const STRINGS = [
   "",
@@ -56,7 +45,7 @@ function randomValue(random: () => number, depth = 0): unknown {
 
 describe("store codec", () => {
   it("GIVEN 5,000 random records THEN it writes the same text as keyv's default and reads it back the same", () => {
-    const random = prng(20261122);
+    const random = seededRandom(20261122);
     for (let i = 0; i < 5_000; i++) {
       const data = { value: randomValue(random), expires: undefined };
       const text = serialize(data);
