@@ -21,9 +21,9 @@ import {
 import { faultSeed, percentile, Rng, reportFigures } from "../support/fault-random.js";
 import type { BotProcess } from "../support/process.js";
 
-const SENT = 1_000;
+const SENT = 3_000;
 /** 40 interactions every 100 ms: 400 a second, about what this machine answers within the deadline. */
-const WAVE = 40;
+const WAVE = 120;
 const WAVE_MS = 100;
 const MEMBERS = 50;
 const EXIT_WITHIN_MS = 8_000;
