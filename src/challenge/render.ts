@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { APIEmbed } from "discord.js";
+import { embedLength } from "../discord/embed.js";
 import { LIMITS, sanitize, truncate } from "../discord/text.js";
 import type { Challenge, Difficulty } from "./bank.js";
 import type { Day } from "./records.js";
@@ -135,17 +136,6 @@ export function memberViewEmbed(input: {
     title: oneLine(`${input.day.date} · ${input.day.challenge.title}`, LIMITS.embedTitle),
     fields,
   };
-}
-
-/** Total characters Discord counts toward an embed's 6,000 limit. */
-export function embedLength(embed: APIEmbed): number {
-  return (
-    (embed.title?.length ?? 0) +
-    (embed.description?.length ?? 0) +
-    (embed.footer?.text.length ?? 0) +
-    (embed.author?.name.length ?? 0) +
-    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
-  );
 }
 
 /** Problems with an embed against Discord's limits (empty when it fits). */

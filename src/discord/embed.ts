@@ -58,19 +58,23 @@ export class Embed {
     return this;
   }
 
-  /** Characters counted against Discord's 6,000 per message (title, description, fields, footer, author). */
+  /** Characters counted against Discord's 6,000 per message. */
   get length(): number {
-    const { title, description, fields, footer, author } = this.data;
-    return (
-      (title?.length ?? 0) +
-      (description?.length ?? 0) +
-      (fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0) +
-      (footer?.text.length ?? 0) +
-      (author?.name.length ?? 0)
-    );
+    return embedLength(this.data);
   }
 
   toJSON(): APIEmbed {
     return { ...this.data };
   }
+}
+
+/** Total characters Discord counts toward an embed's 6,000 limit (title, description, fields, footer, author). */
+export function embedLength(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
+  );
 }

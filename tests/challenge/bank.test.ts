@@ -10,7 +10,6 @@ import {
 import { DaySchema } from "../../src/challenge/records.js";
 import {
   challengeNonce,
-  embedLength,
   embedProblems,
   hintPayload,
   memberViewEmbed,
@@ -18,6 +17,7 @@ import {
   revealPayload,
   threadName,
 } from "../../src/challenge/render.js";
+import { embedLength } from "../../src/discord/embed.js";
 import { UserError } from "../../src/discord/errors.js";
 import { LIMITS } from "../../src/discord/text.js";
 import { TOPICS } from "../../src/topics.js";

@@ -1,5 +1,6 @@
 import type { APIEmbed } from "discord.js";
 import { describe, expect, it } from "vitest";
+import { embedLength } from "../../src/discord/embed.js";
 import {
   followUpButtonId,
   followUpMessage,
@@ -39,16 +40,6 @@ function pair(extra: Partial<Pair> = {}): Pair {
     projectId: "snippet-vault",
     ...extra,
   });
-}
-
-function embedLength(embed: APIEmbed): number {
-  return (
-    (embed.title?.length ?? 0) +
-    (embed.description?.length ?? 0) +
-    (embed.footer?.text.length ?? 0) +
-    (embed.author?.name.length ?? 0) +
-    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
-  );
 }
 
 function checkEmbed(embed: APIEmbed): void {
