@@ -132,7 +132,7 @@ export async function takeHint(
   userId: string,
   early: boolean,
 ): Promise<MemberView & { unlocked: number | null }> {
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const day = await currentDay(store, clock, guildId);
     if (day === undefined) throw new UserError("There is no challenge to give hints for yet.");
     const key = challengeKeys.entry(guildId, day.date, userId);
@@ -170,7 +170,7 @@ export async function submitAnswer(
   const parsed = AnswerSchema.safeParse(input);
   if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? "That answer is not valid.");
   const answer = parsed.data;
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const state = await getState(store, guildId, clock);
     const day = await currentDay(store, clock, guildId);
     if (day === undefined) throw new UserError("There is no open challenge to answer yet.");
@@ -278,7 +278,7 @@ export async function addCustomChallenge(
   input: CustomInput,
 ): Promise<{ id: string; position: number; title: string }> {
   const fields = parseCustomChallenge(input);
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     // A lost or damaged state is rebuilt from the records: customSeq from the custom challenges stored.
     const state = await getState(store, guildId, clock);
     if (state.queue.length >= MAX_QUEUE) {

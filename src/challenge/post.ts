@@ -334,7 +334,7 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   const existing = await store.get(key, DaySchema);
   if (existing !== undefined) return recoverPost(ctx, guildId, existing);
   const flight = flightKey(guildId, date, "post.0");
-  const outcome = await store.locked(guildId, async () => {
+  const outcome = await store.locked(guildId, async (store) => {
     const again = await store.get(key, DaySchema);
     if (again !== undefined) return { existing: again };
     const state = await getState(store, guildId, clock);
@@ -646,7 +646,7 @@ export async function skipToday(
   const ctx: Ctx = { store, clock, deps, events: [] };
   const date = localDate(clock.now(), config.timezone);
   const key = challengeKeys.day(guildId, date);
-  const { day, replaced, flight } = await store.locked(guildId, async () => {
+  const { day, replaced, flight } = await store.locked(guildId, async (store) => {
     const current = await store.get(key, DaySchema);
     if (current === undefined) {
       throw new UserError("There is no challenge today yet: `/challenge post` posts one now.");

@@ -137,9 +137,9 @@ export async function logEntry(
   const day = localDate(now, timezone);
   const memberKey = memberJournalKey(guildId, input.authorId);
 
-  return store.locked(memberKey, async () => {
+  return store.locked(memberKey, async (store) => {
     const member = await readMember(store, guildId, input.authorId);
-    return store.locked(guildId, async () => {
+    return store.locked(guildId, async (store) => {
       const metaKey = journalMetaKey(guildId);
       const meta = await readMeta(store, guildId, now);
       const entry = EntrySchema.parse({
@@ -194,7 +194,7 @@ export async function editEntry(
   input: { userId: string; id: number; text: string },
 ): Promise<Entry> {
   const text = parseEntryText(input.text);
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const entry = await ownEntry(store, guildId, input.id, input.userId);
     const edited = EntrySchema.parse({ ...entry, text, editedAt: clock.now() });
     const meta = await readMeta(store, guildId, clock.now());
@@ -217,8 +217,8 @@ export async function deleteEntry(
 ): Promise<Entry> {
   const memberKey = memberJournalKey(guildId, input.userId);
   // The same lock order as logEntry: the member's index, then the guild.
-  return store.locked(memberKey, () =>
-    store.locked(guildId, async () => {
+  return store.locked(memberKey, (store) =>
+    store.locked(guildId, async (store) => {
       const entry = await ownEntry(store, guildId, input.id, input.userId);
       const metaKey = journalMetaKey(guildId);
       const [meta, member] = await Promise.all([

@@ -265,7 +265,7 @@ function transact<R>(
   fn: (tx: Tx) => Promise<R>,
   members: readonly string[] = [],
 ): Promise<R> {
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const tx = await Tx.open(store, clock, guildId, members);
     const result = await fn(tx);
     await tx.commit();
@@ -322,7 +322,7 @@ class GuildBatcher<I, R> {
     let jobs: BatchJob<I, R>[] = [];
     const outcomes: Outcome<R>[] = [];
     try {
-      await store.locked(guildId, async () => {
+      await store.locked(guildId, async (store) => {
         jobs = queues.get(guildId) ?? [];
         queues.delete(guildId);
         const members = this.options.members;

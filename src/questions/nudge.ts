@@ -36,7 +36,7 @@ export async function claimNudge(
   guildId: string,
   questionNumber: number,
 ): Promise<Question | null> {
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const question = await getQuestion(store, guildId, questionNumber);
     const now = clock.now();
     if (

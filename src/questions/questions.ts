@@ -124,7 +124,7 @@ async function changeQuestion(
   questionNumber: number,
   fn: (question: Question) => Question,
 ): Promise<Question> {
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const question = await requireQuestion(store, guildId, questionNumber);
     return saveQuestion(store, guildId, fn(question));
   });
@@ -147,7 +147,7 @@ export async function askQuestion(
   const title = parseTitle(input.title);
   const details = parseDetails(input.details);
   const topic = input.topic ? parseTopic(input.topic) : null;
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     // The number is taken under the lock; saving the question's index entry moves the counter to it.
     // A lost or damaged counter is rebuilt from the question records, so no number is ever reused.
     const meta = await readMeta(store, guildId);
@@ -221,7 +221,7 @@ export async function addAnswer(
   input: AnswerInput,
 ): Promise<{ question: Question; answer: Answer }> {
   const text = parseAnswerText(input.text);
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const question = await requireQuestion(store, guildId, input.questionNumber);
     refuseClosed(question, "answer");
     if (question.status === "solved") {
@@ -290,7 +290,7 @@ export async function acceptAnswer(
   input: AcceptInput,
 ): Promise<AcceptResult> {
   const { questionNumber, answerNumber } = parseAnswerId(input.answerId);
-  return store.locked(guildId, async () => {
+  return store.locked(guildId, async (store) => {
     const question = await requireQuestion(store, guildId, questionNumber);
     refuseClosed(question, "accept an answer on");
     if (question.authorId !== input.by && !input.canManageThreads) {

@@ -1,28 +1,25 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 /**
- * Serialises async critical sections per key (FIFO), re-entrant within one async call chain.
- * keyv has no transactions, so every read-modify-write of a guild's records runs inside
- * `run(scope, …)`; re-entrancy lets a domain function that holds the guild lock call `store.update`
- * without deadlocking. A promise chain per key is all it takes; the map entry is dropped when idle.
+ * Serialises async critical sections per key, first come first served. keyv has no transactions, so
+ * every read-modify-write of a guild's records runs inside `run(key, …)` (through `Store.locked`).
+ * Not re-entrant by itself: a holder that needs the same key again says so through the section handle
+ * `Store.locked` gives it, which knows the keys it holds (an explicit handle rather than
+ * AsyncLocalStorage, whose async hooks cost every promise in the process). A promise chain per key is all
+ * it takes; the map entry is dropped when idle.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly held = new AsyncLocalStorage<ReadonlySet<string>>();
 
   async run<R>(key: string, fn: () => Promise<R> | R): Promise<R> {
-    const held = this.held.getStore();
-    if (held?.has(key)) return fn();
-    const previous = this.tails.get(key) ?? Promise.resolve();
+    const previous = this.tails.get(key);
     let release: () => void = () => {};
     const current = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const tail = previous.then(() => current);
+    const tail = previous === undefined ? current : previous.then(() => current);
     this.tails.set(key, tail);
-    await previous;
+    if (previous !== undefined) await previous;
     try {
-      return await this.held.run(new Set([...(held ?? []), key]), fn);
+      return await fn();
     } finally {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);

@@ -2,7 +2,7 @@ import Keyv, { type KeyvStoreAdapter } from "keyv";
 import type { Logger } from "../log.js";
 import { deserialize, serialize } from "./codec.js";
 import { DurableSqliteAdapter } from "./sqlite.js";
-import { Store } from "./store.js";
+import { KeyvStore } from "./store.js";
 
 const NAMESPACE = "nexus";
 
@@ -41,17 +41,17 @@ async function importAdapter<T>(name: string): Promise<T> {
 }
 
 /** Opens the store named by a DATABASE_URL (sqlite://path, memory://, redis://…, postgres://…). */
-export async function openStore(url: string, logger: Logger): Promise<Store> {
+export async function openStore(url: string, logger: Logger): Promise<KeyvStore> {
   return storeOver(await adapterFor(url), logger);
 }
 
 /** An in-memory store for unit tests and benchmarks. */
-export function memoryStore(logger: Logger): Store {
+export function memoryStore(logger: Logger): KeyvStore {
   return storeOver(new Map(), logger);
 }
 
-function storeOver(adapter: KeyvStoreAdapter | Map<string, unknown>, logger: Logger): Store {
+function storeOver(adapter: KeyvStoreAdapter | Map<string, unknown>, logger: Logger): KeyvStore {
   const keyv = new Keyv({ store: adapter, namespace: NAMESPACE, serialize, deserialize });
   keyv.on("error", (error: unknown) => logger.error({ err: error }, "store error"));
-  return new Store(keyv, logger);
+  return new KeyvStore(keyv, logger);
 }

@@ -1,4 +1,4 @@
-import type { Store } from "./store.js";
+import type { KeyvStore, Store } from "./store.js";
 
 /**
  * In-memory copies of per-guild data derived from many records (a journal, a question index), each
@@ -9,23 +9,24 @@ import type { Store } from "./store.js";
  * store, least recently read dropped first.
  */
 export class VersionedSnapshots<S extends { version: number }> {
-  private readonly caches = new WeakMap<Store, Map<string, S>>();
-  private readonly loads = new WeakMap<Store, Map<string, Promise<S>>>();
+  // Keyed by the root store: a locked section of it is a different handle on the same data.
+  private readonly caches = new WeakMap<KeyvStore, Map<string, S>>();
+  private readonly loads = new WeakMap<KeyvStore, Map<string, Promise<S>>>();
 
   constructor(private readonly maxGuilds = 64) {}
 
   /** The guild's snapshot at `version`: the cached one when current, else the result of `load`. */
   async get(store: Store, guildId: string, version: number, load: () => Promise<S>): Promise<S> {
-    const cache = this.cacheOf(store);
+    const cache = this.cacheOf(store.root);
     const cached = cache.get(guildId);
     if (cached !== undefined && cached.version === version) {
       this.remember(cache, guildId, cached);
       return cached;
     }
-    let loads = this.loads.get(store);
+    let loads = this.loads.get(store.root);
     if (loads === undefined) {
       loads = new Map();
-      this.loads.set(store, loads);
+      this.loads.set(store.root, loads);
     }
     const loadKey = `${guildId}@${version}`;
     let pending = loads.get(loadKey);
@@ -48,13 +49,13 @@ export class VersionedSnapshots<S extends { version: number }> {
    * version is left alone: an older one reloads on its next read, a newer one already has the change.
    */
   patch(store: Store, guildId: string, from: number, to: number, apply: (snapshot: S) => void): void {
-    const snapshot = this.caches.get(store)?.get(guildId);
+    const snapshot = this.caches.get(store.root)?.get(guildId);
     if (snapshot === undefined || snapshot.version !== from) return;
     apply(snapshot);
     snapshot.version = to;
   }
 
-  private cacheOf(store: Store): Map<string, S> {
+  private cacheOf(store: KeyvStore): Map<string, S> {
     let cache = this.caches.get(store);
     if (cache === undefined) {
       cache = new Map();

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import type Keyv from "keyv";
 import type { z } from "zod";
@@ -26,16 +25,67 @@ function hasQueuedWrites(store: unknown): store is QueuedWrites {
 
 export type CorruptRecord = { key: string; problem: string };
 
+type Update<S extends z.ZodType> = (
+  current: z.output<S> | undefined,
+) => z.input<S> | undefined | Promise<z.input<S> | undefined>;
+
 /**
- * The bot's only door to keyv. Every read is parsed with the record's zod schema (a record that fails is
- * reported through the logger and the `corrupt` event and skipped, never thrown at a command), every
- * write is validated first, and read-modify-write goes through `update`/`locked`, which serialise per guild.
+ * What domain code reads and writes through: the store itself, or a locked section of it. Every read is
+ * parsed with the record's zod schema (a record that fails is reported and skipped, never thrown at a
+ * command), every write is validated first, and read-modify-write goes through `update`/`locked`, which
+ * serialise per guild.
+ *
+ * keyv has no transactions, so `locked(scope, (store) => …)` hands its callback a section: the same
+ * interface, which knows the locks it holds. Inside, use that handle (name it `store`, shadowing the
+ * outer one): its `update`/`locked` on a scope already held run at once instead of waiting for the lock
+ * they are inside of, and its writes commit together when the outermost section ends.
  */
-export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
+export interface Store {
+  /** The store this handle belongs to: one per database and process (the key of in-process caches). */
+  readonly root: KeyvStore;
+  /** Reads and validates one record; undefined when absent or corrupt. */
+  get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined>;
+  /** Reads many records of one kind in one round trip; absent or corrupt ones are undefined. */
+  getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>>;
+  /** Validates and writes; resolves once the write is durable (in a section: once the section commits). */
+  set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>>;
+  /** Deletes a record; true when it existed. */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Runs `fn` while holding the lock of `scope` (a guild id or any key), handing it a section of this
+   * store. Resolves once every write made inside is durable.
+   */
+  locked<R>(scope: string, fn: (store: Store) => Promise<R> | R): Promise<R>;
+  /**
+   * Read-modify-write of one record under its guild's lock. `fn` gets the current value (undefined if
+   * absent or corrupt; a corrupt one is first copied aside under `quarantine:…` so nothing is lost) and
+   * returns the next value, or undefined to delete it. Resolves with the stored value once durable.
+   */
+  update<S extends z.ZodType>(key: string, schema: S, fn: Update<S>): Promise<z.output<S> | undefined>;
+  /**
+   * Creates `key` with `value` only if it does not exist yet. Atomic across processes on backends that
+   * support it (SQLite here); otherwise atomic within this process under the key's lock.
+   * Returns true when this call created the record.
+   */
+  claim<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<boolean>;
+}
+
+/** A locked section: the lock keys it holds, and the durability of the writes queued inside it. */
+type Held = { keys: ReadonlySet<string>; commits: Promise<void>[] };
+
+function lockKey(scope: string): string {
+  return scope.startsWith("guild:") || scope === "global" ? scope : `guild:${scope}`;
+}
+
+/**
+ * The bot's only door to keyv (the root handle; sections are made by `locked`). On a backend that
+ * queues writes (SQLite here), a section's writes are queued at once (later readers see them) and the
+ * lock is released as soon as its callback returns; the wait for the disk happens outside it, and
+ * concurrent sections share one commit instead of each waiting for its own.
+ */
+export class KeyvStore extends EventEmitter<{ corrupt: [CorruptRecord] }> implements Store {
   readonly lock = new KeyedLock();
   corruptCount = 0;
-  /** Durability promises of the writes made inside the current locked section. */
-  private readonly section = new AsyncLocalStorage<Promise<void>[]>();
 
   constructor(
     readonly keyv: Keyv,
@@ -44,14 +94,16 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     super();
   }
 
-  /** Reads and validates one record; undefined when absent or corrupt. */
+  get root(): KeyvStore {
+    return this;
+  }
+
   async get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
     const raw = await this.readRaw(key);
     if (raw.state !== "ok") return undefined;
     return this.parse(key, schema, raw.value);
   }
 
-  /** Reads many records of one kind in one round trip; absent or corrupt ones are undefined. */
   async getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>> {
     if (keys.length === 0) return [];
     let values: unknown[];
@@ -64,87 +116,120 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     return keys.map((key, i) => (values[i] === undefined ? undefined : this.parse(key, schema, values[i])));
   }
 
-  /** Validates and writes; resolves once the write is durable. */
-  async set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {
+  set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {
+    return this.setIn(undefined, key, schema, value);
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.deleteIn(undefined, key);
+  }
+
+  locked<R>(scope: string, fn: (store: Store) => Promise<R> | R): Promise<R> {
+    return this.lockedIn(undefined, scope, fn);
+  }
+
+  update<S extends z.ZodType>(key: string, schema: S, fn: Update<S>): Promise<z.output<S> | undefined> {
+    return this.updateIn(undefined, key, schema, fn);
+  }
+
+  claim<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<boolean> {
+    return this.claimIn(undefined, key, schema, value);
+  }
+
+  async close(): Promise<void> {
+    await this.keyv.disconnect();
+  }
+
+  // ── the operations, with the section they run in (undefined: none) ────────────────────────────────
+  // Sections call these; they are not part of the Store interface.
+
+  /** @internal */
+  async lockedIn<R>(
+    held: Held | undefined,
+    scope: string,
+    fn: (section: Section) => Promise<R> | R,
+  ): Promise<R> {
+    const key = lockKey(scope);
+    if (held === undefined) {
+      const commits: Promise<void>[] = [];
+      const result = await this.lock.run(key, () => fn(new Section(this, { keys: new Set([key]), commits })));
+      await Promise.all(commits);
+      return result;
+    }
+    if (held.keys.has(key)) return fn(new Section(this, held));
+    return this.lock.run(key, () =>
+      fn(new Section(this, { keys: new Set([...held.keys, key]), commits: held.commits })),
+    );
+  }
+
+  /** @internal */
+  async setIn<S extends z.ZodType>(
+    held: Held | undefined,
+    key: string,
+    schema: S,
+    value: z.input<S>,
+  ): Promise<z.output<S>> {
     const parsed = schema.parse(value) as z.output<S>;
-    await this.write(key, parsed);
+    await this.write(held, key, parsed);
     return parsed;
   }
 
-  async delete(key: string): Promise<boolean> {
-    const section = this.section.getStore();
+  /** @internal */
+  async deleteIn(held: Held | undefined, key: string): Promise<boolean> {
     const backend: unknown = this.keyv.store;
-    if (section !== undefined && hasQueuedWrites(backend)) {
+    if (held !== undefined && hasQueuedWrites(backend)) {
       const existed = (await this.readRaw(key)).state !== "absent";
-      section.push(quiet(backend.queue(this.prefixed(key), null)));
+      held.commits.push(quiet(backend.queue(this.prefixed(key), null)));
       return existed;
     }
     return this.keyv.delete(key);
   }
 
-  /**
-   * Runs `fn` while holding the lock of `scope` (a guild id or any key); re-entrant. Resolves once every
-   * write made inside is durable. On a backend that queues writes (SQLite here), the lock is released as
-   * soon as `fn` has queued them, and the wait for the disk happens outside it: later holders already
-   * read the queued values, and concurrent sections share one commit instead of each waiting for its own.
-   */
-  async locked<R>(scope: string, fn: () => Promise<R> | R): Promise<R> {
-    const key = scope.startsWith("guild:") || scope === "global" ? scope : `guild:${scope}`;
-    if (this.section.getStore() !== undefined) return this.lock.run(key, fn);
-    const commits: Promise<void>[] = [];
-    const result = await this.lock.run(key, () => this.section.run(commits, fn));
-    await Promise.all(commits);
-    return result;
-  }
-
-  /**
-   * Read-modify-write of one record under its guild's lock. `fn` gets the current value (undefined if
-   * absent or corrupt; a corrupt one is first copied aside under `quarantine:…` so nothing is lost) and
-   * returns the next value, or undefined to delete it. Resolves with the stored value once durable.
-   */
-  update<S extends z.ZodType>(
+  /** @internal */
+  updateIn<S extends z.ZodType>(
+    held: Held | undefined,
     key: string,
     schema: S,
-    fn: (current: z.output<S> | undefined) => z.input<S> | undefined | Promise<z.input<S> | undefined>,
+    fn: Update<S>,
   ): Promise<z.output<S> | undefined> {
-    return this.locked(scopeOf(key), async () => {
-      const current = await this.readForUpdate(key, schema);
+    return this.lockedIn(held, scopeOf(key), async (section) => {
+      const current = await this.readForUpdate(section.held, key, schema);
       const next = await fn(current);
       if (next === undefined) {
-        if (current !== undefined) await this.delete(key);
+        if (current !== undefined) await section.delete(key);
         return undefined;
       }
-      return this.set(key, schema, next);
+      return section.set(key, schema, next);
     });
   }
 
-  /**
-   * Creates `key` with `value` only if it does not exist yet. Atomic across processes on backends that
-   * support it (SQLite here); otherwise atomic within this process under the key's lock.
-   * Returns true when this call created the record.
-   */
-  async claim<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<boolean> {
+  /** @internal */
+  async claimIn<S extends z.ZodType>(
+    held: Held | undefined,
+    key: string,
+    schema: S,
+    value: z.input<S>,
+  ): Promise<boolean> {
     const parsed = schema.parse(value) as z.output<S>;
     const backend: unknown = this.keyv.store;
     if (hasAtomicCreate(backend)) {
       const serialized = await this.serialize(parsed);
       if (serialized !== undefined) return backend.setIfAbsent(this.prefixed(key), serialized);
     }
-    return this.locked(scopeOf(key), async () => {
+    return this.lockedIn(held, scopeOf(key), async (section) => {
       if ((await this.readRaw(key)).state !== "absent") return false;
-      await this.write(key, parsed);
+      await this.write(section.held, key, parsed);
       return true;
     });
   }
 
-  /** Inside a locked section on a queuing backend: queue now, durability awaited by the section. */
-  private async write(key: string, value: unknown): Promise<void> {
-    const section = this.section.getStore();
+  /** Inside a section on a queuing backend: queue now, durability awaited by the outermost section. */
+  private async write(held: Held | undefined, key: string, value: unknown): Promise<void> {
     const backend: unknown = this.keyv.store;
-    if (section !== undefined && hasQueuedWrites(backend)) {
+    if (held !== undefined && hasQueuedWrites(backend)) {
       const serialized = await this.serialize(value);
       if (serialized !== undefined) {
-        section.push(quiet(backend.queue(this.prefixed(key), serialized)));
+        held.commits.push(quiet(backend.queue(this.prefixed(key), serialized)));
         return;
       }
     }
@@ -160,17 +245,17 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
     return this.keyv.namespace ? `${this.keyv.namespace}:${key}` : key;
   }
 
-  async close(): Promise<void> {
-    await this.keyv.disconnect();
-  }
-
-  private async readForUpdate<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
+  private async readForUpdate<S extends z.ZodType>(
+    held: Held,
+    key: string,
+    schema: S,
+  ): Promise<z.output<S> | undefined> {
     const raw = await this.readRaw(key);
     if (raw.state === "absent") return undefined;
     const parsed = raw.state === "ok" ? this.parse(key, schema, raw.value) : undefined;
     if (parsed === undefined) {
       const aside = `quarantine:${key}:${Date.now()}`;
-      await this.write(aside, raw.state === "ok" ? raw.value : null);
+      await this.write(held, aside, raw.state === "ok" ? raw.value : null);
       this.logger.warn({ key, aside }, "corrupt record moved aside before update");
     }
     return parsed;
@@ -209,4 +294,40 @@ export class Store extends EventEmitter<{ corrupt: [CorruptRecord] }> {
 function quiet(commit: Promise<void>): Promise<void> {
   commit.catch(() => undefined);
   return commit;
+}
+
+/** A locked section of a KeyvStore (made by `locked`): reads go to the store, writes join the section. */
+class Section implements Store {
+  constructor(
+    readonly root: KeyvStore,
+    readonly held: Held,
+  ) {}
+
+  get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
+    return this.root.get(key, schema);
+  }
+
+  getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>> {
+    return this.root.getMany(keys, schema);
+  }
+
+  set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {
+    return this.root.setIn(this.held, key, schema, value);
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.root.deleteIn(this.held, key);
+  }
+
+  locked<R>(scope: string, fn: (store: Store) => Promise<R> | R): Promise<R> {
+    return this.root.lockedIn(this.held, scope, fn);
+  }
+
+  update<S extends z.ZodType>(key: string, schema: S, fn: Update<S>): Promise<z.output<S> | undefined> {
+    return this.root.updateIn(this.held, key, schema, fn);
+  }
+
+  claim<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<boolean> {
+    return this.root.claimIn(this.held, key, schema, value);
+  }
 }

@@ -19,7 +19,7 @@ import { UserError } from "../../src/discord/errors.js";
 import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
@@ -44,13 +44,13 @@ function challenge(id: string, overrides: Partial<Challenge> = {}): Challenge {
 const SMALL_BANK = [challenge("alpha"), challenge("beta"), challenge("gamma")];
 
 const dirs: string[] = [];
-const stores: Store[] = [];
+const stores: KeyvStore[] = [];
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close().catch(() => undefined)));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-type World = { store: Store; clock: ManualClock; discord: MemorySender };
+type World = { store: KeyvStore; clock: ManualClock; discord: MemorySender };
 
 async function world(
   start: string,

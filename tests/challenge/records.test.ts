@@ -15,7 +15,7 @@ import { ManualClock } from "../../src/clock.js";
 import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
@@ -47,7 +47,7 @@ const custom = (title: string) => ({
   answer: "Two services and a volume.",
 });
 
-type World = { store: Store; clock: ManualClock; deps: ChallengeDeps };
+type World = { store: KeyvStore; clock: ManualClock; deps: ChallengeDeps };
 
 /**
  * Three posted days with a skip and two custom challenges: 06-01 bank, 06-02 bank then skipped to another

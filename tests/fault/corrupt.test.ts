@@ -19,7 +19,7 @@ import { silentLogger } from "../../src/log.js";
 import { PairSchema, pairKey, pairStateKey } from "../../src/pairing/schema.js";
 import { keys, QuestionSchema } from "../../src/questions/schema.js";
 import { openStore } from "../../src/store/open.js";
-import type { CorruptRecord, Store } from "../../src/store/store.js";
+import type { CorruptRecord, KeyvStore } from "../../src/store/store.js";
 import { type DiscordServer, type InteractInput, startDiscordServer } from "../support/discord-server.js";
 import { dumpStore, type FaultBot, startFaultBot } from "../support/fault-bot.js";
 import { auditRequests, describeRequests } from "../support/fault-checks.js";
@@ -69,7 +69,7 @@ function kindOf(key: string): string {
 
 type Damage = "schema" | "undecodable";
 
-async function withStore<T>(databaseUrl: string, fn: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(databaseUrl: string, fn: (store: KeyvStore) => Promise<T>): Promise<T> {
   const store = await openStore(databaseUrl, silentLogger());
   try {
     return await fn(store);
@@ -79,7 +79,7 @@ async function withStore<T>(databaseUrl: string, fn: (store: Store) => Promise<T
 }
 
 /** Damages one record on disk: a value no schema of ours accepts, or bytes that are not JSON. */
-async function damage(store: Store, key: string, how: Damage): Promise<void> {
+async function damage(store: KeyvStore, key: string, how: Damage): Promise<void> {
   if (how === "schema") {
     await store.keyv.set(key, "\u0000 corrupted: not what this record should be");
     return;
@@ -89,7 +89,7 @@ async function damage(store: Store, key: string, how: Damage): Promise<void> {
 }
 
 /** Puts the database back to `pristine`: every key as it was, every other key removed. */
-async function restore(store: Store, pristine: Map<string, string>): Promise<void> {
+async function restore(store: KeyvStore, pristine: Map<string, string>): Promise<void> {
   const now = await dumpStore(store).catch(() => new Map<string, string>());
   for (const key of now.keys()) if (!pristine.has(key)) await store.keyv.delete(key);
   for (const [key, json] of pristine) await store.keyv.set(key, JSON.parse(json) as unknown);

@@ -6,16 +6,16 @@ import { entryKey, JournalMetaSchema, journalMetaKey } from "../../src/journal/r
 import { searchJournal } from "../../src/journal/search.js";
 import { authorEntries, ENTRY_GAP, guildEntries, recoverMeta } from "../../src/journal/snapshot.js";
 import { silentLogger } from "../../src/log.js";
-import { Store } from "../../src/store/store.js";
+import { KeyvStore } from "../../src/store/store.js";
 
 const G = "100";
 const ALICE = "201";
 const TEXT = "Learned how select_related avoids N+1 queries";
 
 /** Two stores over one backing map: two processes sharing one database. */
-function twoProcesses(): [Store, Store] {
+function twoProcesses(): [KeyvStore, KeyvStore] {
   const map = new Map<string, unknown>();
-  const open = () => new Store(new Keyv({ store: map, namespace: "nexus" }), silentLogger());
+  const open = () => new KeyvStore(new Keyv({ store: map, namespace: "nexus" }), silentLogger());
   return [open(), open()];
 }
 
@@ -109,7 +109,7 @@ describe("guildEntries snapshot", () => {
     await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
     await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
     await store.keyv.set(entryKey(G, 1), { id: "one" });
-    const fresh = new Store(store.keyv, silentLogger()); // a process with no snapshot yet
+    const fresh = new KeyvStore(store.keyv, silentLogger()); // a process with no snapshot yet
     expect((await guildEntries(fresh, G)).map((e) => e.id)).toEqual([2]);
   });
 
@@ -121,7 +121,7 @@ describe("guildEntries snapshot", () => {
 
 describe("a lost or damaged counter", () => {
   /** An undecodable row, as a torn write would leave it (the store reports it and reads it as absent). */
-  async function undecodable(store: Store, key: string): Promise<void> {
+  async function undecodable(store: KeyvStore, key: string): Promise<void> {
     (store.keyv.store as Map<string, unknown>).set(`${store.keyv.namespace}:${key}`, '{"value": {"truncated');
   }
 
@@ -131,7 +131,7 @@ describe("a lost or damaged counter", () => {
     for (let i = 0; i < 12; i += 1)
       await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: `${TEXT} ${i}` });
     await store.keyv.set(journalMetaKey(G), { nextId: "thirteen" });
-    const fresh = new Store(store.keyv, silentLogger());
+    const fresh = new KeyvStore(store.keyv, silentLogger());
     expect((await guildEntries(fresh, G)).map((e) => e.id)).toEqual(
       Array.from({ length: 12 }, (_, i) => 12 - i),
     );
@@ -145,7 +145,7 @@ describe("a lost or damaged counter", () => {
       await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
     for (let id = 1; id <= 15; id += 1) await deleteEntry(store, clock, G, { userId: ALICE, id });
     await undecodable(store, journalMetaKey(G));
-    const fresh = new Store(store.keyv, silentLogger());
+    const fresh = new KeyvStore(store.keyv, silentLogger());
     const set = vi.spyOn(fresh, "set");
     const update = vi.spyOn(fresh, "update");
     expect((await guildEntries(fresh, G)).map((e) => e.id)).toEqual([20, 19, 18, 17, 16]);

@@ -40,18 +40,18 @@ import {
   pairStateKey,
 } from "../../src/pairing/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 
 const G = "1000";
 const T0 = Date.UTC(2026, 0, 15, 12);
 const dirs: string[] = [];
-const stores: Store[] = [];
+const stores: KeyvStore[] = [];
 
-function setup(): { store: Store; clock: ManualClock } {
+function setup(): { store: KeyvStore; clock: ManualClock } {
   return { store: memoryStore(silentLogger()), clock: new ManualClock(T0) };
 }
 
-async function sqliteStore(): Promise<Store> {
+async function sqliteStore(): Promise<KeyvStore> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-pair-"));
   dirs.push(dir);
   const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
@@ -64,12 +64,12 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function state(store: Store) {
+async function state(store: KeyvStore) {
   return (await store.get(pairStateKey(G), PairingStateSchema)) ?? PairingStateSchema.parse({});
 }
 
 /** Writes a pool directly (for round scenarios where instant matching would otherwise pair people). */
-async function seedPool(store: Store, entries: PoolEntry[]): Promise<void> {
+async function seedPool(store: KeyvStore, entries: PoolEntry[]): Promise<void> {
   const current = await state(store);
   await store.set(pairStateKey(G), PairingStateSchema, { ...current, pool: entries });
 }
@@ -471,7 +471,7 @@ describe("runRound", () => {
 });
 
 describe("follow-ups, answers, deliveries", () => {
-  async function paired(store: Store, clock: ManualClock) {
+  async function paired(store: KeyvStore, clock: ManualClock) {
     await requestPair(store, clock, G, { userId: "1", role: "backend" });
     const result = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
     if (result.kind !== "matched") throw new Error("expected a match");
@@ -610,7 +610,7 @@ describe("a lost or damaged state", () => {
   const DAMAGED = "\u0000 corrupted: not what this record should be";
 
   /** Pairs #1 (1+2) and #2 (3+4), and member 5 waiting as a backend. */
-  async function history(store: Store, clock: ManualClock): Promise<void> {
+  async function history(store: KeyvStore, clock: ManualClock): Promise<void> {
     for (const [user, role] of [
       ["1", "backend"],
       ["2", "frontend"],

@@ -23,7 +23,7 @@ import {
   MetaSchema,
 } from "../../src/questions/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import { Store } from "../../src/store/store.js";
+import { KeyvStore } from "../../src/store/store.js";
 
 const GUILD = "100";
 const ASKER = "201";
@@ -48,7 +48,7 @@ function entry(n: number, extra: Partial<IndexEntry> = {}): IndexEntry {
   };
 }
 
-async function seeded(): Promise<{ store: Store; clock: ManualClock }> {
+async function seeded(): Promise<{ store: KeyvStore; clock: ManualClock }> {
   const store = memoryStore(silentLogger());
   const clock = new ManualClock(T0);
   const questions: Array<[string, string | null, string]> = [
@@ -239,7 +239,7 @@ describe("damaged summaries (the question records are the truth)", () => {
   const DAMAGED = "\u0000 corrupted: not what this record should be";
 
   /** `count` questions, numbered 1..count, each with the word `numberN` in its title. */
-  async function asked(count: number): Promise<{ store: Store; clock: ManualClock }> {
+  async function asked(count: number): Promise<{ store: KeyvStore; clock: ManualClock }> {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
     for (let i = 1; i <= count; i++) {
@@ -262,7 +262,7 @@ describe("damaged summaries (the question records are the truth)", () => {
   it("GIVEN an index chunk fails its schema WHEN the questions are read THEN that chunk is rebuilt from the question records", async () => {
     const { store } = await asked(CHUNK_SIZE + 3);
     await store.keyv.set(keys.index(GUILD, 0), DAMAGED);
-    const fresh = new Store(store.keyv, silentLogger()); // a process with no snapshot yet
+    const fresh = new KeyvStore(store.keyv, silentLogger()); // a process with no snapshot yet
     const all = await readIndex(fresh, GUILD);
     expect(all.map((e) => e.n)).toEqual(Array.from({ length: CHUNK_SIZE + 3 }, (_, i) => i + 1));
     expect(all[0]).toMatchObject({

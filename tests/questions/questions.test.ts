@@ -20,7 +20,7 @@ import {
 import { memberReputation, readRepLog, tally } from "../../src/questions/reputation.js";
 import { AnswerSchema, keys, QuestionSchema } from "../../src/questions/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 
 const GUILD = "100";
 const ASKER = "201";
@@ -35,11 +35,11 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
 
-function memory(): Store {
+function memory(): KeyvStore {
   return memoryStore(silentLogger());
 }
 
-async function sqlite(): Promise<Store> {
+async function sqlite(): Promise<KeyvStore> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-questions-"));
   const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
   cleanup.push(async () => {
@@ -49,7 +49,7 @@ async function sqlite(): Promise<Store> {
   return store;
 }
 
-function ask(store: Store, clock: ManualClock, title = TITLE, authorId = ASKER) {
+function ask(store: KeyvStore, clock: ManualClock, title = TITLE, authorId = ASKER) {
   return askQuestion(store, clock, GUILD, { authorId, title, details: null, topic: null });
 }
 
@@ -248,7 +248,7 @@ describe("/answer", () => {
 });
 
 describe("/accept", () => {
-  async function answered(store: Store, clock: ManualClock) {
+  async function answered(store: KeyvStore, clock: ManualClock) {
     await ask(store, clock);
     await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "First answer" });
     await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: OTHER, text: "Second answer" });

@@ -210,8 +210,8 @@ describe("a lost or damaged log (the question records keep who was credited)", (
     await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I cache a DRF viewset?" });
     await addAnswer(store, clock, GUILD, { questionNumber: 2, authorId: "302", text: "Use cache_page" });
     await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
-    await store.locked(GUILD, () =>
-      creditAnswer(store, clock, GUILD, { questionNumber: 2, answerNumber: 1, userId: "302" }),
+    await store.locked(GUILD, (section) =>
+      creditAnswer(section, clock, GUILD, { questionNumber: 2, answerNumber: 1, userId: "302" }),
     );
     const chunk = await store.get(keys.repLog(GUILD, 0), RepLogChunkSchema);
     expect(chunk?.events.map((e) => [e.questionNumber, e.userId])).toEqual([

@@ -6,19 +6,19 @@ import { silentLogger } from "../../src/log.js";
 import { guildKey } from "../../src/store/keys.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import { lastInSequence, SEQUENCE_GAP } from "../../src/store/probe.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 
 const keyOf = (id: number) => guildKey("1", "item", id);
 
 const dirs: string[] = [];
-const stores: Store[] = [];
+const stores: KeyvStore[] = [];
 
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close().catch(() => undefined)));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function sqliteStore(): Promise<Store> {
+async function sqliteStore(): Promise<KeyvStore> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-probe-"));
   dirs.push(dir);
   const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
@@ -27,7 +27,7 @@ async function sqliteStore(): Promise<Store> {
 }
 
 /** Stores items with the given ids (written straight to keyv: fast, and the same bytes). */
-async function seed(store: Store, ids: Iterable<number>): Promise<void> {
+async function seed(store: KeyvStore, ids: Iterable<number>): Promise<void> {
   for (const id of ids) await store.keyv.set(keyOf(id), { id });
 }
 

@@ -6,13 +6,13 @@ import { z } from "zod";
 import { silentLogger } from "../../src/log.js";
 import { guildKey, scopeOf } from "../../src/store/keys.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 
 const Counter = z.object({ n: z.number().int().nonnegative() });
 const dirs: string[] = [];
-const stores: Store[] = [];
+const stores: KeyvStore[] = [];
 
-async function sqliteStore(file?: string): Promise<Store> {
+async function sqliteStore(file?: string): Promise<KeyvStore> {
   const path =
     file ??
     join(
@@ -47,7 +47,7 @@ describe("keys", () => {
 describe.each([
   ["memory", async () => memoryStore(silentLogger())],
   ["sqlite", () => sqliteStore()],
-])("Store over %s", (_name, open) => {
+])("KeyvStore over %s", (_name, open) => {
   it("GIVEN 500 concurrent increments of one counter THEN it ends at exactly 500", async () => {
     const store = await open();
     const key = guildKey("1", "counter");
@@ -114,14 +114,63 @@ describe.each([
     expect(store.lock.activeKeys).toBe(0);
   });
 
-  it("GIVEN a guild lock held WHEN update is called inside it THEN it does not deadlock", async () => {
+  it("GIVEN a guild lock held WHEN its section updates and locks the same guild THEN it does not deadlock", async () => {
     const store = await open();
     const key = guildKey("9", "counter");
-    const result = await store.locked("9", async () => {
-      await store.update(key, Counter, () => ({ n: 5 }));
-      return store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
+    const result = await store.locked("9", async (section) => {
+      await section.update(key, Counter, () => ({ n: 5 }));
+      return section.locked("guild:9", (again) =>
+        again.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })),
+      );
     });
     expect(result).toEqual({ n: 6 });
+    expect(store.lock.activeKeys).toBe(0);
+  });
+
+  it("GIVEN two nested sections on different guilds THEN the inner one waits for its own guild's lock only", async () => {
+    const store = await open();
+    const a = guildKey("1", "counter");
+    const b = guildKey("2", "counter");
+    const order: string[] = [];
+    let releaseB: () => void = () => {};
+    const holdingB = store.locked("2", async () => {
+      order.push("b held");
+      await new Promise<void>((resolve) => {
+        releaseB = resolve;
+      });
+      order.push("b released");
+    });
+    const nested = store.locked("1", async (section) => {
+      await section.set(a, Counter, { n: 1 });
+      return section.locked("2", async (inner) => {
+        order.push("nested in b");
+        return inner.set(b, Counter, { n: 2 });
+      });
+    });
+    // Guild 1's lock is free for nobody else while the nested section waits for guild 2.
+    let otherA = false;
+    const other = store.update(a, Counter, (current) => {
+      otherA = true;
+      return { n: (current?.n ?? 0) + 10 };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(otherA).toBe(false);
+    releaseB();
+    await Promise.all([holdingB, nested, other]);
+    expect(order).toEqual(["b held", "b released", "nested in b"]);
+    expect(await store.get(a, Counter)).toEqual({ n: 11 });
+    expect(await store.get(b, Counter)).toEqual({ n: 2 });
+    expect(store.lock.activeKeys).toBe(0);
+  });
+
+  it("GIVEN 20 writes in one section THEN each resolves with its value once the section is done and all are stored", async () => {
+    const store = await open();
+    const keys = Array.from({ length: 20 }, (_, i) => guildKey("3", "counter", i));
+    const written = await store.locked("3", (section) =>
+      Promise.all(keys.map((key, i) => section.set(key, Counter, { n: i }))),
+    );
+    expect(written.map((value) => value.n)).toEqual(keys.map((_, i) => i));
+    expect(await store.getMany(keys, Counter)).toEqual(keys.map((_, i) => ({ n: i })));
   });
 });
 

@@ -6,13 +6,13 @@ import { type Clock, ManualClock } from "../../src/clock.js";
 import type { Config } from "../../src/config.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 import { type DiscordServer, type DiscordServerOptions, startDiscordServer } from "./discord-server.js";
 
 export type TestBot = {
   server: DiscordServer;
   bot: Bot;
-  store: Store;
+  store: KeyvStore;
   clock: Clock;
   config: Config;
   /** Stops the bot, closes the store, removes the temp database and (if this harness started it) the server. */

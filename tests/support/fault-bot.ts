@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import type { Bot } from "../../src/bot.js";
 import { ManualClock } from "../../src/clock.js";
 import { createLogger } from "../../src/log.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore } from "../../src/store/store.js";
 import { startTestBot, TEST_NOW } from "./bot.js";
 import type { DiscordServer, DiscordServerOptions } from "./discord-server.js";
 
@@ -14,7 +14,7 @@ export type LogLine = Record<string, unknown> & { level?: number; msg?: string }
 export type FaultBot = {
   server: DiscordServer;
   bot: Bot;
-  store: Store;
+  store: KeyvStore;
   clock: ManualClock;
   logs: LogLine[];
   /** Unhandled promise rejections seen in this process since the bot started. */
@@ -88,7 +88,7 @@ export async function startFaultBot(
 }
 
 /** Every record in the store (key → JSON of its value), for before/after comparisons. */
-export async function dumpStore(store: Store): Promise<Map<string, string>> {
+export async function dumpStore(store: KeyvStore): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const iterate = store.keyv.iterator;
   if (iterate === undefined) throw new Error("dumpStore: this store cannot be iterated");
