@@ -60,6 +60,9 @@ async function nexus(apiUrl: string, token: string, databaseUrl: string): Promis
   };
 }
 
+/** BENCH_PROFILE_HEAP=1: with BENCH_PROFILE, also a sampling heap profile (every allocation, kept or not). */
+const HEAP = process.env.BENCH_PROFILE_HEAP === "1";
+
 async function main(): Promise<void> {
   const mode = env("BENCH_MODE");
   const apiUrl = env("BENCH_API_URL");
@@ -75,10 +78,25 @@ async function main(): Promise<void> {
         session.connect();
         await session.post("Profiler.enable");
         await session.post("Profiler.start");
+        if (HEAP) {
+          await session.post("HeapProfiler.enable");
+          await session.post("HeapProfiler.startSampling", {
+            samplingInterval: 4096,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          });
+        }
         return {};
       },
       "profile-stop": async (message) => {
         const { profile } = await session.post("Profiler.stop");
+        if (HEAP) {
+          const heap = await session.post("HeapProfiler.stopSampling");
+          writeFileSync(
+            String(message.file).replace(/\.cpuprofile$/, ".heapprofile"),
+            JSON.stringify(heap.profile),
+          );
+        }
         session.disconnect();
         writeFileSync(String(message.file), JSON.stringify(profile));
         return {};

@@ -203,6 +203,7 @@ async function startRig(side: Side, databaseUrl: string): Promise<Rig> {
     BENCH_API_URL: server.apiUrl,
     BENCH_TOKEN: server.token,
     BENCH_DATABASE_URL: databaseUrl,
+    ...(process.env.BENCH_PROFILE_HEAP === "1" ? { BENCH_PROFILE_HEAP: "1" } : {}),
   });
   await bot.next("ready", 60_000);
   return { server, bot, users };
