@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { calendarStrip, computeStreak } from "../../src/journal/streak.js";
+import { calendarStrip, computeStreak, fromDayNumber } from "../../src/journal/streak.js";
 import { addDays } from "../../src/time.js";
 
 /** `n` consecutive days starting at `start`. */
@@ -106,5 +106,16 @@ describe("computeStreak", () => {
     const start = performance.now();
     computeStreak(["2016-01-01", "2026-03-14"], "2026-03-14");
     expect(performance.now() - start).toBeLessThan(50);
+  });
+
+  it("GIVEN every day number from 1900 to 2200 and far years THEN fromDayNumber is Date's ISO date", () => {
+    const iso = (n: number) => new Date(n * 86_400_000).toISOString().slice(0, 10);
+    const wrong: string[] = [];
+    const days = [-719_528, -719_162, 2_932_896, -800_000, 3_000_000];
+    for (let n = -25_567; n <= 84_000; n++) days.push(n);
+    for (const n of days)
+      if (fromDayNumber(n) !== iso(n)) wrong.push(`${n}: ${fromDayNumber(n)} ≠ ${iso(n)}`);
+    expect(wrong).toEqual([]);
+    expect(fromDayNumber(20_414)).toBe("2025-11-22");
   });
 });
