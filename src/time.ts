@@ -40,8 +40,56 @@ export function canonicalTimeZone(name: string): string | undefined {
 
 export const POST_TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-/** The calendar date (YYYY-MM-DD) at instant `ms` in zone `tz`. */
+const US_DATE = /^\d\d\/\d\d\/\d{4}$/;
+
+/** One formatter per zone in use (bounded like `checkedZones`); null for a name Intl does not know. */
+const dayFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+function dayFormat(tz: string): Intl.DateTimeFormat | null {
+  let format = dayFormats.get(tz);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", {
+        timeZone: tz,
+        calendar: "gregory",
+        numberingSystem: "latn",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+      });
+    } catch {
+      format = null;
+    }
+    if (dayFormats.size >= CHECKED_ZONES_MAX) dayFormats.clear();
+    dayFormats.set(tz, format);
+  }
+  return format;
+}
+
+/**
+ * The calendar date (YYYY-MM-DD) at instant `ms` in zone `tz`. Straight from a cached Intl formatter
+ * (about 1 µs; luxon builds a DateTime for it, about 8 µs, and every journal log asks); luxon answers
+ * whatever the formatter cannot (a zone spelling only luxon knows, a year outside 1000–9999).
+ */
 export function localDate(ms: number, tz: string): string {
+  const format = dayFormat(tz);
+  if (format !== null) {
+    // en-US gives "MM/DD/YYYY"; checked character by character, and read from the parts otherwise.
+    const text = format.format(ms);
+    if (text.length === 10 && text[2] === "/" && text[5] === "/" && US_DATE.test(text)) {
+      return `${text.slice(6)}-${text.slice(0, 2)}-${text.slice(3, 5)}`;
+    }
+    let year = "";
+    let month = "";
+    let day = "";
+    for (const part of format.formatToParts(ms)) {
+      if (part.type === "year") year = part.value;
+      else if (part.type === "month") month = part.value;
+      else if (part.type === "day") day = part.value;
+      else if (part.type === "era") year = "";
+    }
+    if (year.length === 4 && month.length === 2 && day.length === 2) return `${year}-${month}-${day}`;
+  }
   const date = DateTime.fromMillis(ms, { zone: tz }).toISODate();
   if (date === null) throw new Error(`invalid zone ${tz}`);
   return date;

@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import {
   addDays,
@@ -7,6 +8,7 @@ import {
   utcOffsetMinutes,
   zonedInstant,
 } from "../src/time.js";
+import { seededRandom } from "./support/discord-http.js";
 
 describe("time", () => {
   it("GIVEN an instant THEN its local date depends on the zone", () => {
@@ -40,5 +42,38 @@ describe("time", () => {
     expect(canonicalTimeZone("europe/paris")).toBe("Europe/Paris");
     expect(canonicalTimeZone("Mars/Olympus")).toBeUndefined();
     expect(utcOffsetMinutes(Date.UTC(2026, 0, 1), "Asia/Kolkata")).toBe(330);
+  });
+
+  it("GIVEN 20,000 seeded instants in zones with odd offsets and DST THEN localDate agrees with luxon", () => {
+    const zones = [
+      "UTC",
+      "Africa/Lagos",
+      "America/New_York",
+      "America/St_Johns",
+      "Europe/Paris",
+      "Asia/Kolkata",
+      "Asia/Kathmandu",
+      "Australia/Lord_Howe",
+      "Pacific/Chatham",
+      "Pacific/Kiritimati",
+      "Pacific/Niue",
+    ];
+    const random = seededRandom(20261122);
+    const from = Date.UTC(1970, 0, 1);
+    const to = Date.UTC(2100, 0, 1);
+    const wrong: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const zone = zones[i % zones.length] ?? "UTC";
+      // Half of them within a minute of a midnight, where a wrong offset shows.
+      const base = from + Math.floor(random() * (to - from));
+      const ms = i % 2 === 0 ? base : base - (base % 3_600_000) + Math.floor(random() * 120_000) - 60_000;
+      const expected = DateTime.fromMillis(ms, { zone }).toISODate();
+      if (localDate(ms, zone) !== expected) wrong.push(`${new Date(ms).toISOString()} in ${zone}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("GIVEN a zone Intl does not know THEN localDate still throws", () => {
+    expect(() => localDate(Date.UTC(2026, 0, 1), "Mars/Olympus")).toThrow(/invalid zone/);
   });
 });
