@@ -35,8 +35,24 @@ function maskedLink(link: string): string {
   return `[${hostOf(link)}](${link.replace(/\(/g, "%28").replace(/\)/g, "%29")})`;
 }
 
+/**
+ * Blocks at the default budget, per entry object: snapshot entries are immutable (an edit makes a new
+ * object), and a search or a page lists the same few entries again and again.
+ */
+const blocks = new WeakMap<Entry, string>();
+
 /** One entry as a compact block of at most `budget` characters: header line, quoted text, link. */
 export function entryBlock(entry: Entry, budget: number = BLOCK_BUDGET): string {
+  if (budget !== BLOCK_BUDGET) return renderBlock(entry, budget);
+  let block = blocks.get(entry);
+  if (block === undefined) {
+    block = renderBlock(entry, budget);
+    blocks.set(entry, block);
+  }
+  return block;
+}
+
+function renderBlock(entry: Entry, budget: number): string {
   const style = KIND_STYLE[entry.kind];
   const header =
     `**#${entry.id}** · ${style.emoji} ${entry.topic} · <@${entry.authorId}> · <t:${unix(entry.createdAt)}:d>` +

@@ -58,6 +58,18 @@ describe("journal embeds", () => {
     expect(short).toContain("🔗 [example.com](https://example.com/a%28b%29)");
   });
 
+  it("GIVEN an entry listed twice and then edited THEN the block is reused, and the edit shows", () => {
+    const original = entry(7, { text: "Caching DRF viewsets with cache_page" });
+    const first = entryBlock(original);
+    expect(entryBlock(original)).toBe(first);
+    const edited = { ...original, text: "Caching DRF viewsets per user with vary_on_headers", editedAt: 1 };
+    expect(entryBlock(edited)).toContain("vary_on_headers");
+    expect(entryBlock(edited)).toContain("edited");
+    const narrow = entryBlock(original, 60);
+    expect(narrow.length).toBeLessThanOrEqual(60);
+    expect(narrow).not.toBe(first);
+  });
+
   it("GIVEN text that mentions everyone or a member THEN it cannot look like a ping", () => {
     const block = entryBlock(entry(1, { text: "hey @everyone and <@123> look at this" }));
     expect(block).not.toContain("@everyone");
