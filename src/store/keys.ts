@@ -3,11 +3,14 @@
  * one lock scope. Parts may not contain ':' (ids and slugs never do), which keeps keys unambiguous.
  */
 export function guildKey(guildId: string, ...parts: (string | number)[]): string {
-  for (const part of [guildId, ...parts]) {
-    const text = String(part);
-    if (text.length === 0 || text.includes(":")) throw new Error(`bad key part ${JSON.stringify(text)}`);
-  }
-  return ["guild", guildId, ...parts].join(":");
+  let key = `guild:${checkedPart(guildId)}`;
+  for (const part of parts) key += `:${checkedPart(String(part))}`;
+  return key;
+}
+
+function checkedPart(text: string): string {
+  if (text.length === 0 || text.includes(":")) throw new Error(`bad key part ${JSON.stringify(text)}`);
+  return text;
 }
 
 /** The serialisation scope of a key: its guild, or "global" for keys outside any guild. */
