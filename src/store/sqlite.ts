@@ -21,8 +21,10 @@ const READS_PER_STATEMENT = 1_000;
  * A keyv store adapter over @keyv/sqlite that makes writes durable AND fast:
  * - WAL journal with `synchronous=FULL`: a commit is fsynced to the WAL before it resolves, so an
  *   acknowledged write survives a crash of the process or the machine;
- * - group commit: every write (set, delete, claim) goes through one queue; all writes that arrive while
- *   a commit is in flight are committed together in the next transaction, one fsync for the batch;
+ * - group commit: every write (set, delete, claim) goes through one queue, and a transaction takes the
+ *   queue only at a turn of the event loop: writes queued in one turn (a locked section's writes, made
+ *   without waiting for I/O in between) always commit in the same transaction, and everything queued
+ *   while a commit is in flight goes into the next one, one fsync for the batch;
  * - reads see queued writes (read-your-writes) while they wait for their commit.
  * The stock adapter runs each write as its own transaction in rollback-journal mode (several fsyncs
  * per write); `npm run bench` measures the difference.
@@ -44,8 +46,13 @@ export class DurableSqliteAdapter extends EventEmitter {
   private waiters: Waiter[] = [];
   /** Single-key reads asked for in this turn of the event loop, answered together. */
   private readBatch: Map<string, Reader[]> | null = null;
+  /** Whether a read statement is in flight. */
+  private reading = false;
   /** Statements run for single-key reads so far (tests and benchmarks watch the batching with it). */
   readStatements = 0;
+  /** Statements run to write (BEGIN and COMMIT included) and commits, so far (the same). */
+  writeStatements = 0;
+  commits = 0;
   private claims: Claim[] = [];
   private flushing: Promise<void> | null = null;
   private readonly ready: Promise<void>;
@@ -76,6 +83,7 @@ export class DurableSqliteAdapter extends EventEmitter {
   }
 
   private async query(sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {
+    this.writeStatements += 1;
     return (await this.inner.query(sql, ...params)) as Array<Record<string, unknown>>;
   }
 
@@ -93,11 +101,13 @@ export class DurableSqliteAdapter extends EventEmitter {
   }
 
   /**
-   * Reads of single keys made in the same turn of the event loop share one query. node-sqlite3 costs
-   * about 50 µs of CPU per statement (prepare, a thread-pool round trip, finalise) whatever it reads;
-   * under a burst of interactions one `IN (…)` query for all of them costs a tenth of that per key
-   * (`npm run bench`). A lone read waits one `setImmediate` more. A value written after the read was
-   * asked for may or may not be seen, as with any read racing a write.
+   * Single-key reads share queries. node-sqlite3 costs about 50 µs of CPU per statement (prepare, three
+   * thread-pool round trips, finalise) whatever it reads; one `IN (…)` query for many keys costs a tenth
+   * of that per key (`npm run bench`). Reads asked in the same turn of the event loop go together, and
+   * at most one read statement is in flight: reads asked while one runs wait for it and then share the
+   * next (under a burst of interactions, which arrive one per turn, that is what batches them). A lone
+   * read waits one `setImmediate` more. A value written after the read was asked for may or may not be
+   * seen, as with any read racing a write.
    */
   private readBatched(key: string): Promise<string | undefined> {
     const batch = this.readBatch ?? this.startReadBatch();
@@ -111,11 +121,20 @@ export class DurableSqliteAdapter extends EventEmitter {
   private startReadBatch(): Map<string, Reader[]> {
     const batch = new Map<string, Reader[]>();
     this.readBatch = batch;
-    setImmediate(() => {
-      this.readBatch = null;
-      void this.runReads(batch);
-    });
+    // With a statement in flight, its end starts this batch.
+    if (!this.reading) setImmediate(() => this.runNextReads());
     return batch;
+  }
+
+  private runNextReads(): void {
+    const batch = this.readBatch;
+    if (batch === null || this.reading) return;
+    this.readBatch = null;
+    this.reading = true;
+    void this.runReads(batch).finally(() => {
+      this.reading = false;
+      this.runNextReads();
+    });
   }
 
   private async runReads(batch: Map<string, Reader[]>): Promise<void> {
@@ -234,12 +253,31 @@ export class DurableSqliteAdapter extends EventEmitter {
     if (this.flushing !== null) return;
     this.flushing = (async () => {
       try {
-        while (this.pending.size > 0 || this.claims.length > 0) await this.flushOnce();
+        while (this.pending.size > 0 || this.claims.length > 0) {
+          // The queue is taken at the next turn, never in the middle of one (see the class comment).
+          await new Promise((resolve) => setImmediate(resolve));
+          await this.flushOnce();
+        }
       } finally {
         this.flushing = null;
       }
     })();
     this.flushing.catch(() => undefined);
+  }
+
+  private async upsert(rows: Array<[string, string]>): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.table} (key, value) VALUES ${rows.map(() => "(?, ?)").join(", ")}
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      ...rows.flat(),
+    );
+  }
+
+  private async deleteKeys(keys: string[]): Promise<void> {
+    await this.query(
+      `DELETE FROM ${this.table} WHERE key IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(keys),
+    );
   }
 
   private async flushOnce(): Promise<void> {
@@ -251,38 +289,36 @@ export class DurableSqliteAdapter extends EventEmitter {
     this.waiters = [];
     this.claims = [];
     const results: boolean[] = [];
+    this.commits += 1;
     try {
       await this.ready;
-      await this.query("BEGIN IMMEDIATE");
-      try {
-        const sets = [...batch].filter((entry): entry is [string, string] => entry[1] !== null);
-        const deletes = [...batch].filter(([, value]) => value === null).map(([key]) => key);
-        for (let i = 0; i < sets.length; i += ROWS_PER_STATEMENT) {
-          const chunk = sets.slice(i, i + ROWS_PER_STATEMENT);
-          await this.query(
-            `INSERT INTO ${this.table} (key, value) VALUES ${chunk.map(() => "(?, ?)").join(", ")}
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-            ...chunk.flat(),
-          );
+      const sets = [...batch].filter((entry): entry is [string, string] => entry[1] !== null);
+      const deletes = [...batch].filter(([, value]) => value === null).map(([key]) => key);
+      const statements = Math.ceil(sets.length / ROWS_PER_STATEMENT) + (deletes.length > 0 ? 1 : 0);
+      if (claims.length === 0 && statements === 1) {
+        // One statement is its own transaction (autocommit, fsynced like any commit): no BEGIN and
+        // COMMIT round trips for the usual batch.
+        if (sets.length > 0) await this.upsert(sets);
+        else await this.deleteKeys(deletes);
+      } else {
+        await this.query("BEGIN IMMEDIATE");
+        try {
+          for (let i = 0; i < sets.length; i += ROWS_PER_STATEMENT)
+            await this.upsert(sets.slice(i, i + ROWS_PER_STATEMENT));
+          if (deletes.length > 0) await this.deleteKeys(deletes);
+          for (const claim of claims) {
+            const rows = await this.query(
+              `INSERT INTO ${this.table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`,
+              claim.key,
+              claim.value,
+            );
+            results.push(rows.length === 1);
+          }
+          await this.query("COMMIT");
+        } catch (error) {
+          await this.query("ROLLBACK").catch(() => undefined);
+          throw error;
         }
-        if (deletes.length > 0) {
-          await this.query(
-            `DELETE FROM ${this.table} WHERE key IN (SELECT value FROM json_each(?))`,
-            JSON.stringify(deletes),
-          );
-        }
-        for (const claim of claims) {
-          const rows = await this.query(
-            `INSERT INTO ${this.table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING RETURNING key`,
-            claim.key,
-            claim.value,
-          );
-          results.push(rows.length === 1);
-        }
-        await this.query("COMMIT");
-      } catch (error) {
-        await this.query("ROLLBACK").catch(() => undefined);
-        throw error;
       }
     } catch (error) {
       this.inFlight = new Map();

@@ -38,7 +38,8 @@ type Update<S extends z.ZodType> = (
  * keyv has no transactions, so `locked(scope, (store) => …)` hands its callback a section: the same
  * interface, which knows the locks it holds. Inside, use that handle (name it `store`, shadowing the
  * outer one): its `update`/`locked` on a scope already held run at once instead of waiting for the lock
- * they are inside of, and its writes commit together when the outermost section ends.
+ * they are inside of, and the outermost section resolves once every write made inside is durable (on
+ * SQLite, writes made in one turn of the event loop commit in one transaction).
  */
 export interface Store {
   /** The store this handle belongs to: one per database and process (the key of in-process caches). */

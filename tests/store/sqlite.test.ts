@@ -48,6 +48,35 @@ describe("DurableSqliteAdapter reads", () => {
     expect(adapter.readStatements - before).toBe(2);
   });
 
+  it("GIVEN 200 reads asked one per turn THEN at most one read statement runs at a time and each read gets its value", async () => {
+    const adapter = open(fileInTemp());
+    await Promise.all(Array.from({ length: 200 }, (_, i) => adapter.set(`k${i}`, `v${i}`)));
+    await adapter.get("k0"); // the reader connection is open
+    const reader = (adapter as unknown as { reader: { query: (...args: unknown[]) => Promise<unknown> } })
+      .reader;
+    const query = reader.query.bind(reader);
+    let running = 0;
+    let most = 0;
+    reader.query = async (...args: unknown[]) => {
+      running += 1;
+      most = Math.max(most, running);
+      try {
+        return await query(...args);
+      } finally {
+        running -= 1;
+      }
+    };
+    const before = adapter.readStatements;
+    const reads: Array<Promise<string | undefined>> = [];
+    for (let i = 0; i < 200; i++) {
+      reads.push(adapter.get(`k${i}`));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(reads)).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`));
+    expect(most).toBe(1);
+    expect(adapter.readStatements - before).toBeLessThanOrEqual(200);
+  });
+
   it("GIVEN a write queued in the same turn as a read of its key THEN the read sees the write", async () => {
     const adapter = open(fileInTemp());
     await adapter.set("a", "old");
@@ -76,5 +105,53 @@ describe("DurableSqliteAdapter reads", () => {
     await adapter.disconnect();
     const reads = await Promise.allSettled([adapter.get("a"), adapter.get("b")]);
     expect(reads.map((read) => read.status)).toEqual(["rejected", "rejected"]);
+  });
+});
+
+describe("DurableSqliteAdapter writes", () => {
+  it("GIVEN an idle adapter WHEN 200 sets are queued in one turn THEN one statement commits them, durably", async () => {
+    const file = fileInTemp();
+    const adapter = open(file);
+    await adapter.set("warm", "1");
+    await new Promise((resolve) => setTimeout(resolve, 20)); // nothing in flight
+    const [statements, commits] = [adapter.writeStatements, adapter.commits];
+    await Promise.all(Array.from({ length: 200 }, (_, i) => adapter.set(`k${i}`, `v${i}`)));
+    expect(adapter.commits - commits).toBe(1);
+    expect(adapter.writeStatements - statements).toBe(1);
+    await adapter.disconnect();
+    const reopened = open(file);
+    expect(await Promise.all([reopened.get("k0"), reopened.get("k199")])).toEqual(["v0", "v199"]);
+  });
+
+  it("GIVEN an idle adapter WHEN sets and deletes are queued across microtasks of one turn THEN they commit in one transaction", async () => {
+    const adapter = open(fileInTemp());
+    await Promise.all([adapter.set("gone", "1"), adapter.set("kept", "1")]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [statements, commits] = [adapter.writeStatements, adapter.commits];
+    const queued = [adapter.queue("gone", null)];
+    await Promise.resolve();
+    queued.push(adapter.queue("kept", "2"));
+    await Promise.resolve();
+    queued.push(adapter.queue("new", "3"));
+    await Promise.all(queued);
+    expect(adapter.commits - commits).toBe(1);
+    // BEGIN, the upsert, the delete, COMMIT.
+    expect(adapter.writeStatements - statements).toBe(4);
+    expect(await Promise.all(["gone", "kept", "new"].map((key) => adapter.get(key)))).toEqual([
+      undefined,
+      "2",
+      "3",
+    ]);
+  });
+
+  it("GIVEN more rows than one statement holds THEN the batch still commits as one transaction", async () => {
+    const adapter = open(fileInTemp());
+    await adapter.set("warm", "1");
+    const [statements, commits] = [adapter.writeStatements, adapter.commits];
+    await Promise.all(Array.from({ length: 900 }, (_, i) => adapter.set(`k${i}`, `v${i}`)));
+    expect(adapter.commits - commits).toBe(1);
+    // BEGIN, three upserts of at most 400 rows, COMMIT.
+    expect(adapter.writeStatements - statements).toBe(5);
+    expect(await adapter.get("k899")).toBe("v899");
   });
 });
