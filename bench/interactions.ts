@@ -244,9 +244,9 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
     floor: await startRig("floor", "memory://"),
     nexus: await startRig("nexus", `sqlite://${file}`),
   };
-  // Sequential runs alternate who goes first, so a drift in machine load does not always favour the same
-  // side. Bursts always run the floor first: Nexus's work after its own burst (pairs' threads) then
-  // overlaps nobody's measurement.
+  // Who goes first alternates by round (sequential runs and bursts alike), so a drift in machine load
+  // does not always favour the same side. Nexus's work after its own burst (pairs' threads) overlaps
+  // nobody's measurement: every measurement waits until both servers have been idle for a second.
   const order: Side[] = index % 2 === 0 ? ["floor", "nexus"] : ["nexus", "floor"];
   const results: CaseRound[] = [];
   try {
@@ -265,7 +265,7 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
         seq[side] = await sequential(rigs[side], side, c, 0, SEQUENTIAL);
       }
       const bursts = {} as Record<Side, BurstResult>;
-      for (const side of ["floor", "nexus"] as const) {
+      for (const side of order) {
         await quiesce(rigs);
         // An unmeasured burst of reads right before, so both bots meet the measured burst with warm HTTP
         // connections (discord.js opens one per concurrent request; idle ones close after a few seconds).
@@ -291,31 +291,34 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
 }
 
 /**
- * What a CPU profile of the Nexus process during the bursts showed when this bench was written
- * (`BENCH_PROFILE`); quoted in BENCHMARKS.md only while the target is missed.
+ * What CPU and heap profiles of the Nexus process during the bursts showed (`BENCH_PROFILE`,
+ * `BENCH_PROFILE_HEAP`) when these lines were last revised; quoted in BENCHMARKS.md only while the target
+ * is missed.
  */
 const CAUSES: Record<string, string> = {
   "/learn log":
-    "A profile of the burst (after the changes of this session: batched SQLite reads, the member's index " +
-    "read outside the guild lock, native JSON in the store's codec, plain embeds) shows the rest of the " +
-    "gap, per log: three zod-validated writes (entry, counter, member index) serialised and queued for the " +
-    "group commit, the member-index read, a public reply with an embed where the floor sends `ok`, garbage " +
-    "collection (about 0.12 ms against the floor's 0.05), and about 0.06 ms of Node's async_hooks " +
-    "machinery that AsyncLocalStorage (the store's re-entrant guild lock and its write sections) switches " +
-    "on for every promise and native callback in the process. Removing AsyncLocalStorage (explicit " +
-    "transaction handles) is the next step.",
+    "Per log Nexus reads the member's settings, the guild's config and the member's journal index, " +
+    "validates three records (entry, counter, index) with zod and commits them in one SQLite transaction, " +
+    "computes the streak, and answers in public with an embed where the floor sends `ok`. A profile of the " +
+    "burst puts the domain code and zod at about 0.1 ms per log, node-sqlite3 at about 50 µs of CPU per " +
+    "statement (about two statements per log under the burst, after group commit and read batching), and " +
+    "garbage collection at about twice the floor's.",
   "/learn search":
-    "A profile of the burst shows the extra in ranking the journal (BM25 over the guild's entries), " +
-    "building the results embed (sanitising and truncating ten entries), garbage collection, and about " +
-    "0.06 ms of async_hooks overhead from AsyncLocalStorage (see /learn log).",
+    "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
+    "serialising it, the HTTP request carrying it and the garbage both leave are most of the gap (in the " +
+    "heap profile, the request body alone allocates about 17 KB per search). Ranking (BM25, cached per " +
+    "journal version and query) and rendering (blocks cached per entry) cost about 0.04 ms per search.",
   "/questions open":
-    "A profile of the burst shows the extra in building the list embed (a line per question), the index " +
-    "read, garbage collection, and about 0.06 ms of async_hooks overhead from AsyncLocalStorage (see " +
-    "/learn log).",
+    "Nexus reads the question index, selects a page and answers with a list embed where the floor sends " +
+    "`ok`; that domain work costs about 0.05 ms per interaction. What remains is the larger answer " +
+    "(serialising, sending) and its garbage.",
   "/pair request":
-    "A profile of the burst shows the extra in the guild-locked transaction (pool, member record, pair " +
-    "record, each validated by zod), the threads of matched pairs opened meanwhile, garbage collection, " +
-    "and about 0.06 ms of async_hooks overhead from AsyncLocalStorage (see /learn log).",
+    "Each request runs a guild-locked transaction (pool, member records, the new pair, each validated by " +
+    "zod) committed to SQLite, and every second request is matched: after the reply Nexus opens the " +
+    "pair's thread (thread, two members, introduction, the reply edited), REST calls paced at 50 per " +
+    "second that keep running during the burst. With the thread opening switched off (measured once) " +
+    "Nexus still used about twice the floor's CPU per request: the transaction, its SQLite statements " +
+    "and garbage collection.",
 };
 
 export async function benchInteractions(): Promise<Section> {
@@ -442,7 +445,7 @@ export async function benchInteractions(): Promise<Section> {
     "HTTP connections: discord.js opens one per concurrent request and closes idle ones after a few seconds),",
     "and only once both servers have been idle for 1 s (Nexus's work after a reply, such as opening a pair's",
     "thread, never overlaps a measurement).",
-    "Sequential runs alternate who goes first; bursts run the floor first, then Nexus.",
+    "Who goes first (sequential runs and bursts) alternates from round to round.",
     `Medians over rounds; the ratio is taken within each round, then the median (the ${ROUNDS} ratios in brackets).`,
     "",
     `Workload: \`/learn log\` by ${BURST.toLocaleString("en-US")} different members (topic + text); \`/learn search\` cycling through`,
