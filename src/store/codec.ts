@@ -46,6 +46,18 @@ export function serialize(data: unknown): string {
  * text of a record without either sequence parses the same with or without the default's reviver.
  */
 export function deserialize<T>(text: string): T {
-  if (text.includes('"::') || text.includes('":base64:')) return defaultDeserialize(text) as T;
-  return JSON.parse(text) as T;
+  try {
+    if (text.includes('"::') || text.includes('":base64:')) return defaultDeserialize(text) as T;
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new UndecodableError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/**
+ * A stored value that is not the text this codec writes (a damaged row). The store skips such a record
+ * as corrupt; any other error from a read (the backend failing) is not mistaken for one.
+ */
+export class UndecodableError extends Error {
+  override readonly name = "UndecodableError";
 }

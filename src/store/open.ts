@@ -51,7 +51,15 @@ export function memoryStore(logger: Logger): KeyvStore {
 }
 
 function storeOver(adapter: KeyvStoreAdapter | Map<string, unknown>, logger: Logger): KeyvStore {
-  const keyv = new Keyv({ store: adapter, namespace: NAMESPACE, serialize, deserialize });
+  // throwOnErrors: keyv otherwise answers a failed read with "absent" and a failed write with `false`,
+  // and an update would then overwrite a record it could not read, or acknowledge a write never made.
+  const keyv = new Keyv({
+    store: adapter,
+    namespace: NAMESPACE,
+    serialize,
+    deserialize,
+    throwOnErrors: true,
+  });
   keyv.on("error", (error: unknown) => logger.error({ err: error }, "store error"));
   return new KeyvStore(keyv, logger);
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type Keyv from "keyv";
 import type { z } from "zod";
 import type { Logger } from "../log.js";
+import { UndecodableError } from "./codec.js";
 import { scopeOf } from "./keys.js";
 import { KeyedLock } from "./lock.js";
 
@@ -84,7 +85,13 @@ function lockKey(scope: string): string {
  * lock is released as soon as its callback returns; the wait for the disk happens outside it, and
  * concurrent sections share one commit instead of each waiting for its own.
  */
-export class KeyvStore extends EventEmitter<{ corrupt: [CorruptRecord] }> implements Store {
+/**
+ * `corrupt`: a record failed its schema or could not be decoded (it was skipped).
+ * `writeFailed`: a write was not stored (its caller got the error); in-process caches drop what they hold.
+ */
+type StoreEvents = { corrupt: [CorruptRecord]; writeFailed: [unknown] };
+
+export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
   readonly lock = new KeyedLock();
   corruptCount = 0;
 
@@ -180,10 +187,16 @@ export class KeyvStore extends EventEmitter<{ corrupt: [CorruptRecord] }> implem
     const backend: unknown = this.keyv.store;
     if (held !== undefined && hasQueuedWrites(backend)) {
       const existed = (await this.readRaw(key)).state !== "absent";
-      held.commits.push(quiet(backend.queue(this.prefixed(key), null)));
+      held.commits.push(this.watched(backend.queue(this.prefixed(key), null)));
       return existed;
     }
-    return this.keyv.delete(key);
+    let existed = false;
+    await this.watched(
+      this.keyv.delete(key).then((result) => {
+        existed = result;
+      }),
+    );
+    return existed;
   }
 
   /** @internal */
@@ -230,11 +243,31 @@ export class KeyvStore extends EventEmitter<{ corrupt: [CorruptRecord] }> implem
     if (held !== undefined && hasQueuedWrites(backend)) {
       const serialized = await this.serialize(value);
       if (serialized !== undefined) {
-        held.commits.push(quiet(backend.queue(this.prefixed(key), serialized)));
+        held.commits.push(this.watched(backend.queue(this.prefixed(key), serialized)));
         return;
       }
     }
-    await this.keyv.set(key, value);
+    await this.watched(
+      this.keyv.set(key, value).then((stored) => {
+        if (!stored) throw new Error(`the store did not keep ${key}`);
+      }),
+    );
+  }
+
+  /**
+   * A write's durability, awaited later or now: a failure is announced (`writeFailed`) and marked handled,
+   * so it is not reported as unhandled before its awaiter gets it.
+   */
+  private watched(commit: Promise<unknown>): Promise<void> {
+    const watched = commit.then(
+      () => undefined,
+      (error: unknown) => {
+        this.emit("writeFailed", error);
+        throw error;
+      },
+    );
+    watched.catch(() => undefined);
+    return watched;
   }
 
   private async serialize(value: unknown): Promise<string | undefined> {
@@ -269,7 +302,10 @@ export class KeyvStore extends EventEmitter<{ corrupt: [CorruptRecord] }> implem
       const value: unknown = await this.keyv.get(key);
       return value === undefined ? { state: "absent" } : { state: "ok", value };
     } catch (error) {
-      this.report(key, `cannot be decoded: ${error instanceof Error ? error.message : String(error)}`);
+      // Only a damaged value is a corrupt record (our codec says so; keyv's default one throws a JSON
+      // SyntaxError); a failing backend fails the read, and so any update, instead.
+      if (!(error instanceof UndecodableError || error instanceof SyntaxError)) throw error;
+      this.report(key, `cannot be decoded: ${error.message}`);
       return { state: "undecodable" };
     }
   }
@@ -289,12 +325,6 @@ export class KeyvStore extends EventEmitter<{ corrupt: [CorruptRecord] }> implem
     this.logger.warn({ key, problem }, "skipping a stored record that fails its schema");
     this.emit("corrupt", { key, problem });
   }
-}
-
-/** A durability promise awaited later: mark it handled now so a failure is not reported as unhandled. */
-function quiet(commit: Promise<void>): Promise<void> {
-  commit.catch(() => undefined);
-  return commit;
 }
 
 /** A locked section of a KeyvStore (made by `locked`): reads go to the store, writes join the section. */

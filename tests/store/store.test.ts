@@ -174,6 +174,52 @@ describe.each([
   });
 });
 
+describe("Store over a failing backend", () => {
+  function failing() {
+    const store = memoryStore(silentLogger());
+    const map = store.keyv.store as Map<string, unknown>;
+    const faults = { reads: false, writes: false };
+    const get = map.get.bind(map);
+    const set = map.set.bind(map);
+    map.get = (key: string) => {
+      if (faults.reads) throw new Error("I/O error");
+      return get(key);
+    };
+    map.set = (key: string, value: unknown) => {
+      if (faults.writes) throw new Error("disk full");
+      return set(key, value);
+    };
+    return { store, faults };
+  }
+
+  it("GIVEN a read that fails WHEN the record is updated THEN the update fails and the record is untouched", async () => {
+    const { store, faults } = failing();
+    const key = guildKey("1", "counter");
+    await store.set(key, Counter, { n: 41 });
+    faults.reads = true;
+    await expect(store.update(key, Counter, () => ({ n: 0 }))).rejects.toThrow("I/O error");
+    await expect(store.get(key, Counter)).rejects.toThrow("I/O error");
+    faults.reads = false;
+    expect(await store.get(key, Counter)).toEqual({ n: 41 });
+    expect(store.corruptCount).toBe(0);
+    expect(store.lock.activeKeys).toBe(0);
+  });
+
+  it("GIVEN a write that fails THEN set rejects instead of acknowledging it, and writeFailed is announced", async () => {
+    const { store, faults } = failing();
+    const announced: unknown[] = [];
+    store.on("writeFailed", (error) => announced.push(error));
+    faults.writes = true;
+    await expect(store.set(guildKey("1", "counter"), Counter, { n: 1 })).rejects.toThrow("disk full");
+    await expect(
+      store.locked("1", (section) => section.set(guildKey("1", "other"), Counter, { n: 2 })),
+    ).rejects.toThrow("disk full");
+    expect(announced).toHaveLength(2);
+    faults.writes = false;
+    expect(await store.get(guildKey("1", "counter"), Counter)).toBeUndefined();
+  });
+});
+
 describe("Store over sqlite durability", () => {
   it("GIVEN acknowledged writes WHEN the store is reopened THEN every write is there", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nexus-store-"));
