@@ -7,26 +7,36 @@ import type { KeyvStore, Store } from "./store.js";
  * the same version sharing the load; writes in this process patch the copy after they commit, and a
  * write by another process shows up as a version mismatch. At most `maxGuilds` copies are kept per
  * store, least recently read dropped first.
+ *
+ * Versions only grow. A copy newer than the version a reader saw also serves it: the reader's read raced
+ * a change this process made (and patched in), and reloading the whole guild for an older view would
+ * only waste work (under a burst of /learn log it reloaded the journal many times over). A patch is
+ * applied once the change is queued, before it is durable, so when a write of the store fails every copy
+ * of that store is dropped, and a load that started before the failure is not kept.
  */
 export class VersionedSnapshots<S extends { version: number }> {
   // Keyed by the root store: a locked section of it is a different handle on the same data.
   private readonly caches = new WeakMap<KeyvStore, Map<string, S>>();
   private readonly loads = new WeakMap<KeyvStore, Map<string, Promise<S>>>();
+  /** Failed writes seen per store (loads started before one are not kept). */
+  private readonly failures = new WeakMap<KeyvStore, number>();
 
   constructor(private readonly maxGuilds = 64) {}
 
-  /** The guild's snapshot at `version`: the cached one when current, else the result of `load`. */
+  /** The guild's snapshot at `version` or newer: the cached one when it is, else the result of `load`. */
   async get(store: Store, guildId: string, version: number, load: () => Promise<S>): Promise<S> {
-    const cache = this.cacheOf(store.root);
+    const root = store.root;
+    const cache = this.cacheOf(root);
     const cached = cache.get(guildId);
-    if (cached !== undefined && cached.version === version) {
+    if (cached !== undefined && cached.version >= version) {
       this.remember(cache, guildId, cached);
       return cached;
     }
-    let loads = this.loads.get(store.root);
+    const failures = this.failures.get(root) ?? 0;
+    let loads = this.loads.get(root);
     if (loads === undefined) {
       loads = new Map();
-      this.loads.set(store.root, loads);
+      this.loads.set(root, loads);
     }
     const loadKey = `${guildId}@${version}`;
     let pending = loads.get(loadKey);
@@ -38,6 +48,7 @@ export class VersionedSnapshots<S extends { version: number }> {
       started.then(forget, forget);
     }
     const snapshot = await pending;
+    if ((this.failures.get(root) ?? 0) !== failures) return snapshot;
     const current = cache.get(guildId);
     // A concurrent reader may have stored a newer snapshot meanwhile: keep the newer one.
     if (current === undefined || current.version < snapshot.version) this.remember(cache, guildId, snapshot);
@@ -45,8 +56,9 @@ export class VersionedSnapshots<S extends { version: number }> {
   }
 
   /**
-   * Applies a committed change that moved the guild from version `from` to `to`. A copy at any other
-   * version is left alone: an older one reloads on its next read, a newer one already has the change.
+   * Applies a change that moved the guild from version `from` to `to`, made under the guild's lock and
+   * queued for commit. A copy at any other version is left alone: an older one reloads on its next read,
+   * a newer one already has the change.
    */
   patch(store: Store, guildId: string, from: number, to: number, apply: (snapshot: S) => void): void {
     const snapshot = this.caches.get(store.root)?.get(guildId);
@@ -55,11 +67,19 @@ export class VersionedSnapshots<S extends { version: number }> {
     snapshot.version = to;
   }
 
-  private cacheOf(store: KeyvStore): Map<string, S> {
-    let cache = this.caches.get(store);
+  private cacheOf(root: KeyvStore): Map<string, S> {
+    let cache = this.caches.get(root);
     if (cache === undefined) {
       cache = new Map();
-      this.caches.set(store, cache);
+      this.caches.set(root, cache);
+      if (!this.failures.has(root)) {
+        this.failures.set(root, 0);
+        root.on("writeFailed", () => {
+          this.failures.set(root, (this.failures.get(root) ?? 0) + 1);
+          this.caches.delete(root);
+          this.loads.delete(root);
+        });
+      }
     }
     return cache;
   }
