@@ -301,8 +301,8 @@ const CAUSES: Record<string, string> = {
     "validates three records (entry, counter, index) with zod and commits them in one SQLite transaction, " +
     "computes the streak, and answers in public with an embed where the floor sends `ok`. A profile of the " +
     "burst puts the domain code and zod at about 0.1 ms per log, node-sqlite3 at about 50 µs of CPU per " +
-    "statement (about two statements per log under the burst, after group commit and read batching), and " +
-    "garbage collection at about twice the floor's.",
+    "statement (counted during a burst: about 0.7 read statements, carrying five or six keys each, and 0.2 " +
+    "commits per log), and garbage collection at about twice the floor's.",
   "/learn search":
     "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
     "serialising it, the HTTP request carrying it and the garbage both leave are most of the gap (in the " +
