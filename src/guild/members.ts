@@ -29,14 +29,20 @@ export async function setMemberTimezone(
   return timezone;
 }
 
-/** The member's zone if they set one, otherwise the guild's. */
+/**
+ * The member's zone if they set one, otherwise the guild's. Both records are read at once: one round trip
+ * (and under load one shared read statement) instead of two in a row for the many members without a zone
+ * of their own.
+ */
 export async function memberTimezone(
   store: Store,
   clock: Clock,
   guildId: string,
   userId: string,
 ): Promise<string> {
-  const settings = await store.get(memberSettingsKey(guildId, userId), MemberSettingsSchema);
-  if (settings?.timezone) return settings.timezone;
-  return (await getGuildConfig(store, clock, guildId)).timezone;
+  const [settings, config] = await Promise.all([
+    store.get(memberSettingsKey(guildId, userId), MemberSettingsSchema),
+    getGuildConfig(store, clock, guildId),
+  ]);
+  return settings?.timezone || config.timezone;
 }
