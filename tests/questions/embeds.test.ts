@@ -1,5 +1,6 @@
 import type { APIEmbed } from "discord.js";
 import { describe, expect, it } from "vitest";
+import { embedLength } from "../../src/discord/embed.js";
 import { LIMITS } from "../../src/discord/text.js";
 import { pageOf } from "../../src/questions/catalog.js";
 import {
@@ -17,16 +18,6 @@ const GUILD = "100000000000000001";
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const SNOW = "123456789012345678";
 
-function total(embed: APIEmbed): number {
-  return (
-    (embed.title?.length ?? 0) +
-    (embed.description?.length ?? 0) +
-    (embed.footer?.text.length ?? 0) +
-    (embed.author?.name.length ?? 0) +
-    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
-  );
-}
-
 function expectWithinLimits(embed: APIEmbed): void {
   expect(embed.title?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedTitle);
   expect(embed.description?.length ?? 0).toBeLessThanOrEqual(LIMITS.embedDescription);
@@ -36,7 +27,7 @@ function expectWithinLimits(embed: APIEmbed): void {
     expect(field.value.length).toBeLessThanOrEqual(LIMITS.embedFieldValue);
   }
   expect(embed.footer?.text.length ?? 0).toBeLessThanOrEqual(LIMITS.embedFooter);
-  expect(total(embed)).toBeLessThanOrEqual(LIMITS.embedTotal);
+  expect(embedLength(embed)).toBeLessThanOrEqual(LIMITS.embedTotal);
 }
 
 // The worst user text: mentions that sanitize lengthens, at every maximum.
