@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Challenge, ChallengeSchema } from "../../src/challenge/bank.js";
+import type { Challenge } from "../../src/challenge/bank.js";
 import { addCustomChallenge, submitAnswer } from "../../src/challenge/learners.js";
 import {
   type ChallengeDeps,
@@ -20,6 +20,7 @@ import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
+import { challenge } from "../support/challenge-fixtures.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
@@ -28,19 +29,6 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const utc = (iso: string) => Date.parse(iso);
 
-function challenge(id: string, overrides: Partial<Challenge> = {}): Challenge {
-  return ChallengeSchema.parse({
-    id,
-    title: `Challenge ${id}`,
-    topic: "Django",
-    difficulty: "easy",
-    track: "backend",
-    prompt: `Explain how ${id} works and why it matters in production.`,
-    hints: ["First hint text", "Second hint text"],
-    answer: `The model answer for ${id}.`,
-    ...overrides,
-  });
-}
 const SMALL_BANK = [challenge("alpha"), challenge("beta"), challenge("gamma")];
 
 const dirs: string[] = [];

@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from "vitest";
-import { type Challenge, ChallengeSchema } from "../../src/challenge/bank.js";
 import { addCustomChallenge, memberStreak, submitAnswer, todayView } from "../../src/challenge/learners.js";
 import { type ChallengeDeps, createRunner, runDuePosts, skipToday } from "../../src/challenge/post.js";
 import {
@@ -16,6 +15,7 @@ import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
+import { challenge } from "../support/challenge-fixtures.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
@@ -23,19 +23,7 @@ const ALICE = "300000000000000001";
 const utc = (iso: string) => Date.parse(iso);
 const DAMAGED = "\u0000 corrupted: not what this record should be";
 
-function challenge(id: string): Challenge {
-  return ChallengeSchema.parse({
-    id,
-    title: `Challenge ${id}`,
-    topic: "Django",
-    difficulty: "easy",
-    track: "backend",
-    prompt: `Explain how ${id} works and why it matters in production.`,
-    hints: ["First hint text"],
-    answer: `The model answer for ${id}.`,
-  });
-}
-const BANK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"].map(challenge);
+const BANK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"].map((id) => challenge(id));
 
 const custom = (title: string) => ({
   title,
@@ -47,6 +35,16 @@ const custom = (title: string) => ({
   answer: "Two services and a volume.",
 });
 
+/** The guild as an admin set it up: its channel, London time, posts at 09:00. */
+function setUpLondon(store: KeyvStore, clock: ManualClock) {
+  return setupGuild(store, clock, GUILD, {
+    channelId: "200000000000000001",
+    timezone: "Europe/London",
+    postTime: "09:00",
+    by: "1",
+  });
+}
+
 type World = { store: KeyvStore; clock: ManualClock; deps: ChallengeDeps };
 
 /**
@@ -56,12 +54,7 @@ type World = { store: KeyvStore; clock: ManualClock; deps: ChallengeDeps };
 async function history(): Promise<World & { before: ChallengeState }> {
   const clock = new ManualClock(utc("2026-06-01T07:00:00Z"));
   const store = memoryStore(silentLogger());
-  await setupGuild(store, clock, GUILD, {
-    channelId: "200000000000000001",
-    timezone: "Europe/London",
-    postTime: "09:00",
-    by: "1",
-  });
+  await setUpLondon(store, clock);
   const deps = { runner: createRunner(clock, "run"), sender: new MemorySender(clock), bank: BANK };
   for (const date of ["2026-06-01", "2026-06-02", "2026-06-03"]) {
     clock.set(utc(`${date}T08:00:00Z`));
@@ -147,12 +140,7 @@ describe("recoverState", () => {
       addedBy: "1",
       addedAt: utc("2026-01-01T00:00:00Z"), // drawn long ago, outside the days the rebuild reads
     });
-    await setupGuild(store, clock, GUILD, {
-      channelId: "200000000000000001",
-      timezone: "Europe/London",
-      postTime: "09:00",
-      by: "1",
-    });
+    await setUpLondon(store, clock);
     const deps = { runner: createRunner(clock, "run"), sender: new MemorySender(clock), bank: BANK };
     await store.set(challengeKeys.state(GUILD), StateSchema, { customSeq: 1 }); // custom #1 already drawn
     clock.set(utc("2026-06-01T08:00:00Z"));
