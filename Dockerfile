@@ -28,4 +28,4 @@ USER node
 VOLUME ["/app/data"]
 # Node is PID 1 here: run the container with --init (or tini) so SIGTERM/SIGINT reach it properly.
 STOPSIGNAL SIGTERM
-CMD ["node", "--enable-source-maps", "dist/src/index.js"]
+CMD ["node", "--max-semi-space-size=64", "--enable-source-maps", "dist/src/index.js"]

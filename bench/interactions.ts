@@ -14,7 +14,7 @@ import {
 } from "../tests/support/discord-server.js";
 import { Child, cpuMs } from "./child.js";
 import { copySeed, JOURNAL_ENTRIES, QUERIES, QUESTIONS, seedDatabase, topicOf, userSpec } from "./dataset.js";
-import { fmt, log, median, percentile, type Section, table } from "./lib.js";
+import { fmt, log, median, percentile, type Section, startFlags, table } from "./lib.js";
 
 /** `BENCH_ROUNDS` and `BENCH_CASES` (labels, comma-separated) shorten a run while working on one command. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -198,13 +198,17 @@ async function startRig(side: Side, databaseUrl: string): Promise<Rig> {
   const server = await startDiscordServer({ replyTimeoutMs: 30_000, ackDeadlineMs: DEADLINE_MS });
   const users: APIUser[] = [];
   for (let i = 0; i < MEMBERS; i++) users.push(server.addMember(FIXTURE_IDS.guildId, userSpec(i)).user);
-  const bot = Child.start("./interaction-bot.js", {
-    BENCH_MODE: side,
-    BENCH_API_URL: server.apiUrl,
-    BENCH_TOKEN: server.token,
-    BENCH_DATABASE_URL: databaseUrl,
-    ...(process.env.BENCH_PROFILE_HEAP === "1" ? { BENCH_PROFILE_HEAP: "1" } : {}),
-  });
+  const bot = Child.start(
+    "./interaction-bot.js",
+    {
+      BENCH_MODE: side,
+      BENCH_API_URL: server.apiUrl,
+      BENCH_TOKEN: server.token,
+      BENCH_DATABASE_URL: databaseUrl,
+      ...(process.env.BENCH_PROFILE_HEAP === "1" ? { BENCH_PROFILE_HEAP: "1" } : {}),
+    },
+    startFlags(),
+  );
   await bot.next("ready", 60_000);
   return { server, bot, users };
 }
@@ -436,7 +440,8 @@ export async function benchInteractions(): Promise<Section> {
     'command with `reply("ok")` at once (ephemeral where Nexus answers ephemerally, so the server does the',
     "same work for both). **Nexus** is the real bot (every command and event module, its SQLite store with",
     "its settings, logs at `info` to stdout, sent to /dev/null). Each runs in its own process against its",
-    "own local Discord server on 127.0.0.1; both servers run in the bench process. Latency is measured by the",
+    "own local Discord server on 127.0.0.1; both servers run in the bench process. Both bots run with the node",
+    `flags of \`npm start\` (\`${startFlags().join(" ") || "none"}\`). Latency is measured by the`,
     `server, from the dispatch of INTERACTION_CREATE to the arrival of the interaction callback. ${ROUNDS} rounds,`,
     `each with a fresh copy of a seeded database (one guild: ${JOURNAL_ENTRIES.toLocaleString("en-US")} journal entries, ${QUESTIONS} open`,
     "questions); in each round and for each command the floor and Nexus run back to back on the same",

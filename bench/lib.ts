@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
 export type Section = {
@@ -50,4 +51,18 @@ export async function rounds<T>(count: number, fn: (round: number) => Promise<T>
 
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/**
+ * The node flags `npm start` runs the bot with (package.json's `start` script): bench bots run with the same
+ * runtime as production, the floor and the default-cache bot included, so a comparison is about the code.
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    scripts?: Record<string, string>;
+  };
+  const start = pkg.scripts?.start ?? "";
+  const [command, ...args] = start.trim().split(/\s+/);
+  if (command !== "node") throw new Error(`package.json's start script does not run node: ${start}`);
+  return args.filter((arg) => arg.startsWith("--"));
 }

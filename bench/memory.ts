@@ -1,9 +1,9 @@
 // Memory: resident memory of the bot's client after GUILD_CREATE for 100 guilds of 1,000 members (and of
 // 10 members, for the growth per member), with Nexus's cache limits against discord.js's default caches.
-// Each measurement is a fresh child process (node --expose-gc dist/bench/memory-bot.js).
+// Each measurement is a fresh child process (node --expose-gc <npm start's flags> dist/bench/memory-bot.js).
 import { type DiscordServer, type GuildSpec, startDiscordServer } from "../tests/support/discord-server.js";
 import { Child } from "./child.js";
-import { fmt, log, median, rounds, type Section, table } from "./lib.js";
+import { fmt, log, median, rounds, type Section, startFlags, table } from "./lib.js";
 
 const GUILDS = 100;
 const BIG = 1_000;
@@ -50,7 +50,7 @@ async function measure(server: DiscordServer, mode: Mode): Promise<Measured> {
       BENCH_CACHES: mode,
       BENCH_SETTLE_MS: String(SETTLE_MS),
     },
-    ["--expose-gc"],
+    ["--expose-gc", ...startFlags()],
   );
   try {
     const m = await child.next("measured", 180_000);
@@ -143,6 +143,7 @@ export async function benchMemory(): Promise<Section> {
     `measurement, logged in to a local Discord server holding ${GUILDS} guilds whose GUILD_CREATE carries every`,
     `member (as Discord sends it); memory read after READY (all ${GUILDS} GUILD_CREATEs handled) and a forced GC`,
     `(\`--expose-gc\`), then again after ${settle} idle and a forced GC (the steady state, what a running bot holds).`,
+    `Every process runs with the node flags of \`npm start\` (\`${startFlags().join(" ") || "none"}\`).`,
     `Median of ${ROUNDS} processes per cell (a Nexus and a default-caches process side by side each round).`,
     `RSS before login (modules loaded): ${mib(med(SMALL, "nexus", (m) => m.rssBefore))} MiB.`,
     "",
