@@ -54,10 +54,27 @@ export function pathString(path: IssuePath): string {
   return out;
 }
 
-/** Length in code points (what Discord counts), not UTF-16 units. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Length in code points (what Discord counts), not UTF-16 units: what `[...value].length` gives (a pair
+ * counts once, a lone surrogate once), without iterating when there is no surrogate at all. Every string
+ * of every body is measured, and the iterator cost this server more CPU per 4 KB embed than the bot
+ * spent building it, on the cores the bench shares with the bot.
+ */
 export function charLength(value: string): number {
-  let n = 0;
-  for (const _ of value) n++;
+  if (!SURROGATE.test(value)) return value.length;
+  let n = value.length;
+  for (let i = 0; i < value.length - 1; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }
 
