@@ -107,9 +107,15 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
   }
 
   async get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
-    const raw = await this.readRaw(key);
-    if (raw.state !== "ok") return undefined;
-    return this.parse(key, schema, raw.value);
+    // readRaw's work inlined: the hottest path of every command (no state object, one async frame).
+    let value: unknown;
+    try {
+      value = await this.keyv.get(key);
+    } catch (error) {
+      this.undecodable(key, error);
+      return undefined;
+    }
+    return value === undefined ? undefined : this.parse(key, schema, value);
   }
 
   async getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>> {
@@ -302,12 +308,18 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
       const value: unknown = await this.keyv.get(key);
       return value === undefined ? { state: "absent" } : { state: "ok", value };
     } catch (error) {
-      // Only a damaged value is a corrupt record (our codec says so; keyv's default one throws a JSON
-      // SyntaxError); a failing backend fails the read, and so any update, instead.
-      if (!(error instanceof UndecodableError || error instanceof SyntaxError)) throw error;
-      this.report(key, `cannot be decoded: ${error.message}`);
+      this.undecodable(key, error);
       return { state: "undecodable" };
     }
+  }
+
+  /**
+   * A read failed: only a damaged value is a corrupt record (our codec says so; keyv's default one throws
+   * a JSON SyntaxError), reported here; a failing backend fails the read, and so any update, instead.
+   */
+  private undecodable(key: string, error: unknown): void {
+    if (!(error instanceof UndecodableError || error instanceof SyntaxError)) throw error;
+    this.report(key, `cannot be decoded: ${error.message}`);
   }
 
   private parse<S extends z.ZodType>(key: string, schema: S, value: unknown): z.output<S> | undefined {
