@@ -66,7 +66,11 @@ function renderBlock(entry: Entry, budget: number): string {
 
 export function entryEmbed(
   entry: Entry,
-  options: { authorName: string; authorIcon?: string | null; streak?: StreakSummary },
+  options: {
+    authorName: string;
+    authorIcon?: string | null;
+    streak?: Pick<StreakSummary, "current" | "freezes">;
+  },
 ): Embed {
   const style = KIND_STYLE[entry.kind];
   const embed = new Embed()

@@ -93,7 +93,8 @@ export type LogEntryInput = {
   pairingId?: string | null;
 };
 
-export type LogResult = { entry: Entry; streak: StreakSummary };
+/** The streak after the log, without the calendar (the log's answer shows the count only). */
+export type LogResult = { entry: Entry; streak: Omit<StreakSummary, "calendar"> };
 
 /** The journal's counter, recovered when absent. Call under the guild lock. */
 async function readMeta(store: Store, guildId: string, now: number): Promise<JournalMeta> {
@@ -133,12 +134,15 @@ export async function logEntry(
   const link = parseLink(input.link);
   const kind = parseKind(input.kind);
   const now = clock.now();
-  const timezone = await memberTimezone(store, clock, guildId, input.authorId);
-  const day = localDate(now, timezone);
   const memberKey = memberJournalKey(guildId, input.authorId);
 
   return store.locked(memberKey, async (store) => {
-    const member = await readMember(store, guildId, input.authorId);
+    // The member's zone and index in one round trip (one read statement on SQLite).
+    const [timezone, member] = await Promise.all([
+      memberTimezone(store, clock, guildId, input.authorId),
+      readMember(store, guildId, input.authorId),
+    ]);
+    const day = localDate(now, timezone);
     return store.locked(guildId, async (store) => {
       const metaKey = journalMetaKey(guildId);
       const meta = await readMeta(store, guildId, now);
@@ -166,7 +170,8 @@ export async function logEntry(
         store.set(metaKey, JournalMetaSchema, nextMeta),
       ]);
       applyChange(store, guildId, meta.version, nextMeta.version, { put: entry });
-      return { entry, streak: computeStreak(Object.keys(nextMember.days), day) };
+      const { calendar: _, ...streak } = computeStreak(Object.keys(nextMember.days), day, 0);
+      return { entry, streak };
     });
   });
 }
