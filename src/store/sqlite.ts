@@ -2,9 +2,15 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import KeyvSqlite from "@keyv/sqlite";
+import sqlite3 from "sqlite3";
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
-type Reader = { resolve: (value: string | undefined) => void; reject: (error: unknown) => void };
+type ReadWaiter = { resolve: (value: string | undefined) => void; reject: (error: unknown) => void };
+type Row = { key: string; value: string };
+
+/** The reads' connection: answers one batched read (keys as a JSON array) with the rows found. */
+type Reader = { rows(keys: string): Promise<Row[]>; close(): Promise<void> };
+
 type Claim = {
   key: string;
   value: string;
@@ -39,13 +45,13 @@ export class DurableSqliteAdapter extends EventEmitter {
    * group commit is fsyncing (often by a command holding its guild's lock) does not queue behind it.
    * Queued and in-flight writes are answered from memory first, so reads still see every write.
    */
-  private reader!: KeyvSqlite;
+  private reader!: Reader;
   private pending = new Map<string, string | null>();
   /** The batch being committed: still visible to reads until its commit resolves. */
   private inFlight = new Map<string, string | null>();
   private waiters: Waiter[] = [];
   /** Single-key reads asked for in this turn of the event loop, answered together. */
-  private readBatch: Map<string, Reader[]> | null = null;
+  private readBatch: Map<string, ReadWaiter[]> | null = null;
   /** Whether a read statement is in flight. */
   private reading = false;
   /** Statements run for single-key reads so far (tests and benchmarks watch the batching with it). */
@@ -74,10 +80,13 @@ export class DurableSqliteAdapter extends EventEmitter {
       this.inner = await openConnection(uri, busyTimeout, (error) => this.emit("error", error));
       await retryBusy(() => this.inner.query("PRAGMA journal_mode = WAL"));
       await this.inner.query("PRAGMA synchronous = FULL");
+      const inner = this.inner;
       this.reader = inMemory
-        ? this.inner
-        : await openConnection(uri, busyTimeout, (error) => this.emit("error", error));
-      if (this.reader !== this.inner) await this.reader.query("PRAGMA query_only = ON");
+        ? {
+            rows: async (keys) => (await inner.query(selectKeys(this.table), keys)) as Row[],
+            close: async () => {},
+          }
+        : await retryBusy(() => openReader(file, this.table, busyTimeout));
     })();
     this.ready.catch((error: unknown) => this.emit("error", error));
   }
@@ -118,8 +127,8 @@ export class DurableSqliteAdapter extends EventEmitter {
     });
   }
 
-  private startReadBatch(): Map<string, Reader[]> {
-    const batch = new Map<string, Reader[]>();
+  private startReadBatch(): Map<string, ReadWaiter[]> {
+    const batch = new Map<string, ReadWaiter[]>();
     this.readBatch = batch;
     // With a statement in flight, its end starts this batch.
     if (!this.reading) setImmediate(() => this.runNextReads());
@@ -137,17 +146,14 @@ export class DurableSqliteAdapter extends EventEmitter {
     });
   }
 
-  private async runReads(batch: Map<string, Reader[]>): Promise<void> {
+  private async runReads(batch: Map<string, ReadWaiter[]>): Promise<void> {
     const keys = [...batch.keys()];
     try {
       await this.ready;
       const found = new Map<string, string>();
       for (let i = 0; i < keys.length; i += READS_PER_STATEMENT) {
         this.readStatements += 1;
-        const rows = (await this.reader.query(
-          `SELECT key, value FROM ${this.table} WHERE key IN (SELECT value FROM json_each(?))`,
-          JSON.stringify(keys.slice(i, i + READS_PER_STATEMENT)),
-        )) as Array<{ key: string; value: string }>;
+        const rows = await this.reader.rows(JSON.stringify(keys.slice(i, i + READS_PER_STATEMENT)));
         for (const row of rows) found.set(row.key, row.value);
       }
       for (const [key, readers] of batch) {
@@ -228,8 +234,8 @@ export class DurableSqliteAdapter extends EventEmitter {
     } catch {
       return; // never opened: nothing to close
     }
+    await this.reader.close();
     await this.inner.disconnect();
-    if (this.reader !== this.inner) await this.reader.disconnect();
   }
 
   /** Resolves when every write queued so far is committed. */
@@ -332,6 +338,51 @@ export class DurableSqliteAdapter extends EventEmitter {
     claims.forEach((claim, i) => {
       claim.resolve(results[i] === true);
     });
+  }
+}
+
+function selectKeys(table: string): string {
+  return `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
+}
+
+/**
+ * The read connection, through node-sqlite3 itself (the driver @keyv/sqlite runs on, which does not
+ * expose its connection): the one read query is prepared once and reused. @keyv/sqlite's `query` runs
+ * `Database#all`, which prepares, runs and finalises a statement per call, three thread-pool round trips:
+ * about 130 µs of CPU per batched read against 55 µs for the prepared statement, measured on this
+ * query over the bench's database (and 150 against 60 µs until the rows are back).
+ */
+async function openReader(file: string, table: string, busyTimeout: number): Promise<Reader> {
+  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const opened: sqlite3.Database = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (error) =>
+      error ? reject(error) : resolve(opened),
+    );
+  });
+  const close = () =>
+    new Promise<void>((resolve, reject) => db.close((error) => (error ? reject(error) : resolve())));
+  try {
+    db.configure("busyTimeout", busyTimeout);
+    await new Promise<void>((resolve, reject) =>
+      db.exec("PRAGMA query_only = ON", (error) => (error ? reject(error) : resolve())),
+    );
+    const select = await new Promise<sqlite3.Statement>((resolve, reject) => {
+      const prepared: sqlite3.Statement = db.prepare(selectKeys(table), (error) =>
+        error ? reject(error) : resolve(prepared),
+      );
+    });
+    return {
+      rows: (keys) =>
+        new Promise<Row[]>((resolve, reject) =>
+          select.all<Row>(keys, (error, rows) => (error ? reject(error) : resolve(rows))),
+        ),
+      close: async () => {
+        await new Promise<void>((resolve) => select.finalize(() => resolve()));
+        await close();
+      },
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
   }
 }
 

@@ -52,16 +52,15 @@ describe("DurableSqliteAdapter reads", () => {
     const adapter = open(fileInTemp());
     await Promise.all(Array.from({ length: 200 }, (_, i) => adapter.set(`k${i}`, `v${i}`)));
     await adapter.get("k0"); // the reader connection is open
-    const reader = (adapter as unknown as { reader: { query: (...args: unknown[]) => Promise<unknown> } })
-      .reader;
-    const query = reader.query.bind(reader);
+    const reader = (adapter as unknown as { reader: { rows: (keys: string) => Promise<unknown[]> } }).reader;
+    const rows = reader.rows.bind(reader);
     let running = 0;
     let most = 0;
-    reader.query = async (...args: unknown[]) => {
+    reader.rows = async (keys: string) => {
       running += 1;
       most = Math.max(most, running);
       try {
-        return await query(...args);
+        return await rows(keys);
       } finally {
         running -= 1;
       }
@@ -79,18 +78,17 @@ describe("DurableSqliteAdapter reads", () => {
     const adapter = open(fileInTemp());
     await Promise.all(Array.from({ length: 50 }, (_, i) => adapter.set(`k${i}`, `v${i}`)));
     await adapter.get("k0"); // the reader connection is open
-    const reader = (adapter as unknown as { reader: { query: (...args: unknown[]) => Promise<unknown> } })
-      .reader;
-    const query = reader.query.bind(reader);
+    const reader = (adapter as unknown as { reader: { rows: (keys: string) => Promise<unknown[]> } }).reader;
+    const rows = reader.rows.bind(reader);
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
     let calls = 0;
-    reader.query = async (...args: unknown[]) => {
+    reader.rows = async (keys: string) => {
       calls += 1;
       if (calls === 1) await gate; // the first statement is held up
-      return query(...args);
+      return rows(keys);
     };
     const first = adapter.get("k0");
     const later: Array<Promise<string | undefined>> = [];
