@@ -310,11 +310,11 @@ const CAUSES: Record<string, string> = {
     "and journal index with the guild's config in one round, then the counter under the guild lock), " +
     "validates three with zod (entry, counter, index), and answers only once their group commit is fsynced " +
     "(WAL, `synchronous=FULL`: an acknowledged entry survives a crash), in public with an embed where the " +
-    "floor sends `ok`. Of its extra CPU per log, the kernel's part (WAL writes, fsyncs; in brackets above) " +
-    "is about 0.1 ms against the floor's few hundredths, SQLite's own work runs on the thread pool, and the " +
-    "domain code measured alone (1,000 logs at once, no Discord) costs about 0.12 ms including SQLite. " +
-    "Measured with /learn log second in the round, the floor's CPU per log drops to about 0.25 ms (the " +
-    "first command of a round inflates the floor's figure) while Nexus's stays near 0.7 ms: the real gap " +
+    "floor sends `ok`. SQLite's own work runs on its thread pool and in the kernel (in brackets above), " +
+    "where a profile of the main thread does not show it; the domain code measured alone (1,000 logs at " +
+    "once, no Discord) costs about 0.12 ms of CPU per log, SQLite included. The first command of a round " +
+    "runs in the freshest processes and inflates the floor's CPU more than Nexus's (measured once with the " +
+    "order swapped: the floor 0.25 against 0.40 ms per log, Nexus about 0.7 either way), so the real gap " +
     "is wider than this ratio. Not traded away for it: the fsync before the answer.",
   "/learn search":
     "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
