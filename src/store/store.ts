@@ -112,7 +112,7 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     try {
       value = await this.keyv.get(key);
     } catch (error) {
-      this.undecodable(key, error);
+      this.reportUndecodable(key, error);
       return undefined;
     }
     return value === undefined ? undefined : this.parse(key, schema, value);
@@ -308,16 +308,16 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
       const value: unknown = await this.keyv.get(key);
       return value === undefined ? { state: "absent" } : { state: "ok", value };
     } catch (error) {
-      this.undecodable(key, error);
+      this.reportUndecodable(key, error);
       return { state: "undecodable" };
     }
   }
 
   /**
-   * A read failed: only a damaged value is a corrupt record (our codec says so; keyv's default one throws
+   * A read failed: rethrows unless the value was damaged; only a damaged value is a corrupt record (our codec says so; keyv's default one throws
    * a JSON SyntaxError), reported here; a failing backend fails the read, and so any update, instead.
    */
-  private undecodable(key: string, error: unknown): void {
+  private reportUndecodable(key: string, error: unknown): void {
     if (!(error instanceof UndecodableError || error instanceof SyntaxError)) throw error;
     this.report(key, `cannot be decoded: ${error.message}`);
   }
