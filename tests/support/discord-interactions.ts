@@ -199,7 +199,12 @@ function interactionToken(id: string): string {
 export class InteractionRegistry {
   readonly states = new Map<string, InteractionState>();
   private readonly byToken = new Map<string, InteractionState>();
-  private readonly waiters = new Set<Waiter>();
+  /**
+   * Pending waits, by the interaction they wait on: a change to one interaction re-checks only its own
+   * (with 1,000 interactions in flight, re-checking every wait on every callback cost the server
+   * quadratic time, more for a slower bot, which the interaction bench would charge to that bot).
+   */
+  private readonly waiters = new Map<InteractionState, Set<Waiter>>();
   private closed = false;
 
   constructor(
@@ -233,14 +238,19 @@ export class InteractionRegistry {
     return state;
   }
 
-  /** Re-checks every waiter; call after any change to an interaction or message. */
-  notify(): void {
-    for (const waiter of [...this.waiters]) waiter.check();
+  /**
+   * Re-checks the waiters of `state` after a change to it, or every waiter (no argument) after a change
+   * that may concern any interaction, such as a message edited or deleted.
+   */
+  notify(state?: InteractionState): void {
+    const sets = state === undefined ? [...this.waiters.values()] : [this.waiters.get(state)];
+    for (const set of sets) if (set !== undefined) for (const waiter of [...set]) waiter.check();
   }
 
   close(): void {
     this.closed = true;
-    for (const waiter of [...this.waiters]) waiter.fail(new Error("the local Discord server was closed"));
+    const error = new Error("the local Discord server was closed");
+    for (const set of [...this.waiters.values()]) for (const waiter of [...set]) waiter.fail(error);
   }
 
   handle(state: InteractionState): InteractionHandle {
@@ -248,6 +258,7 @@ export class InteractionRegistry {
     const defaultTimeout = Math.max(this.options.replyTimeoutMs, this.options.ackDeadlineMs + 2000);
     const waitCallback = (): Promise<RecordedCallback> =>
       this.waitFor(
+        state,
         () => state.callbacks[0],
         defaultTimeout,
         () => `no interaction callback for ${describe(state)}`,
@@ -265,6 +276,7 @@ export class InteractionRegistry {
       followups: (opts = {}) => {
         const atLeast = opts.atLeast ?? 0;
         return this.waitFor(
+          state,
           () => (state.followupIds.length >= atLeast ? this.followupReplies(state) : undefined),
           opts.timeoutMs ?? defaultTimeout,
           () =>
@@ -284,8 +296,16 @@ export class InteractionRegistry {
     };
   }
 
-  /** Resolves with the first non-undefined value of `probe`, re-checked on every {@link notify}. */
-  waitFor<T>(probe: () => T | undefined, timeoutMs: number, describeFailure: () => string): Promise<T> {
+  /**
+   * Resolves with the first non-undefined value of `probe`, re-checked on every {@link notify} of `state`
+   * (so `probe` may depend only on `state` for being defined).
+   */
+  waitFor<T>(
+    state: InteractionState,
+    probe: () => T | undefined,
+    timeoutMs: number,
+    describeFailure: () => string,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.closed) {
         reject(new Error("the local Discord server was closed"));
@@ -317,15 +337,20 @@ export class InteractionRegistry {
       };
       const finish = (): void => {
         clearTimeout(waiter.timer);
-        this.waiters.delete(waiter);
+        const set = this.waiters.get(state);
+        set?.delete(waiter);
+        if (set?.size === 0) this.waiters.delete(state);
       };
-      this.waiters.add(waiter);
+      const set = this.waiters.get(state) ?? new Set<Waiter>();
+      this.waiters.set(state, set);
+      set.add(waiter);
       waiter.check();
     });
   }
 
   private reply(state: InteractionState, timeoutMs: number): Promise<Reply> {
     return this.waitFor(
+      state,
       () => {
         if (state.late && !state.acknowledged) {
           const late = state.callbacks.find((c) => c.late);

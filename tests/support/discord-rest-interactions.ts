@@ -148,7 +148,7 @@ function registerCallbackRoute(router: Router, core: RestCore): void {
         throw error;
       } finally {
         state.callbacks.push(attempt);
-        core.interactions.notify();
+        core.interactions.notify(state);
       }
     },
     { auth: false },
