@@ -51,6 +51,25 @@ describe("guildEntries snapshot", () => {
     ]);
   });
 
+  it("GIVEN a list read earlier WHEN more entries are logged and one of them edited THEN the next read has them newest first and the earlier list is unchanged", async () => {
+    const [store] = twoProcesses();
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (let i = 0; i < 3; i += 1)
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+    const before = await guildEntries(store, G);
+    const getMany = vi.spyOn(store, "getMany");
+    for (let i = 0; i < 5; i += 1)
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: `${TEXT} ${i}` });
+    await editEntry(store, clock, G, { userId: ALICE, id: 5, text: "Edited while queued" });
+    await logEntry(store, clock, G, { authorId: ALICE, topic: "Testing", text: TEXT });
+    const after = await guildEntries(store, G);
+    expect(getMany).not.toHaveBeenCalled();
+    expect(before.map((e) => e.id)).toEqual([3, 2, 1]);
+    expect(after.map((e) => e.id)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(after.find((e) => e.id === 5)?.text).toBe("Edited while queued");
+    expect(await guildEntries(store, G)).toBe(after);
+  });
+
   it("GIVEN logs, an edit and deletes patched into the snapshot THEN each author's entries stay exact", async () => {
     const [store, other] = twoProcesses();
     const clock = new ManualClock(Date.UTC(2026, 2, 1));
