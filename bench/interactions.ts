@@ -17,10 +17,17 @@ import { copySeed, JOURNAL_ENTRIES, QUERIES, QUESTIONS, seedDatabase, topicOf, u
 import { fmt, log, median, percentile, type Section, startFlags, table } from "./lib.js";
 
 /** `BENCH_ROUNDS` and `BENCH_CASES` (labels, comma-separated) shorten a run while working on one command. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/**
+ * Measured bursts per command and bot in each round (`BENCH_BURSTS`), alternating floor and Nexus; a
+ * round's throughput is all of them over their total time. One burst of 1,000 lasts a few hundred ms, and
+ * whether a young-generation GC (tens of ms with 1,000 interactions in flight) falls inside it is luck:
+ * single bursts of one bot swung by a third between runs.
+ */
+const BURSTS = Number(process.env.BENCH_BURSTS ?? 3);
 const SEQUENTIAL = 200;
 const BURST = 1_000;
-/** Interactions at once before each command's measurements (members 1,200‥1,299). */
+/** Interactions at once in each warm-up burst and before each command's measurements (the last members). */
 const WARMUP = 100;
 /**
  * Before anything is measured, each bot runs every command this many times `WARMUP` at once, back to back
@@ -32,8 +39,9 @@ const WARMUP = 100;
 const STEADY_BURSTS = Number(process.env.BENCH_WARMUP_BURSTS ?? 20);
 const DEADLINE_MS = 3_000;
 const TARGET_RATIO = 0.8;
-/** Members: sequential use 0‥199, the burst 200‥1,199, the warm-up 1,200‥1,299. */
-const MEMBERS = SEQUENTIAL + BURST + WARMUP;
+/** Members: sequential use 0‥199, burst k 200 + 1,000k‥, then the warm-up's 100. */
+const MEMBERS = SEQUENTIAL + BURSTS * BURST + WARMUP;
+const WARMUP_FROM = SEQUENTIAL + BURSTS * BURST;
 
 type Case = {
   label: string;
@@ -105,6 +113,9 @@ type Side = "floor" | "nexus";
 type SeqResult = { p50: number; p99: number; failed: number };
 type BurstResult = {
   throughput: number;
+  /** Every latency, and the time from the first dispatch to the last callback. */
+  latencies: number[];
+  ms: number;
   p50: number;
   p99: number;
   withinDeadline: number;
@@ -165,15 +176,15 @@ async function dispatchAll(rig: Rig, c: Case, from: number, count: number): Prom
   await Promise.all(handles.map((handle) => handle.callback.catch(() => undefined)));
 }
 
-async function burst(rig: Rig, side: Side, c: Case, roundIndex: number): Promise<BurstResult> {
+async function burst(rig: Rig, side: Side, c: Case, roundIndex: number, k: number): Promise<BurstResult> {
   const ok = side === "floor" ? FLOOR_CASE_OK : c.ok;
   if (PROFILE_DIR) await rig.bot.ask({ type: "profile-start" });
   const cpuBefore = await rig.bot.ask({ type: "cpu" });
   const serverBefore = cpuMs();
   const start = Date.now();
   const handles = [];
-  for (let i = SEQUENTIAL; i < SEQUENTIAL + BURST; i++)
-    handles.push(rig.server.interact(inputFor(rig, c, i)));
+  const from = SEQUENTIAL + k * BURST;
+  for (let i = from; i < from + BURST; i++) handles.push(rig.server.interact(inputFor(rig, c, i)));
   const dispatchMs = Date.now() - start;
   const callbacks = await Promise.all(handles.map((handle) => handle.callback.catch(() => undefined)));
   const serverCpuMs = cpuMs() - serverBefore;
@@ -181,7 +192,7 @@ async function burst(rig: Rig, side: Side, c: Case, roundIndex: number): Promise
   const botCpuMs = Number(cpuAfter.ms) - Number(cpuBefore.ms);
   const botSysMs = Number(cpuAfter.sysMs) - Number(cpuBefore.sysMs);
   if (PROFILE_DIR) {
-    const name = `${side}-${c.label.replace(/\W+/g, "-").replace(/^-/, "")}-round${roundIndex + 1}.cpuprofile`;
+    const name = `${side}-${c.label.replace(/\W+/g, "-").replace(/^-/, "")}-round${roundIndex + 1}-${k + 1}.cpuprofile`;
     await rig.bot.ask({ type: "profile-stop", file: join(PROFILE_DIR, name) });
   }
   let last = start;
@@ -199,8 +210,11 @@ async function burst(rig: Rig, side: Side, c: Case, roundIndex: number): Promise
       reportFailure(side, c.label, cb);
     }
   }
+  const ms = Math.max(1, last - start);
   return {
-    throughput: (BURST / Math.max(1, last - start)) * 1000,
+    throughput: (BURST / ms) * 1000,
+    latencies,
+    ms,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     withinDeadline,
@@ -209,6 +223,27 @@ async function burst(rig: Rig, side: Side, c: Case, roundIndex: number): Promise
     botSysMs: botSysMs / BURST,
     serverCpuMs: serverCpuMs / BURST,
     dispatchMs,
+  };
+}
+
+/** A round's bursts of one bot as one measurement: throughput over their total time, the worst deadline. */
+function combine(results: BurstResult[]): BurstResult {
+  const latencies = results.flatMap((r) => r.latencies);
+  const ms = results.reduce((sum, r) => sum + r.ms, 0);
+  const mean = (pick: (r: BurstResult) => number) =>
+    results.reduce((sum, r) => sum + pick(r), 0) / Math.max(1, results.length);
+  return {
+    throughput: ((results.length * BURST) / ms) * 1000,
+    latencies,
+    ms,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    withinDeadline: Math.min(...results.map((r) => r.withinDeadline)),
+    failed: Math.max(...results.map((r) => r.failed)),
+    botCpuMs: mean((r) => r.botCpuMs),
+    botSysMs: mean((r) => r.botSysMs),
+    serverCpuMs: mean((r) => r.serverCpuMs),
+    dispatchMs: mean((r) => r.dispatchMs),
   };
 }
 
@@ -258,12 +293,12 @@ async function quiesce(rigs: Record<Side, Rig>, quietMs = 1_000, maxMs = 120_000
 /** The read used to warm bots up (no side effects, no work after the reply). */
 const poolWarmUp = ALL_CASES.find((c) => c.label === "/questions open");
 
-/** Unmeasured bursts of a command (members 1,200‥1,299); the CPU per interaction of the first and last. */
+/** Unmeasured bursts of a command (the warm-up members); the CPU per interaction of the first and last. */
 async function warmUp(rig: Rig, c: Case): Promise<WarmUp> {
   const perInteraction: number[] = [];
   for (let b = 0; b < Math.min(STEADY_BURSTS, c.warmUpBursts ?? STEADY_BURSTS); b++) {
     const before = await rig.bot.ask({ type: "cpu" });
-    await dispatchAll(rig, c, SEQUENTIAL + BURST, WARMUP);
+    await dispatchAll(rig, c, WARMUP_FROM, WARMUP);
     const after = await rig.bot.ask({ type: "cpu" });
     perInteraction.push((Number(after.ms) - Number(before.ms)) / WARMUP);
   }
@@ -294,21 +329,25 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
     for (const c of CASES) {
       for (const side of order) {
         await quiesce(rigs);
-        await dispatchAll(rigs[side], c, SEQUENTIAL + BURST, WARMUP);
+        await dispatchAll(rigs[side], c, WARMUP_FROM, WARMUP);
       }
       const seq = {} as Record<Side, SeqResult>;
       for (const side of order) {
         await quiesce(rigs);
         seq[side] = await sequential(rigs[side], side, c, 0, SEQUENTIAL);
       }
-      const bursts = {} as Record<Side, BurstResult>;
-      for (const side of order) {
-        await quiesce(rigs);
-        // An unmeasured burst of reads right before, so both bots meet the measured burst with warm HTTP
-        // connections (discord.js opens one per concurrent request; idle ones close after a few seconds).
-        if (poolWarmUp) await dispatchAll(rigs[side], poolWarmUp, SEQUENTIAL, BURST);
-        bursts[side] = await burst(rigs[side], side, c, index);
+      const each: Record<Side, BurstResult[]> = { floor: [], nexus: [] };
+      for (let k = 0; k < BURSTS; k++) {
+        // Who goes first alternates from burst to burst too.
+        for (const side of k % 2 === 0 ? order : [...order].reverse()) {
+          await quiesce(rigs);
+          // An unmeasured burst of reads right before, so both bots meet the measured burst with warm HTTP
+          // connections (discord.js opens one per concurrent request; idle ones close after a few seconds).
+          if (poolWarmUp) await dispatchAll(rigs[side], poolWarmUp, SEQUENTIAL, BURST);
+          each[side].push(await burst(rigs[side], side, c, index, k));
+        }
       }
+      const bursts = { floor: combine(each.floor), nexus: combine(each.nexus) };
       const curve = warm.get(c);
       if (curve === undefined) throw new Error(`${c.label} was not warmed up`);
       results.push({
@@ -508,10 +547,13 @@ export async function benchInteractions(): Promise<Section> {
     `of ${BURST.toLocaleString("en-US")} \`/questions open\` (warm HTTP connections: discord.js opens one per concurrent request and`,
     "closes idle ones after a few seconds), and only once both servers have been idle for 1 s (Nexus's work",
     "after a reply, such as opening a pair's thread, never overlaps a measurement).",
-    "Who goes first (sequential runs and bursts) alternates from round to round.",
-    `Medians over rounds; the ratio is taken within each round, then the median (the ${ROUNDS} ratios in brackets).`,
+    `In each round each bot gets ${BURSTS} measured bursts of each command, alternating with the other bot's, and a`,
+    `round's throughput is their ${(BURSTS * BURST).toLocaleString("en-US")} interactions over their total time (a young-generation GC with 1,000`,
+    "interactions in flight takes tens of ms, and whether one falls inside a single burst of a few hundred ms is",
+    "luck). Who goes first alternates from round to round and from burst to burst. Medians over rounds; the",
+    `ratio is taken within each round, then the median (the ${ROUNDS} ratios in brackets).`,
     "",
-    `Workload: \`/learn log\` by ${BURST.toLocaleString("en-US")} different members (topic + text); \`/learn search\` cycling through`,
+    `Workload: \`/learn log\` by ${BURST.toLocaleString("en-US")} different members a burst (topic + text); \`/learn search\` cycling through`,
     `${QUERIES.length} queries; \`/questions open\` alternately unfiltered and by topic; \`/pair request\` by different members,`,
     "alternating backend/frontend, so every second request is matched at once and its private thread is",
     "opened after the reply (those REST calls are throttled to 50/s by discord.js and keep running meanwhile).",
@@ -520,8 +562,8 @@ export async function benchInteractions(): Promise<Section> {
     "",
     table(["command", "floor p50", "floor p99", "Nexus p50", "Nexus p99", "Nexus late or wrong"], seqRows),
     "",
-    `**${BURST.toLocaleString("en-US")} at once** (dispatched in one go; throughput = ${BURST.toLocaleString("en-US")} ÷ time from the first dispatch to the last`,
-    "callback; latencies in ms):",
+    `**${BURST.toLocaleString("en-US")} at once** (dispatched in one go; a burst lasts from the first dispatch to the last callback; throughput`,
+    `= interactions ÷ the bursts' time; latencies in ms over all of a round's bursts, p99 the median round's, "within 3 s" the worst burst's):`,
     "",
     table(
       [
