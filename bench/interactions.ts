@@ -275,18 +275,25 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits until neither server has seen a request for `quietMs` (Nexus's work after a reply, such as opening
- * a pair's thread at ≤ 50 requests per second, must not overlap the next measurement).
+ * a pair's thread at ≤ 50 requests per second, must not overlap the next measurement), then has both
+ * servers forget what they recorded: kept for the whole run, the interactions and replies of tens of
+ * thousands of interactions cost the bench process ever more garbage collection, more in Nexus's bursts
+ * (embeds) than in the floor's (`ok`).
  */
 async function quiesce(rigs: Record<Side, Rig>, quietMs = 1_000, maxMs = 120_000): Promise<void> {
   const started = Date.now();
   for (;;) {
     const last = Math.max(...Object.values(rigs).map((rig) => rig.server.requests.at(-1)?.at ?? 0));
-    if (Date.now() - last >= quietMs) return;
+    if (Date.now() - last >= quietMs) break;
     if (Date.now() - started > maxMs) {
       log(`interactions: still busy after ${maxMs} ms; measuring anyway`);
       return;
     }
     await pause(100);
+  }
+  for (const rig of Object.values(rigs)) {
+    rig.server.clearRecords();
+    rig.server.forgetInteractions();
   }
 }
 

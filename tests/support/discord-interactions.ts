@@ -238,6 +238,18 @@ export class InteractionRegistry {
     return state;
   }
 
+  /** Drops every answered interaction nobody waits on; returns them (see DiscordServer.forgetInteractions). */
+  forgetSettled(): InteractionState[] {
+    const settled: InteractionState[] = [];
+    for (const state of this.states.values()) {
+      if (state.acknowledged === undefined || this.waiters.has(state)) continue;
+      settled.push(state);
+      this.states.delete(state.id);
+      this.byToken.delete(state.token);
+    }
+    return settled;
+  }
+
   /**
    * Re-checks the waiters of `state` after a change to it, or every waiter (no argument) after a change
    * that may concern any interaction, such as a message edited or deleted.

@@ -192,6 +192,39 @@ describe("local Discord server", () => {
     expect(conn.handlerErrors).toEqual([]);
   });
 
+  it("GIVEN answered interactions, one unanswered and a plain message WHEN the server forgets settled interactions THEN only the answered ones and their replies are gone", async () => {
+    const conn = await connect();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    onCommand(conn, async (i) => {
+      const text = i.options.getString("text", true);
+      if (text === "slow") await held;
+      await i.reply({ content: `logged: ${text}`, allowedMentions: { parse: [] } });
+    });
+    await conn.client.application?.commands.set([learn.toJSON()]);
+    await conn.nexus.send({ content: "a plain message", allowedMentions: { parse: [] } });
+    const answered = ["one", "two"].map((text) =>
+      conn.server.interact({ commandName: "learn", subcommand: "log", options: { text } }),
+    );
+    await Promise.all(answered.map((handle) => handle.callback));
+    const slow = conn.server.interact({ commandName: "learn", subcommand: "log", options: { text: "slow" } });
+    const slowReply = slow.reply();
+
+    expect(conn.server.forgetInteractions()).toBe(2);
+    expect(conn.server.messagesIn(FIXTURE_IDS.nexusChannelId).map((m) => m.content)).toEqual([
+      "a plain message",
+    ]);
+    release();
+    expect(await slowReply).toMatchObject({ content: "logged: slow" });
+    expect(conn.server.messagesIn(FIXTURE_IDS.nexusChannelId).map((m) => m.content)).toEqual([
+      "a plain message",
+      "logged: slow",
+    ]);
+    expect(conn.handlerErrors).toEqual([]);
+  });
+
   it("GIVEN bodies over Discord's limits WHEN sent THEN 400 50035 surfaces as DiscordAPIError and the request is recorded invalid", async () => {
     const conn = await connect();
     const errors: unknown[] = [];

@@ -656,6 +656,25 @@ export class DiscordStore {
     return message;
   }
 
+  /** Removes messages from the store altogether (not a deletion Discord would show: records kept by tests). */
+  forgetMessages(ids: ReadonlySet<string>): void {
+    const channels = new Set<string>();
+    for (const id of ids) {
+      const message = this.messages.get(id);
+      if (message === undefined) continue;
+      this.messages.delete(id);
+      channels.add(message.channelId);
+    }
+    for (const channelId of channels) {
+      const list = this.channelMessages.get(channelId);
+      if (list !== undefined)
+        this.channelMessages.set(
+          channelId,
+          list.filter((m) => !ids.has(m.id)),
+        );
+    }
+  }
+
   messagesIn(channelId: string, includeEphemeral = false): StoredMessage[] {
     return (this.channelMessages.get(channelId) ?? []).filter(
       (m) => !m.deleted && (includeEphemeral || !m.ephemeral),
