@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { memberTimezone } from "../guild/members.js";
@@ -121,7 +122,7 @@ async function readMember(store: Store, guildId: string, userId: string): Promis
  * member's journal index (only their own logs and deletes change it), then, briefly, the guild's counter.
  * Reading the index (a store round trip) so happens outside the guild lock: logs by different members
  * read at the same time instead of queueing behind each other's reads. The three writes (entry, counter,
- * index) are queued together, so they commit together.
+ * index) are queued in one turn of the event loop, so they commit together.
  */
 export async function logEntry(
   store: Store,
@@ -146,7 +147,7 @@ export async function logEntry(
     return store.locked(guildId, async (store) => {
       const metaKey = journalMetaKey(guildId);
       const meta = await readMeta(store, guildId, now);
-      const entry = EntrySchema.parse({
+      const draft: z.input<typeof EntrySchema> = {
         id: meta.nextId,
         authorId: input.authorId,
         topic,
@@ -158,14 +159,16 @@ export async function logEntry(
         editedAt: null,
         day,
         pairingId: input.pairingId ?? null,
-      });
+      };
+      // Validated once, by `set`, before anything is queued (so a bad entry writes nothing); the three
+      // writes are queued in one turn and commit together.
+      const entry = await store.set(entryKey(guildId, draft.id), EntrySchema, draft);
       const nextMember: MemberJournal = {
         days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
         ids: [...member.ids, entry.id],
       };
       const nextMeta = { nextId: meta.nextId + 1, version: meta.version + 1 };
       await Promise.all([
-        store.set(entryKey(guildId, entry.id), EntrySchema, entry),
         store.set(memberKey, MemberJournalSchema, nextMember),
         store.set(metaKey, JournalMetaSchema, nextMeta),
       ]);
