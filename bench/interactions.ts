@@ -386,21 +386,20 @@ const CAUSES: Record<string, string> = {
     "and journal index with the guild's config in one round, then the counter under the guild lock), " +
     "validates three with zod (entry, counter, index), and answers only once their group commit is fsynced " +
     "(WAL, `synchronous=FULL`: an acknowledged entry survives a crash), in public with an embed where the " +
-    "floor sends `ok`. SQLite's own work runs on its thread pool and in the kernel (in brackets above), " +
-    "where a profile of the main thread does not show it; the domain code measured alone (1,000 logs at " +
-    "once, no Discord) costs about 0.12 ms of CPU per log, SQLite included. The first command of a round " +
-    "runs in the freshest processes and inflates the floor's CPU more than Nexus's (measured once with the " +
-    "order swapped: the floor 0.25 against 0.40 ms per log, Nexus about 0.7 either way), so the real gap " +
-    "is wider than this ratio. Not traded away for it: the fsync before the answer.",
+    "floor sends `ok`. In a steady-state profile Nexus's own code, zod and keyv take about 0.19 ms of main " +
+    "thread per log; SQLite works on its thread pool and in the kernel (in brackets above). The rest is " +
+    "garbage collection: with 1,000 interactions in flight a young-generation GC takes 10 to 30 ms, and " +
+    "Nexus allocates about 110 KB per log against the floor's 48 KB (heap profile), so it collects about " +
+    "twice as often. Not traded away for it: the fsync before the answer, zod on every record.",
   "/learn search":
     "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
-    "serialising it, the HTTP request carrying it and the garbage both leave are most of the gap (in the " +
-    "heap profile, the request body alone allocates about 17 KB per search). Ranking (BM25, cached per " +
-    "journal version and query) and rendering (blocks cached per entry) cost about 0.04 ms per search.",
+    "serialising it, the HTTP request carrying it, the garbage both leave, and the local server validating " +
+    "and storing it on the same two cores (the harness columns). Ranking (BM25, cached per journal version " +
+    "and query) and rendering (blocks cached per entry) take about 0.04 ms of main thread per search.",
   "/questions open":
     "Nexus reads the question index, selects a page and answers with a list embed where the floor sends " +
-    "`ok`; that domain work costs about 0.05 ms per interaction. What remains is the larger answer " +
-    "(serialising, sending) and its garbage.",
+    "`ok`; that domain work takes about 0.03 ms of main thread per interaction (steady-state profile). What " +
+    "remains is the larger answer (serialising, sending, the local server validating it) and its garbage.",
   "/pair request":
     "Each request runs a guild-locked transaction (pool, member records, the new pair, each validated by " +
     "zod) committed to SQLite, and every second request is matched: after the reply Nexus opens the " +
