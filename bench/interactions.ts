@@ -300,10 +300,15 @@ async function quiesce(rigs: Record<Side, Rig>, quietMs = 1_000, maxMs = 120_000
 /** The read used to warm bots up (no side effects, no work after the reply). */
 const poolWarmUp = ALL_CASES.find((c) => c.label === "/questions open");
 
+/** How many warm-up bursts a command gets. */
+function warmUpBursts(c: Case): number {
+  return Math.min(STEADY_BURSTS, c.warmUpBursts ?? STEADY_BURSTS);
+}
+
 /** Unmeasured bursts of a command (the warm-up members); the CPU per interaction of the first and last. */
 async function warmUp(rig: Rig, c: Case): Promise<WarmUp> {
   const perInteraction: number[] = [];
-  for (let b = 0; b < Math.min(STEADY_BURSTS, c.warmUpBursts ?? STEADY_BURSTS); b++) {
+  for (let b = 0; b < warmUpBursts(c); b++) {
     const before = await rig.bot.ask({ type: "cpu" });
     await dispatchAll(rig, c, WARMUP_FROM, WARMUP);
     const after = await rig.bot.ask({ type: "cpu" });
@@ -507,7 +512,7 @@ export async function benchInteractions(): Promise<Section> {
     targets.push({
       name: `${c.label}: all ${BURST.toLocaleString("en-US")} answered within 3 s`,
       met: deadlineMet,
-      detail: `${within} / ${BURST} in time in the worst round (median p99 ${ms((r) => r.nexus.burst.p99)} ms)${
+      detail: `${within} / ${BURST} in time in the worst burst (median p99 ${ms((r) => r.nexus.burst.p99)} ms)${
         failed > BURST - within ? `; ${failed} late or wrong answers` : ""
       }`,
     });
@@ -526,8 +531,8 @@ export async function benchInteractions(): Promise<Section> {
     }
     if (!deadlineMet) {
       notes.push(
-        `- **${c.label}** within 3 s: in the worst round ${BURST - within} of ${BURST.toLocaleString("en-US")} answers came after the deadline ` +
-          `(that round's throughput was ${fmt(worstRound?.nexus.burst.throughput ?? Number.NaN, 0)}/s, so the last of ` +
+        `- **${c.label}** within 3 s: in the worst burst ${BURST - within} of ${BURST.toLocaleString("en-US")} answers came after the deadline ` +
+          `(its round's throughput was ${fmt(worstRound?.nexus.burst.throughput ?? Number.NaN, 0)}/s, so the last of ` +
           `${BURST.toLocaleString("en-US")} queued interactions waited about ` +
           `${fmt(BURST / (worstRound?.nexus.burst.throughput ?? Number.NaN), 1)} s; the median round managed ` +
           `${ms((r) => r.nexus.burst.throughput)}/s).`,
@@ -535,6 +540,9 @@ export async function benchInteractions(): Promise<Section> {
     }
   });
 
+  const fewerWarmUps = ALL_CASES.filter((c) => warmUpBursts(c) < STEADY_BURSTS)
+    .map((c) => `\`${c.label}\` ${warmUpBursts(c)} times`)
+    .join(", ");
   const body = [
     "The **floor** is a minimal discord.js bot (`Guilds` intent, default caches) that answers every slash",
     'command with `reply("ok")` at once (ephemeral where Nexus answers ephemerally, so the server does the',
@@ -546,7 +554,7 @@ export async function benchInteractions(): Promise<Section> {
     `each with a fresh copy of a seeded database (one guild: ${JOURNAL_ENTRIES.toLocaleString("en-US")} journal entries, ${QUESTIONS} open`,
     "questions); in each round and for each command the floor and Nexus run back to back on the same",
     "interactions (same members, same options). Measured in the steady state a bot reaches after running a",
-    `while: before any measurement each bot runs every command ${STEADY_BURSTS} times ${WARMUP} at once (\`/pair request\` ${Math.min(STEADY_BURSTS, ALL_CASES.find((c) => c.label === "/pair request")?.warmUpBursts ?? STEADY_BURSTS)} times), unmeasured (V8 compiles`,
+    `while: before any measurement each bot runs every command ${STEADY_BURSTS} times ${WARMUP} at once${fewerWarmUps ? ` (${fewerWarmUps})` : ""}, unmeasured (V8 compiles`,
     "hot code on background threads for thousands of calls; the warm-up table below shows the CPU per interaction",
     `of the first and last of those bursts; the \`/learn log\` warm-up adds ${(STEADY_BURSTS * WARMUP).toLocaleString("en-US")} entries to the journal).`,
     `Each command is then measured after ${WARMUP} more of it at once, each burst right after an unmeasured burst`,
@@ -579,8 +587,8 @@ export async function benchInteractions(): Promise<Section> {
         "Nexus ÷ floor",
         "floor p99",
         "Nexus p99",
-        "Nexus within 3 s (worst round)",
-        "Nexus late or wrong (worst round)",
+        "Nexus within 3 s (worst burst)",
+        "Nexus late or wrong (worst burst)",
       ],
       burstRows,
     ),
