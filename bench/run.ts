@@ -8,6 +8,7 @@ import { benchInteractions } from "./interactions.js";
 import { log, machine, type Section, table } from "./lib.js";
 import { benchMemory } from "./memory.js";
 import { benchPairing } from "./pairing.js";
+import { benchSearch } from "./search.js";
 import { benchStorage } from "./storage.js";
 
 const SECTIONS: Record<string, () => Promise<Section>> = {
@@ -15,6 +16,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   storage: benchStorage,
   memory: benchMemory,
   pairing: benchPairing,
+  search: benchSearch,
   fanout: benchFanout,
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rankByRelevance, tokenize } from "../src/search/text.js";
+import { cachedTermCounts, rankByRelevance, termCounts, tokenize } from "../src/search/text.js";
 
 describe("text search", () => {
   it("GIVEN text THEN it is tokenised without stop words and with light stemming", () => {
@@ -29,5 +29,61 @@ describe("text search", () => {
       (d) => d.at,
     ).map((r) => r.item.id);
     expect(tie).toEqual([5, 1]);
+  });
+
+  it("GIVEN a corpus THEN every score is BM25 (k1 1.2, b 0.75) over the matching documents", () => {
+    const words = ["redis", "cache", "django", "docker", "celery", "queue", "index", "token", "jwt"];
+    const docs = Array.from({ length: 60 }, (_, i) => ({
+      id: i,
+      text: Array.from({ length: 3 + (i % 7) }, (_, j) => words[(i * 3 + j * j) % words.length]).join(" "),
+    }));
+    const query = "redis cache token";
+    // Straight from the definition, over the documents that contain a query term.
+    const terms = tokenize(query);
+    const matching = docs.map((d) => tokenize(d.text)).filter((doc) => terms.some((t) => doc.includes(t)));
+    const avg = matching.reduce((sum, doc) => sum + doc.length, 0) / matching.length;
+    const expected = new Map<number, number>();
+    for (const d of docs) {
+      const doc = tokenize(d.text);
+      let score = 0;
+      for (const term of terms) {
+        const tf = doc.filter((t) => t === term).length;
+        if (tf === 0) continue;
+        const n = matching.filter((m) => m.includes(term)).length;
+        const idf = Math.log(1 + (matching.length - n + 0.5) / (n + 0.5));
+        score += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * doc.length) / avg));
+      }
+      if (score > 0) expected.set(d.id, score);
+    }
+    const candidates = docs.filter((d) => terms.some((t) => tokenize(d.text).includes(t)));
+    const ranked = rankByRelevance(candidates, query, (d) => d.text);
+    expect(ranked).toHaveLength(expected.size);
+    for (const { item, score } of ranked) expect(score).toBeCloseTo(expected.get(item.id) ?? Number.NaN, 12);
+  });
+
+  it("GIVEN cached term counts THEN the ranking is the same and each item is tokenised once", () => {
+    const docs = Array.from({ length: 40 }, (_, i) => ({
+      text: `${i % 2 ? "redis" : "django"} cache ${i % 3 ? "invalidation" : "warming"} note ${i}`,
+      at: i,
+    }));
+    let tokenised = 0;
+    const countsOf = cachedTermCounts((d: { text: string }) => {
+      tokenised += 1;
+      return d.text;
+    });
+    const plain = rankByRelevance(docs, "redis cache invalidation", (d) => d.text, (d) => d.at);
+    for (const query of ["redis cache invalidation", "django warming", "redis cache invalidation"]) {
+      const cached = rankByRelevance(docs, query, (d) => d.text, (d) => d.at, countsOf);
+      const fresh = rankByRelevance(docs, query, (d) => d.text, (d) => d.at);
+      expect(cached).toEqual(fresh);
+    }
+    expect(rankByRelevance(docs, "redis cache invalidation", (d) => d.text, (d) => d.at, countsOf)).toEqual(
+      plain,
+    );
+    expect(tokenised).toBe(docs.length);
+    expect(termCounts("Cache the cache, caching!")).toEqual({
+      length: 3,
+      counts: new Map([["cache", 2], ["cach", 1]]),
+    });
   });
 });

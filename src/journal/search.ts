@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
-import { rankByRelevance, tokenize } from "../search/text.js";
+import { cachedTermCounts, rankByRelevance, tokenize } from "../search/text.js";
 import type { Store } from "../store/store.js";
 import { canonicalTopic, parseTopicFilter } from "./entries.js";
 import type { Entry } from "./records.js";
@@ -29,20 +29,12 @@ function searchable(entry: Entry): string {
 }
 
 /**
- * Each entry's distinct terms, computed once per entry object (snapshot entries are immutable; an edit
+ * Each entry's term counts, computed once per entry object (snapshot entries are immutable; an edit
  * makes a new object). They pick the candidates, the entries sharing a term with the query, so a query
- * costs work in proportion to its matches, not to the whole journal.
+ * costs work in proportion to its matches, not to the whole journal, and BM25 scores them without
+ * tokenising them again.
  */
-const termsCache = new WeakMap<Entry, ReadonlySet<string>>();
-
-function termsOf(entry: Entry): ReadonlySet<string> {
-  let terms = termsCache.get(entry);
-  if (terms === undefined) {
-    terms = new Set(tokenize(searchable(entry)));
-    termsCache.set(entry, terms);
-  }
-  return terms;
-}
+const countsOf = cachedTermCounts(searchable);
 
 /** Whose private entries a search may see: nobody's, everybody's, or one viewer's own. */
 export type Visibility = { kind: "public" } | { kind: "all" } | { kind: "viewer"; viewerId: string };
@@ -107,10 +99,11 @@ export async function rankEntries(
   const candidates = entries.filter((entry) => {
     if (topic !== undefined && entry.topic !== topic) return false;
     if (!isVisible(entry, visibility)) return false;
-    const entryTerms = termsOf(entry);
-    return terms.some((term) => entryTerms.has(term));
+    const { counts } = countsOf(entry);
+    for (const term of terms) if (counts.has(term)) return true;
+    return false;
   });
-  const ranked = rankByRelevance(candidates, query, searchable, (entry) => entry.createdAt).map(
+  const ranked = rankByRelevance(candidates, query, searchable, (entry) => entry.createdAt, countsOf).map(
     ({ item, score }) => ({ entry: item, score }),
   );
   if (cache === undefined) {

@@ -1,5 +1,5 @@
 import { UserError } from "../discord/errors.js";
-import { rankByRelevance, tokenize } from "../search/text.js";
+import { cachedTermCounts, rankByRelevance, tokenize } from "../search/text.js";
 import { lastInSequence, rebuiltVersion } from "../store/probe.js";
 import { VersionedSnapshots } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
@@ -185,6 +185,13 @@ export function searchableText(entry: IndexEntry): string {
   return `${entry.title} ${entry.title} ${entry.topic ?? ""} ${entry.kw}`;
 }
 
+/**
+ * The term counts of `searchableText`, once per index entry (snapshot entries are never mutated: an
+ * update replaces the entry), so autocomplete, which ranks the open questions at every keystroke, and
+ * search do not tokenise every question each time.
+ */
+export const searchableCounts = cachedTermCounts(searchableText);
+
 export type ListQuery =
   | { kind: "open"; topic?: string | null }
   | { kind: "search"; query: string }
@@ -211,9 +218,13 @@ export function selectQuestions(all: readonly IndexEntry[], query: ListQuery): I
       }
       const number = /^\s*q?(\d+)\s*$/i.exec(query.query)?.[1];
       const exact = number === undefined ? [] : live.filter((entry) => entry.n === Number(number));
-      const ranked = rankByRelevance(live, query.query, searchableText, (entry) => entry.createdAt).map(
-        (r) => r.item,
-      );
+      const ranked = rankByRelevance(
+        live,
+        query.query,
+        searchableText,
+        (entry) => entry.createdAt,
+        searchableCounts,
+      ).map((r) => r.item);
       return [...exact, ...ranked.filter((entry) => !exact.includes(entry))];
     }
   }
@@ -254,10 +265,12 @@ export function rankOpenQuestions(all: readonly IndexEntry[], typed: string, lim
     const prefix = open
       .filter((entry) => String(entry.n).startsWith(digits) && String(entry.n) !== digits)
       .sort((a, b) => a.n - b.n);
-    const titled = rankByRelevance(open, text, searchableText, (e) => e.createdAt).map((r) => r.item);
+    const titled = rankByRelevance(open, text, searchableText, (e) => e.createdAt, searchableCounts).map(
+      (r) => r.item,
+    );
     return [...new Set([...exact, ...prefix, ...titled])].slice(0, limit);
   }
-  return rankByRelevance(open, text, searchableText, (entry) => entry.createdAt)
+  return rankByRelevance(open, text, searchableText, (entry) => entry.createdAt, searchableCounts)
     .slice(0, limit)
     .map((r) => r.item);
 }
