@@ -3,10 +3,12 @@
 //                     where Nexus answers ephemerally);
 //   BENCH_MODE=nexus  the real Nexus bot (every command and event module, its store on SQLite, logs at
 //                     info level to stdout, which the parent sends to /dev/null).
-// It logs in to the local Discord server at BENCH_API_URL, says "ready", answers "cpu" with its CPU time,
+// It logs in to the local Discord server at BENCH_API_URL, says "ready", answers "cpu" with its CPU time
+// and garbage collections,
 // writes a CPU profile between "profile-start" and "profile-stop", and exits on "stop".
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import { Client, Events, GatewayIntentBits, MessageFlags } from "discord.js";
 import { createBot } from "../src/bot.js";
 import type { Config } from "../src/config.js";
@@ -63,6 +65,23 @@ async function nexus(apiUrl: string, token: string, databaseUrl: string): Promis
 /** BENCH_PROFILE_HEAP=1: with BENCH_PROFILE, also a sampling heap profile (every allocation, kept or not). */
 const HEAP = process.env.BENCH_PROFILE_HEAP === "1";
 
+/**
+ * Garbage collections so far and the main thread's pauses for them, in ms: young-generation ones
+ * (scavenges) and the rest (mark-compact and its incremental steps).
+ */
+const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries() as Array<PerformanceEntry & { detail?: { kind?: number } }>) {
+    if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.minor += 1;
+      gc.minorMs += entry.duration;
+    } else {
+      gc.major += 1;
+      gc.majorMs += entry.duration;
+    }
+  }
+}).observe({ entryTypes: ["gc"] });
+
 async function main(): Promise<void> {
   const mode = env("BENCH_MODE");
   const apiUrl = env("BENCH_API_URL");
@@ -72,8 +91,9 @@ async function main(): Promise<void> {
   const session = new Session();
   serveParent(
     {
-      // All threads of the process (main, GC helpers, SQLite's pool); `sysMs` is the kernel's share.
-      cpu: () => ({ ms: cpuMs(), sysMs: process.cpuUsage().system / 1000 }),
+      // All threads of the process (main, GC helpers, SQLite's pool); `sysMs` is the kernel's share; `gc`
+      // the collections and the main thread's pauses for them.
+      cpu: () => ({ ms: cpuMs(), sysMs: process.cpuUsage().system / 1000, gc: { ...gc } }),
       // BENCH_PROFILE: a CPU profile of one measurement, for finding where the time goes.
       "profile-start": async () => {
         session.connect();

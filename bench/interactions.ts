@@ -1,7 +1,8 @@
 // Interactions: the plain discord.js floor against Nexus on /learn log, /learn search, /questions open and
 // /pair request. Each bot runs in its own process against its own local Discord server (both servers live
 // in this process); floor and Nexus are measured back to back on the same inputs, in every round.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { APIUser } from "discord.js";
@@ -125,6 +126,10 @@ type BurstResult = {
   botSysMs: number;
   serverCpuMs: number;
   dispatchMs: number;
+  /** Young-generation collections in the burst, and the bot's main-thread GC pauses per interaction. */
+  minorGcs: number;
+  majorGcs: number;
+  gcPauseMs: number;
 };
 /** CPU ms per interaction of a bot in its first and last warm-up burst of a command. */
 type WarmUp = { first: number; last: number };
@@ -169,6 +174,25 @@ async function sequential(rig: Rig, side: Side, c: Case, from: number, count: nu
 /** `BENCH_PROFILE=<dir>` writes a CPU profile of each bot process during each burst there. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 
+/** With `BENCH_PROFILE`, the bench process (both local servers) is profiled during each burst too. */
+let harnessSession: Session | undefined;
+
+async function startHarnessProfile(): Promise<void> {
+  harnessSession = new Session();
+  harnessSession.connect();
+  await harnessSession.post("Profiler.enable");
+  await harnessSession.post("Profiler.setSamplingInterval", { interval: 100 });
+  await harnessSession.post("Profiler.start");
+}
+
+async function stopHarnessProfile(file: string): Promise<void> {
+  if (harnessSession === undefined) return;
+  const { profile } = await harnessSession.post("Profiler.stop");
+  harnessSession.disconnect();
+  harnessSession = undefined;
+  writeFileSync(file, JSON.stringify(profile));
+}
+
 /** Dispatches interactions `from`‥`from + count - 1` at once and waits for every callback. */
 async function dispatchAll(rig: Rig, c: Case, from: number, count: number): Promise<void> {
   const handles = [];
@@ -178,7 +202,10 @@ async function dispatchAll(rig: Rig, c: Case, from: number, count: number): Prom
 
 async function burst(rig: Rig, side: Side, c: Case, roundIndex: number, k: number): Promise<BurstResult> {
   const ok = side === "floor" ? FLOOR_CASE_OK : c.ok;
-  if (PROFILE_DIR) await rig.bot.ask({ type: "profile-start" });
+  if (PROFILE_DIR) {
+    await rig.bot.ask({ type: "profile-start" });
+    await startHarnessProfile();
+  }
   const cpuBefore = await rig.bot.ask({ type: "cpu" });
   const serverBefore = cpuMs();
   const start = Date.now();
@@ -191,8 +218,11 @@ async function burst(rig: Rig, side: Side, c: Case, roundIndex: number, k: numbe
   const cpuAfter = await rig.bot.ask({ type: "cpu" });
   const botCpuMs = Number(cpuAfter.ms) - Number(cpuBefore.ms);
   const botSysMs = Number(cpuAfter.sysMs) - Number(cpuBefore.sysMs);
+  const gcBefore = gcOf(cpuBefore);
+  const gcAfter = gcOf(cpuAfter);
   if (PROFILE_DIR) {
     const name = `${side}-${c.label.replace(/\W+/g, "-").replace(/^-/, "")}-round${roundIndex + 1}-${k + 1}.cpuprofile`;
+    await stopHarnessProfile(join(PROFILE_DIR, `harness-${name}`));
     await rig.bot.ask({ type: "profile-stop", file: join(PROFILE_DIR, name) });
   }
   let last = start;
@@ -223,7 +253,22 @@ async function burst(rig: Rig, side: Side, c: Case, roundIndex: number, k: numbe
     botSysMs: botSysMs / BURST,
     serverCpuMs: serverCpuMs / BURST,
     dispatchMs,
+    minorGcs: gcAfter.minor - gcBefore.minor,
+    majorGcs: gcAfter.major - gcBefore.major,
+    gcPauseMs: (gcAfter.minorMs + gcAfter.majorMs - gcBefore.minorMs - gcBefore.majorMs) / BURST,
   };
+}
+
+/** The GC counters a bot reports with its CPU time (bench/interaction-bot.ts). */
+function gcOf(answer: Record<string, unknown>): {
+  minor: number;
+  minorMs: number;
+  major: number;
+  majorMs: number;
+} {
+  const gc = (answer.gc ?? {}) as Record<string, unknown>;
+  const n = (key: string) => Number(gc[key] ?? 0);
+  return { minor: n("minor"), minorMs: n("minorMs"), major: n("major"), majorMs: n("majorMs") };
 }
 
 /** A round's bursts of one bot as one measurement: throughput over their total time, the worst deadline. */
@@ -244,6 +289,9 @@ function combine(results: BurstResult[]): BurstResult {
     botSysMs: mean((r) => r.botSysMs),
     serverCpuMs: mean((r) => r.serverCpuMs),
     dispatchMs: mean((r) => r.dispatchMs),
+    minorGcs: mean((r) => r.minorGcs),
+    majorGcs: mean((r) => r.majorGcs),
+    gcPauseMs: mean((r) => r.gcPauseMs),
   };
 }
 
@@ -430,6 +478,7 @@ export async function benchInteractions(): Promise<Section> {
   const burstRows: Array<Array<string | number>> = [];
   const cpuRows: Array<Array<string | number>> = [];
   const warmRows: Array<Array<string | number>> = [];
+  const gcRows: Array<Array<string | number>> = [];
   const targets: Section["targets"] = [];
   const notes: string[] = [];
   let floorBusiest = 0;
@@ -473,6 +522,27 @@ export async function benchInteractions(): Promise<Section> {
         2,
       )}`;
     warmRows.push([c.label, curve("floor"), curve("nexus")]);
+    const collections = (side: Side) =>
+      `${fmt(
+        m((r) => r[side].burst.minorGcs),
+        1,
+      )} + ${fmt(
+        m((r) => r[side].burst.majorGcs),
+        1,
+      )}`;
+    gcRows.push([
+      c.label,
+      collections("floor"),
+      collections("nexus"),
+      fmt(
+        m((r) => r.floor.burst.gcPauseMs),
+        3,
+      ),
+      fmt(
+        m((r) => r.nexus.burst.gcPauseMs),
+        3,
+      ),
+    ]);
     cpuRows.push([
       c.label,
       `${fmt(
@@ -614,6 +684,15 @@ export async function benchInteractions(): Promise<Section> {
       cpuRows,
     ),
     "",
+    "Garbage collection in the measured bursts (each bot's `PerformanceObserver` for `gc`): collections per",
+    "burst of 1,000, young-generation + the rest (mark-compact and its incremental steps), and the main",
+    "thread's GC pauses in ms per interaction (medians over rounds of each round's mean per burst):",
+    "",
+    table(
+      ["command", "floor GCs per burst", "Nexus GCs per burst", "floor GC pause", "Nexus GC pause"],
+      gcRows,
+    ),
+    "",
     `Warm-up: CPU ms per interaction of each bot in the first and the last of its warm-up bursts of ${WARMUP}`,
     "(median over rounds; the /pair request bursts also carry the opening of earlier pairs' threads):",
     "",
@@ -632,7 +711,8 @@ export async function benchInteractions(): Promise<Section> {
           ...notes,
           "",
           "To see where the time goes: `BENCH_PROFILE=/some/dir node dist/bench/run.js interactions` writes a CPU",
-          "profile of each bot process for each burst (open it in Chrome DevTools).",
+          "profile of each bot process for each burst, and one of the bench process (`harness-…`: both local servers)",
+          "(open them in Chrome DevTools).",
         ]
       : []),
   ].join("\n");
