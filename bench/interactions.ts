@@ -441,18 +441,23 @@ const CAUSES: Record<string, string> = {
     "(WAL, `synchronous=FULL`: an acknowledged entry survives a crash), in public with an embed where the " +
     "floor sends `ok`. In a steady-state profile Nexus's own code, zod and keyv take about 0.19 ms of main " +
     "thread per log; SQLite works on its thread pool and in the kernel (in brackets above). The rest is " +
-    "garbage collection: with 1,000 interactions in flight a young-generation GC takes 10 to 30 ms, and " +
-    "Nexus allocates about 110 KB per log against the floor's 48 KB (heap profile), so it collects about " +
-    "twice as often. Not traded away for it: the fsync before the answer, zod on every record.",
+    "mostly garbage collection (the GC table): with 1,000 interactions in flight each young-generation " +
+    "collection pauses the main thread for tens of ms, and Nexus allocates about 110 KB per log against " +
+    "the floor's 48 KB (heap profile). Not traded away for it: the fsync before the answer, zod on every " +
+    "record.",
   "/learn search":
     "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
     "serialising it, the HTTP request carrying it, the garbage both leave, and the local server validating " +
-    "and storing it on the same two cores (the harness columns). Ranking (BM25, cached per journal version " +
-    "and query) and rendering (blocks cached per entry) take about 0.04 ms of main thread per search.",
+    "and storing it on the same two cores (the harness columns), and more garbage collection (the GC " +
+    "table: a heap profile counted 76 KB allocated per search against the floor's 48 KB, half of the " +
+    "difference the answer's serialisation). Ranking and rendering take about 0.04 ms of main thread per " +
+    "search here, where the 25 queries repeat over an unchanging journal and their results are cached; a " +
+    "search the cache has not seen (the first of a query after a log) costs more, see the Search section.",
   "/questions open":
     "Nexus reads the question index, selects a page and answers with a list embed where the floor sends " +
     "`ok`; that domain work takes about 0.03 ms of main thread per interaction (steady-state profile). What " +
-    "remains is the larger answer (serialising, sending, the local server validating it) and its garbage.",
+    "remains is the larger answer (serialising, sending, the local server validating it) and its garbage " +
+    "(the GC table).",
   "/pair request":
     "Each request runs a guild-locked transaction (pool, member records, the new pair, each validated by " +
     "zod) committed to SQLite, and every second request is matched: after the reply Nexus opens the " +
