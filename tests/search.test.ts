@@ -71,19 +71,44 @@ describe("text search", () => {
       tokenised += 1;
       return d.text;
     });
-    const plain = rankByRelevance(docs, "redis cache invalidation", (d) => d.text, (d) => d.at);
+    const plain = rankByRelevance(
+      docs,
+      "redis cache invalidation",
+      (d) => d.text,
+      (d) => d.at,
+    );
     for (const query of ["redis cache invalidation", "django warming", "redis cache invalidation"]) {
-      const cached = rankByRelevance(docs, query, (d) => d.text, (d) => d.at, countsOf);
-      const fresh = rankByRelevance(docs, query, (d) => d.text, (d) => d.at);
+      const cached = rankByRelevance(
+        docs,
+        query,
+        (d) => d.text,
+        (d) => d.at,
+        countsOf,
+      );
+      const fresh = rankByRelevance(
+        docs,
+        query,
+        (d) => d.text,
+        (d) => d.at,
+      );
       expect(cached).toEqual(fresh);
     }
-    expect(rankByRelevance(docs, "redis cache invalidation", (d) => d.text, (d) => d.at, countsOf)).toEqual(
-      plain,
-    );
+    expect(
+      rankByRelevance(
+        docs,
+        "redis cache invalidation",
+        (d) => d.text,
+        (d) => d.at,
+        countsOf,
+      ),
+    ).toEqual(plain);
     expect(tokenised).toBe(docs.length);
     expect(termCounts("Cache the cache, caching!")).toEqual({
       length: 3,
-      counts: new Map([["cache", 2], ["cach", 1]]),
+      counts: new Map([
+        ["cache", 2],
+        ["cach", 1],
+      ]),
     });
   });
 });
