@@ -12,6 +12,7 @@ import { searchForViewer } from "../src/journal/search.js";
 import { guildEntries } from "../src/journal/snapshot.js";
 import { silentLogger } from "../src/log.js";
 import { openStore } from "../src/store/open.js";
+import { cpuMs } from "./child.js";
 import { copySeed, JOURNAL_ENTRIES, QUERIES, seedDatabase, topicOf, userId } from "./dataset.js";
 import { fmt, log, median, type Section, table } from "./lib.js";
 
@@ -21,11 +22,6 @@ const ROUNDS = 3;
 const LOGS = 8;
 
 type Round = { coldMs: number; missMs: number; hitMs: number };
-
-const cpuMs = () => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-};
 
 async function round(seed: string, index: number): Promise<Round> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-bench-search-"));

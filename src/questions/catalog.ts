@@ -1,5 +1,5 @@
 import { UserError } from "../discord/errors.js";
-import { cachedTermCounts, rankByRelevance, tokenize } from "../search/text.js";
+import { cachedTermCounts, type Ranked, rankByRelevance, tokenize } from "../search/text.js";
 import { lastInSequence, rebuiltVersion } from "../store/probe.js";
 import { VersionedSnapshots } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
@@ -181,7 +181,7 @@ async function loadSnapshot(store: Store, guildId: string, meta: Meta): Promise<
 }
 
 /** The text a question is matched on by search, similarity and autocomplete. */
-export function searchableText(entry: IndexEntry): string {
+function searchableText(entry: IndexEntry): string {
   return `${entry.title} ${entry.title} ${entry.topic ?? ""} ${entry.kw}`;
 }
 
@@ -190,7 +190,12 @@ export function searchableText(entry: IndexEntry): string {
  * update replaces the entry), so autocomplete, which ranks the open questions at every keystroke, and
  * search do not tokenise every question each time.
  */
-export const searchableCounts = cachedTermCounts(searchableText);
+const searchableCounts = cachedTermCounts(searchableText);
+
+/** Questions by relevance to `query` (BM25 over `searchableText`), ties to the newest. */
+export function rankQuestions(entries: readonly IndexEntry[], query: string): Ranked<IndexEntry>[] {
+  return rankByRelevance(entries, query, searchableText, (entry) => entry.createdAt, searchableCounts);
+}
 
 export type ListQuery =
   | { kind: "open"; topic?: string | null }
@@ -218,13 +223,7 @@ export function selectQuestions(all: readonly IndexEntry[], query: ListQuery): I
       }
       const number = /^\s*q?(\d+)\s*$/i.exec(query.query)?.[1];
       const exact = number === undefined ? [] : live.filter((entry) => entry.n === Number(number));
-      const ranked = rankByRelevance(
-        live,
-        query.query,
-        searchableText,
-        (entry) => entry.createdAt,
-        searchableCounts,
-      ).map((r) => r.item);
+      const ranked = rankQuestions(live, query.query).map((r) => r.item);
       return [...exact, ...ranked.filter((entry) => !exact.includes(entry))];
     }
   }
@@ -265,12 +264,10 @@ export function rankOpenQuestions(all: readonly IndexEntry[], typed: string, lim
     const prefix = open
       .filter((entry) => String(entry.n).startsWith(digits) && String(entry.n) !== digits)
       .sort((a, b) => a.n - b.n);
-    const titled = rankByRelevance(open, text, searchableText, (e) => e.createdAt, searchableCounts).map(
-      (r) => r.item,
-    );
+    const titled = rankQuestions(open, text).map((r) => r.item);
     return [...new Set([...exact, ...prefix, ...titled])].slice(0, limit);
   }
-  return rankByRelevance(open, text, searchableText, (entry) => entry.createdAt, searchableCounts)
+  return rankQuestions(open, text)
     .slice(0, limit)
     .map((r) => r.item);
 }

@@ -1,7 +1,6 @@
 import { searchJournal } from "../journal/search.js";
-import { rankByRelevance } from "../search/text.js";
 import type { Store } from "../store/store.js";
-import { readIndex, searchableCounts, searchableText } from "./catalog.js";
+import { rankQuestions, readIndex } from "./catalog.js";
 import { getAnswer, getQuestion } from "./questions.js";
 import { answerId, type IndexEntry, messageLink, type Question } from "./schema.js";
 
@@ -34,13 +33,7 @@ export function rankSimilar(
   limit = 3,
 ): IndexEntry[] {
   const earlier = entries.filter((entry) => entry.n < question.number && entry.status !== "deleted");
-  const ranked = rankByRelevance(
-    earlier,
-    similarityQuery(question),
-    searchableText,
-    (e) => e.createdAt,
-    searchableCounts,
-  );
+  const ranked = rankQuestions(earlier, similarityQuery(question));
   const best = ranked[0]?.score ?? 0;
   return ranked
     .filter((r) => r.score >= best * MIN_RELATIVE_SCORE)
