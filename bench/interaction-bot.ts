@@ -92,8 +92,12 @@ async function main(): Promise<void> {
   serveParent(
     {
       // All threads of the process (main, GC helpers, SQLite's pool); `sysMs` is the kernel's share; `gc`
-      // the collections and the main thread's pauses for them.
-      cpu: () => ({ ms: cpuMs(), sysMs: process.cpuUsage().system / 1000, gc: { ...gc } }),
+      // the collections and the main thread's pauses for them. A collection's entry reaches the observer a
+      // couple of event-loop turns after it ends, so the counters are read after a short wait (idle, no CPU).
+      cpu: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { ms: cpuMs(), sysMs: process.cpuUsage().system / 1000, gc: { ...gc } };
+      },
       // BENCH_PROFILE: a CPU profile of one measurement, for finding where the time goes.
       "profile-start": async () => {
         session.connect();

@@ -126,7 +126,7 @@ type BurstResult = {
   botSysMs: number;
   serverCpuMs: number;
   dispatchMs: number;
-  /** Young-generation collections in the burst, and the bot's main-thread GC pauses per interaction. */
+  /** The bot's collections in the burst (young-generation, the rest) and its GC pauses per interaction. */
   minorGcs: number;
   majorGcs: number;
   gcPauseMs: number;
