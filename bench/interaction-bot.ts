@@ -1,6 +1,9 @@
 // A bot process for the interaction bench, started by bench/interactions.ts (never by hand):
 //   BENCH_MODE=floor  a minimal discord.js bot that replies "ok" to every slash command at once (ephemeral
 //                     where Nexus answers ephemerally);
+//   BENCH_MODE=echo   the same minimal bot answering with Nexus's own answers to that command (sent to it by
+//                     the parent with "answers", taken in turn): what the floor costs when the answer is
+//                     as large as Nexus's;
 //   BENCH_MODE=nexus  the real Nexus bot (every command and event module, its store on SQLite, logs at
 //                     info level to stdout, which the parent sends to /dev/null).
 // It logs in to the local Discord server at BENCH_API_URL, says "ready", answers "cpu" with its CPU time
@@ -9,7 +12,15 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
-import { Client, Events, GatewayIntentBits, MessageFlags } from "discord.js";
+import {
+  type APIAllowedMentions,
+  type ChatInputCommandInteraction,
+  Client,
+  Events,
+  GatewayIntentBits,
+  type InteractionReplyOptions,
+  MessageFlags,
+} from "discord.js";
 import { createBot } from "../src/bot.js";
 import type { Config } from "../src/config.js";
 import { createLogger } from "../src/log.js";
@@ -22,10 +33,46 @@ const env = (name: string): string => {
   return value;
 };
 
-async function floor(apiUrl: string, token: string): Promise<() => Promise<void>> {
+/** Echo mode: Nexus's answers per command ("learn search"), and which one goes next. */
+const answers = new Map<string, { list: InteractionReplyOptions[]; next: number }>();
+
+const commandKey = (interaction: ChatInputCommandInteraction) =>
+  `${interaction.commandName} ${interaction.options.getSubcommand(false) ?? ""}`.trim();
+
+/**
+ * A recorded callback's message data as the options Nexus passed to `reply()`: embeds and components as
+ * JSON-encodable objects (discord.js calls their `toJSON()`, as for Nexus's own), the rest camel-cased.
+ */
+function replyOptions(data: Record<string, unknown>): InteractionReplyOptions {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    // What discord.js adds to every message body by itself.
+    if (key === "tts" || key === "enforce_nonce" || key === "nonce") continue;
+    if (key === "attachments" && Array.isArray(value) && value.length === 0) continue;
+    if (key === "content" || key === "flags") options[key] = value;
+    else if (key === "embeds" || key === "components") {
+      options[key] = (value as unknown[]).map((json) => ({ toJSON: () => json }));
+    } else if (key === "allowed_mentions") {
+      const { replied_user, ...rest } = value as APIAllowedMentions;
+      options.allowedMentions = {
+        ...rest,
+        ...(replied_user === undefined ? {} : { repliedUser: replied_user }),
+      };
+    } else throw new Error(`echo: an answer with "${key}" is not supported`);
+  }
+  return options as InteractionReplyOptions;
+}
+
+async function floor(apiUrl: string, token: string, echo: boolean): Promise<() => Promise<void>> {
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl } });
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isChatInputCommand()) return;
+    if (echo) {
+      const recorded = answers.get(commandKey(interaction));
+      const options = recorded?.list[recorded.next++ % recorded.list.length];
+      void interaction.reply(options ?? { content: "no answer recorded" }).catch(() => undefined);
+      return;
+    }
     // The same visibility as Nexus's answer to that command (only /learn log answers in public), so the
     // local server does the same work for both bots.
     const isPublic =
@@ -87,7 +134,9 @@ async function main(): Promise<void> {
   const apiUrl = env("BENCH_API_URL");
   const token = env("BENCH_TOKEN");
   const stop =
-    mode === "floor" ? await floor(apiUrl, token) : await nexus(apiUrl, token, env("BENCH_DATABASE_URL"));
+    mode === "nexus"
+      ? await nexus(apiUrl, token, env("BENCH_DATABASE_URL"))
+      : await floor(apiUrl, token, mode === "echo");
   const session = new Session();
   serveParent(
     {
@@ -97,6 +146,13 @@ async function main(): Promise<void> {
       cpu: async () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         return { ms: cpuMs(), sysMs: process.cpuUsage().system / 1000, gc: { ...gc } };
+      },
+      // Echo mode: the answers to give to one command, `{ command: "learn search", answers: [data, …] }`.
+      answers: (message) => {
+        const list = (message.answers as Array<Record<string, unknown>>).map(replyOptions);
+        if (list.length === 0) throw new Error(`echo: no answers for ${String(message.command)}`);
+        answers.set(String(message.command), { list, next: 0 });
+        return {};
       },
       // BENCH_PROFILE: a CPU profile of one measurement, for finding where the time goes.
       "profile-start": async () => {

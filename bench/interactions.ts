@@ -1,6 +1,7 @@
 // Interactions: the plain discord.js floor against Nexus on /learn log, /learn search, /questions open and
-// /pair request. Each bot runs in its own process against its own local Discord server (both servers live
-// in this process); floor and Nexus are measured back to back on the same inputs, in every round.
+// /pair request, with an "echo floor" (the floor answering with Nexus's answers) beside them. Each bot runs
+// in its own process against its own local Discord server (the servers live in this process); the bots are
+// measured back to back on the same inputs, in every round.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
@@ -20,7 +21,7 @@ import { fmt, log, median, percentile, type Section, startFlags, table } from ".
 /** `BENCH_ROUNDS` and `BENCH_CASES` (labels, comma-separated) shorten a run while working on one command. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
- * Measured bursts per command and bot in each round (`BENCH_BURSTS`), alternating floor and Nexus; a
+ * Measured bursts per command and bot in each round (`BENCH_BURSTS`), alternating between the bots; a
  * round's throughput is all of them over their total time. One burst of 1,000 lasts a few hundred ms, and
  * whether a young-generation GC (tens of ms with 1,000 interactions in flight) falls inside it is luck:
  * single bursts of one bot swung by a third between runs.
@@ -109,7 +110,14 @@ const CASES = process.env.BENCH_CASES
 
 const FLOOR_CASE_OK = (data: Record<string, unknown> | undefined) => data?.content === "ok";
 
-type Side = "floor" | "nexus";
+/**
+ * The floor answers `ok`; the echo floor is the same minimal bot answering with Nexus's own answers to the
+ * command (recorded from Nexus's warm-up, given in turn): what an answer the size of Nexus's costs on its own.
+ */
+type Side = "floor" | "echo" | "nexus";
+const SIDES: Side[] = ["floor", "echo", "nexus"];
+
+const okFor = (side: Side, c: Case) => (side === "floor" ? FLOOR_CASE_OK : c.ok);
 
 type SeqResult = { p50: number; p99: number; failed: number };
 type BurstResult = {
@@ -133,7 +141,9 @@ type BurstResult = {
 };
 /** CPU ms per interaction of a bot in its first and last warm-up burst of a command. */
 type WarmUp = { first: number; last: number };
-type CaseRound = Record<Side, { seq: SeqResult; burst: BurstResult; warmUp: WarmUp }>;
+type CaseRound = Record<"floor" | "nexus", { seq: SeqResult; burst: BurstResult; warmUp: WarmUp }> & {
+  echo: { burst: BurstResult };
+};
 
 type Rig = { server: DiscordServer; bot: Child; users: APIUser[] };
 
@@ -157,7 +167,7 @@ function inputFor(rig: Rig, c: Case, i: number): InteractInput {
 }
 
 async function sequential(rig: Rig, side: Side, c: Case, from: number, count: number): Promise<SeqResult> {
-  const ok = side === "floor" ? FLOOR_CASE_OK : c.ok;
+  const ok = okFor(side, c);
   const latencies: number[] = [];
   let failed = 0;
   for (let i = from; i < from + count; i++) {
@@ -174,7 +184,7 @@ async function sequential(rig: Rig, side: Side, c: Case, from: number, count: nu
 /** `BENCH_PROFILE=<dir>` writes a CPU profile of each bot process during each burst there. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 
-/** With `BENCH_PROFILE`, the bench process (both local servers) is profiled during each burst too. */
+/** With `BENCH_PROFILE`, the bench process (the local servers) is profiled during each burst too. */
 let harnessSession: Session | undefined;
 
 async function startHarnessProfile(): Promise<void> {
@@ -194,14 +204,19 @@ async function stopHarnessProfile(file: string): Promise<void> {
 }
 
 /** Dispatches interactions `from`‥`from + count - 1` at once and waits for every callback. */
-async function dispatchAll(rig: Rig, c: Case, from: number, count: number): Promise<void> {
+async function dispatchAll(
+  rig: Rig,
+  c: Case,
+  from: number,
+  count: number,
+): Promise<Array<RecordedCallback | undefined>> {
   const handles = [];
   for (let i = from; i < from + count; i++) handles.push(rig.server.interact(inputFor(rig, c, i)));
-  await Promise.all(handles.map((handle) => handle.callback.catch(() => undefined)));
+  return Promise.all(handles.map((handle) => handle.callback.catch(() => undefined)));
 }
 
 async function burst(rig: Rig, side: Side, c: Case, roundIndex: number, k: number): Promise<BurstResult> {
-  const ok = side === "floor" ? FLOOR_CASE_OK : c.ok;
+  const ok = okFor(side, c);
   if (PROFILE_DIR) {
     await rig.bot.ask({ type: "profile-start" });
     await startHarnessProfile();
@@ -323,7 +338,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits until neither server has seen a request for `quietMs` (Nexus's work after a reply, such as opening
- * a pair's thread at ≤ 50 requests per second, must not overlap the next measurement), then has both
+ * a pair's thread at ≤ 50 requests per second, must not overlap the next measurement), then has the
  * servers forget what they recorded: kept for the whole run, the interactions and replies of tens of
  * thousands of interactions cost the bench process ever more garbage collection, more in Nexus's bursts
  * (embeds) than in the floor's (`ok`).
@@ -353,17 +368,28 @@ function warmUpBursts(c: Case): number {
   return Math.min(STEADY_BURSTS, c.warmUpBursts ?? STEADY_BURSTS);
 }
 
-/** Unmeasured bursts of a command (the warm-up members); the CPU per interaction of the first and last. */
-async function warmUp(rig: Rig, c: Case): Promise<WarmUp> {
+/**
+ * Unmeasured bursts of a command (the warm-up members); the CPU per interaction of the first and last,
+ * and the answers of the last (what the echo floor sends when it is Nexus's warm-up).
+ */
+async function warmUp(rig: Rig, c: Case): Promise<WarmUp & { answers: unknown[] }> {
   const perInteraction: number[] = [];
+  let answers: unknown[] = [];
   for (let b = 0; b < warmUpBursts(c); b++) {
     const before = await rig.bot.ask({ type: "cpu" });
-    await dispatchAll(rig, c, WARMUP_FROM, WARMUP);
+    const callbacks = await dispatchAll(rig, c, WARMUP_FROM, WARMUP);
     const after = await rig.bot.ask({ type: "cpu" });
     perInteraction.push((Number(after.ms) - Number(before.ms)) / WARMUP);
+    answers = callbacks.flatMap((cb) => (cb?.data !== undefined && succeeded(cb, c.ok) ? [cb.data] : []));
   }
-  return { first: perInteraction[0] ?? Number.NaN, last: perInteraction.at(-1) ?? Number.NaN };
+  return { first: perInteraction[0] ?? Number.NaN, last: perInteraction.at(-1) ?? Number.NaN, answers };
 }
+
+/** The echo bot's key for a command: its name and subcommand ("learn search"). */
+const commandKey = (c: Case) => {
+  const input = c.input(0);
+  return `${input.commandName} ${input.subcommand ?? ""}`.trim();
+};
 
 async function round(seed: string, index: number): Promise<CaseRound[]> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-bench-interactions-"));
@@ -371,19 +397,24 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
   copySeed(seed, file);
   const rigs: Record<Side, Rig> = {
     floor: await startRig("floor", "memory://"),
+    echo: await startRig("echo", "memory://"),
     nexus: await startRig("nexus", `sqlite://${file}`),
   };
-  // Who goes first alternates by round (sequential runs and bursts alike), so a drift in machine load
-  // does not always favour the same side. Nexus's work after its own burst (pairs' threads) overlaps
-  // nobody's measurement: every measurement waits until both servers have been idle for a second.
-  const order: Side[] = index % 2 === 0 ? ["floor", "nexus"] : ["nexus", "floor"];
+  // Who goes first rotates by round (sequential runs and bursts alike), so a drift in machine load does
+  // not always favour the same side. Nexus's work after its own burst (pairs' threads) overlaps nobody's
+  // measurement: every measurement waits until every server has been idle for a second.
+  const order: Side[] = [...SIDES.slice(index % SIDES.length), ...SIDES.slice(0, index % SIDES.length)];
   const results: CaseRound[] = [];
   try {
     // Every command, not only the measured ones: the code they share is compiled as in a running bot.
+    // Nexus warms up first: its answers are what the echo floor sends.
     const warm = new Map<Case, Record<Side, WarmUp>>();
     for (const c of ALL_CASES) {
       const curve = {} as Record<Side, WarmUp>;
-      for (const side of order) curve[side] = await warmUp(rigs[side], c);
+      const nexus = await warmUp(rigs.nexus, c);
+      curve.nexus = nexus;
+      await rigs.echo.bot.ask({ type: "answers", command: commandKey(c), answers: nexus.answers });
+      for (const side of order) if (side !== "nexus") curve[side] = await warmUp(rigs[side], c);
       warm.set(c, curve);
     }
     for (const c of CASES) {
@@ -393,36 +424,38 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
       }
       const seq = {} as Record<Side, SeqResult>;
       for (const side of order) {
+        if (side === "echo") continue;
         await quiesce(rigs);
         seq[side] = await sequential(rigs[side], side, c, 0, SEQUENTIAL);
       }
-      const each: Record<Side, BurstResult[]> = { floor: [], nexus: [] };
+      const each: Record<Side, BurstResult[]> = { floor: [], echo: [], nexus: [] };
       for (let k = 0; k < BURSTS; k++) {
         // Who goes first alternates from burst to burst too.
         for (const side of k % 2 === 0 ? order : [...order].reverse()) {
           await quiesce(rigs);
-          // An unmeasured burst of reads right before, so both bots meet the measured burst with warm HTTP
+          // An unmeasured burst of reads right before, so every bot meets the measured burst with warm HTTP
           // connections (discord.js opens one per concurrent request; idle ones close after a few seconds).
           if (poolWarmUp) await dispatchAll(rigs[side], poolWarmUp, SEQUENTIAL, BURST);
           each[side].push(await burst(rigs[side], side, c, index, k));
         }
       }
-      const bursts = { floor: combine(each.floor), nexus: combine(each.nexus) };
+      const bursts = { floor: combine(each.floor), echo: combine(each.echo), nexus: combine(each.nexus) };
       const curve = warm.get(c);
       if (curve === undefined) throw new Error(`${c.label} was not warmed up`);
       results.push({
         floor: { seq: seq.floor, burst: bursts.floor, warmUp: curve.floor },
+        echo: { burst: bursts.echo },
         nexus: { seq: seq.nexus, burst: bursts.nexus, warmUp: curve.nexus },
       });
       log(
         `interactions round ${index + 1}: ${c.label}: floor ${fmt(bursts.floor.throughput, 0)}/s, ` +
+          `echo floor ${fmt(bursts.echo.throughput, 0)}/s, ` +
           `Nexus ${fmt(bursts.nexus.throughput, 0)}/s (p99 ${bursts.nexus.p99} ms, ` +
           `${bursts.nexus.withinDeadline}/${BURST} in time, ${bursts.nexus.failed} failed)`,
       );
     }
   } finally {
-    await stopRig(rigs.floor);
-    await stopRig(rigs.nexus);
+    for (const side of SIDES) await stopRig(rigs[side]);
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
@@ -467,6 +500,32 @@ const CAUSES: Record<string, string> = {
     "and garbage collection.",
 };
 
+/**
+ * How much of Nexus's extra time per interaction over the floor's the echo floor (the same answers, no
+ * logic) also takes: per round (1/echo − 1/floor) ÷ (1/Nexus − 1/floor) of the throughputs, the median.
+ */
+function answerShare(runs: CaseRound[]): string {
+  const echoRatio = median(runs.map((r) => r.nexus.burst.throughput / r.echo.burst.throughput));
+  const share = median(
+    runs.map((r) => {
+      const floor = 1 / r.floor.burst.throughput;
+      return (1 / r.echo.burst.throughput - floor) / (1 / r.nexus.burst.throughput - floor);
+    }),
+  );
+  const echo = "the echo floor (the floor's bot sending Nexus's answers, with no logic behind them)";
+  if (share >= 1) {
+    return (
+      `Nexus ran at ${fmt(echoRatio, 2)}× ${echo}: plain discord.js sending answers that size is at ` +
+      "least as slow, so the answers themselves account for the whole gap."
+    );
+  }
+  return (
+    `Of the time per interaction Nexus takes beyond the floor's, ${echo} took ${fmt(Math.max(0, share) * 100, 0)}%: ` +
+    `that much comes with the answers' size; the other ${fmt((1 - Math.max(0, share)) * 100, 0)}% is Nexus's own work ` +
+    `(Nexus ran at ${fmt(echoRatio, 2)}× the echo floor).`
+  );
+}
+
 export async function benchInteractions(): Promise<Section> {
   const seed = await seedDatabase(FIXTURE_IDS.guildId, Date.now());
   const all: CaseRound[][] = [];
@@ -493,6 +552,8 @@ export async function benchInteractions(): Promise<Section> {
     const ms = (pick: (r: CaseRound) => number) => fmt(m(pick), 0);
     const ratios = runs.map((r) => r.nexus.burst.throughput / r.floor.burst.throughput);
     const ratio = median(ratios);
+    const echoRatios = runs.map((r) => r.nexus.burst.throughput / r.echo.burst.throughput);
+    const echoRatio = median(echoRatios);
     const within = Math.min(...runs.map((r) => r.nexus.burst.withinDeadline));
     const worstRound = runs.find((r) => r.nexus.burst.withinDeadline === within);
     const failed = Math.max(...runs.map((r) => r.nexus.burst.failed));
@@ -513,12 +574,14 @@ export async function benchInteractions(): Promise<Section> {
       ms((r) => r.floor.burst.throughput),
       ms((r) => r.nexus.burst.throughput),
       `**${fmt(ratio, 2)}×** (${ratios.map((x) => fmt(x, 2)).join(", ")})`,
+      ms((r) => r.echo.burst.throughput),
+      `${fmt(echoRatio, 2)}× (${echoRatios.map((x) => fmt(x, 2)).join(", ")})`,
       ms((r) => r.floor.burst.p99),
       ms((r) => r.nexus.burst.p99),
       `${within} / ${BURST}`,
       failed,
     ]);
-    const curve = (side: Side) =>
+    const curve = (side: "floor" | "nexus") =>
       `${fmt(
         m((r) => r[side].warmUp.first),
         2,
@@ -548,33 +611,30 @@ export async function benchInteractions(): Promise<Section> {
         3,
       ),
     ]);
+    const botCpu = (side: Side) =>
+      `${fmt(
+        m((r) => r[side].burst.botCpuMs),
+        2,
+      )} (${fmt(
+        m((r) => r[side].burst.botSysMs),
+        2,
+      )})`;
+    const harnessCpu = (side: Side) =>
+      fmt(
+        m((r) => r[side].burst.serverCpuMs),
+        2,
+      );
     cpuRows.push([
       c.label,
-      `${fmt(
-        m((r) => r.floor.burst.botCpuMs),
-        2,
-      )} (${fmt(
-        m((r) => r.floor.burst.botSysMs),
-        2,
-      )})`,
-      `${fmt(
-        m((r) => r.nexus.burst.botCpuMs),
-        2,
-      )} (${fmt(
-        m((r) => r.nexus.burst.botSysMs),
-        2,
-      )})`,
+      botCpu("floor"),
+      botCpu("echo"),
+      botCpu("nexus"),
       `${fmt(cpuRatio, 1)}×`,
       `${fmt(busy("floor"), 0)}%`,
       `${fmt(busy("nexus"), 0)}%`,
-      fmt(
-        m((r) => r.floor.burst.serverCpuMs),
-        2,
-      ),
-      fmt(
-        m((r) => r.nexus.burst.serverCpuMs),
-        2,
-      ),
+      harnessCpu("floor"),
+      harnessCpu("echo"),
+      harnessCpu("nexus"),
       ms((r) => r.nexus.burst.dispatchMs),
     ]);
     const ratioMet = ratio >= TARGET_RATIO;
@@ -601,7 +661,7 @@ export async function benchInteractions(): Promise<Section> {
           `${fmt(
             m((r) => r.floor.burst.botCpuMs),
             2,
-          )} ms)${busy("nexus") >= 90 ? ": it is CPU-bound" : ""}. ${CAUSES[c.label] ?? ""}`,
+          )} ms)${busy("nexus") >= 90 ? ": it is CPU-bound" : ""}. ${answerShare(runs)} ${CAUSES[c.label] ?? ""}`,
       );
     }
     if (!deadlineMet) {
@@ -622,32 +682,36 @@ export async function benchInteractions(): Promise<Section> {
     "The **floor** is a minimal discord.js bot (`Guilds` intent, default caches) that answers every slash",
     'command with `reply("ok")` at once (ephemeral where Nexus answers ephemerally, so the server does the',
     "same work for both). **Nexus** is the real bot (every command and event module, its SQLite store with",
-    "its settings, logs at `info` to stdout, sent to /dev/null). Each runs in its own process against its",
-    "own local Discord server on 127.0.0.1; both servers run in the bench process. Both bots run with the node",
+    "its settings, logs at `info` to stdout, sent to /dev/null). The **echo floor** is the floor's bot answering",
+    "with Nexus's own answers to the command (those of Nexus's last warm-up burst, in turn: the same embeds,",
+    "visibility and allowed mentions), so it shows what an answer the size of Nexus's costs with no logic behind",
+    "it. Each runs in its own process against its own local Discord server on 127.0.0.1; the servers run in the",
+    "bench process. The bots run with the node",
     `flags of \`npm start\` (\`${startFlags().join(" ") || "none"}\`). Latency is measured by the`,
     `server, from the dispatch of INTERACTION_CREATE to the arrival of the interaction callback. ${ROUNDS} rounds,`,
     `each with a fresh copy of a seeded database (one guild: ${JOURNAL_ENTRIES.toLocaleString("en-US")} journal entries, ${QUESTIONS} open`,
-    "questions); in each round and for each command the floor and Nexus run back to back on the same",
+    "questions); in each round and for each command the bots run back to back on the same",
     "interactions (same members, same options). Measured in the steady state a bot reaches after running a",
     `while: before any measurement each bot runs every command ${STEADY_BURSTS} times ${WARMUP} at once${fewerWarmUps ? ` (${fewerWarmUps})` : ""}, unmeasured (V8 compiles`,
     "hot code on background threads for thousands of calls; the warm-up table below shows the CPU per interaction",
     `of the first and last of those bursts; the \`/learn log\` warm-up adds ${(STEADY_BURSTS * WARMUP).toLocaleString("en-US")} entries to the journal).`,
     `Each command is then measured after ${WARMUP} more of it at once, each burst right after an unmeasured burst`,
     `of ${BURST.toLocaleString("en-US")} \`/questions open\` (warm HTTP connections: discord.js opens one per concurrent request and`,
-    "closes idle ones after a few seconds), and only once both servers have been idle for 1 s (Nexus's work",
+    "closes idle ones after a few seconds), and only once every server has been idle for 1 s (Nexus's work",
     "after a reply, such as opening a pair's thread, never overlaps a measurement).",
-    `In each round each bot gets ${BURSTS} measured bursts of each command, alternating with the other bot's, and a`,
+    `In each round each bot gets ${BURSTS} measured bursts of each command, alternating with the other bots', and a`,
     `round's throughput is their ${(BURSTS * BURST).toLocaleString("en-US")} interactions over their total time (a young-generation GC with 1,000`,
     "interactions in flight takes tens of ms, and whether one falls inside a single burst of a few hundred ms is",
-    "luck). Who goes first alternates from round to round and from burst to burst. Medians over rounds; the",
+    "luck). Who goes first rotates from round to round and alternates from burst to burst. Medians over rounds; the",
     `ratio is taken within each round, then the median (the ${ROUNDS} ratios in brackets).`,
     "",
     `Workload: \`/learn log\` by ${BURST.toLocaleString("en-US")} different members a burst (topic + text); \`/learn search\` cycling through`,
     `${QUERIES.length} queries; \`/questions open\` alternately unfiltered and by topic; \`/pair request\` by different members,`,
     "alternating backend/frontend, so every second request is matched at once and its private thread is",
     "opened after the reply (those REST calls are throttled to 50/s by discord.js and keep running meanwhile).",
+    "The echo floor does none of that work: it only sends the answers. The targets compare Nexus with the floor.",
     "",
-    `**${SEQUENTIAL} sequential** (one at a time; ms from dispatch to callback):`,
+    `**${SEQUENTIAL} sequential** (floor and Nexus, one at a time; ms from dispatch to callback):`,
     "",
     table(["command", "floor p50", "floor p99", "Nexus p50", "Nexus p99", "Nexus late or wrong"], seqRows),
     "",
@@ -660,6 +724,8 @@ export async function benchInteractions(): Promise<Section> {
         "floor /s",
         "Nexus /s",
         "Nexus ÷ floor",
+        "echo floor /s",
+        "Nexus ÷ echo floor",
         "floor p99",
         "Nexus p99",
         "Nexus within 3 s (worst burst)",
@@ -678,11 +744,13 @@ export async function benchInteractions(): Promise<Section> {
       [
         "command",
         "floor bot CPU (sys)",
+        "echo floor bot CPU (sys)",
         "Nexus bot CPU (sys)",
         "Nexus ÷ floor",
         "floor bot busy",
         "Nexus bot busy",
         "harness CPU (floor)",
+        "harness CPU (echo floor)",
         "harness CPU (Nexus)",
         "dispatch loop ms",
       ],
@@ -716,7 +784,7 @@ export async function benchInteractions(): Promise<Section> {
           ...notes,
           "",
           "To see where the time goes: `BENCH_PROFILE=/some/dir node dist/bench/run.js interactions` writes a CPU",
-          "profile of each bot process for each burst, and one of the bench process (`harness-…`: both local servers)",
+          "profile of each bot process for each burst, and one of the bench process (`harness-…`: the local servers)",
           "(open them in Chrome DevTools).",
         ]
       : []),
