@@ -13,7 +13,6 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import {
-  type APIAllowedMentions,
   type ChatInputCommandInteraction,
   Client,
   Events,
@@ -26,6 +25,7 @@ import type { Config } from "../src/config.js";
 import { createLogger } from "../src/log.js";
 import { openStore } from "../src/store/open.js";
 import { cpuMs, serveParent, toParent } from "./child.js";
+import { replyOptions } from "./echo.js";
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -38,30 +38,6 @@ const answers = new Map<string, { list: InteractionReplyOptions[]; next: number 
 
 const commandKey = (interaction: ChatInputCommandInteraction) =>
   `${interaction.commandName} ${interaction.options.getSubcommand(false) ?? ""}`.trim();
-
-/**
- * A recorded callback's message data as the options Nexus passed to `reply()`: embeds and components as
- * JSON-encodable objects (discord.js calls their `toJSON()`, as for Nexus's own), the rest camel-cased.
- */
-function replyOptions(data: Record<string, unknown>): InteractionReplyOptions {
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
-    // What discord.js adds to every message body by itself.
-    if (key === "tts" || key === "enforce_nonce" || key === "nonce") continue;
-    if (key === "attachments" && Array.isArray(value) && value.length === 0) continue;
-    if (key === "content" || key === "flags") options[key] = value;
-    else if (key === "embeds" || key === "components") {
-      options[key] = (value as unknown[]).map((json) => ({ toJSON: () => json }));
-    } else if (key === "allowed_mentions") {
-      const { replied_user, ...rest } = value as APIAllowedMentions;
-      options.allowedMentions = {
-        ...rest,
-        ...(replied_user === undefined ? {} : { repliedUser: replied_user }),
-      };
-    } else throw new Error(`echo: an answer with "${key}" is not supported`);
-  }
-  return options as InteractionReplyOptions;
-}
 
 async function floor(apiUrl: string, token: string, echo: boolean): Promise<() => Promise<void>> {
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl } });
