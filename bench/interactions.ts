@@ -503,9 +503,9 @@ const CAUSES: Record<string, string> = {
 /**
  * How much of Nexus's extra time per interaction over the floor's the echo floor (the same answers, no
  * logic) also takes: per round (1/echo − 1/floor) ÷ (1/Nexus − 1/floor) of the throughputs, the median.
+ * `echoRatio`: the median of Nexus's throughput ÷ the echo floor's.
  */
-function answerShare(runs: CaseRound[]): string {
-  const echoRatio = median(runs.map((r) => r.nexus.burst.throughput / r.echo.burst.throughput));
+function answerShare(runs: CaseRound[], echoRatio: number): string {
   const share = median(
     runs.map((r) => {
       const floor = 1 / r.floor.burst.throughput;
@@ -661,7 +661,7 @@ export async function benchInteractions(): Promise<Section> {
           `${fmt(
             m((r) => r.floor.burst.botCpuMs),
             2,
-          )} ms)${busy("nexus") >= 90 ? ": it is CPU-bound" : ""}. ${answerShare(runs)} ${CAUSES[c.label] ?? ""}`,
+          )} ms)${busy("nexus") >= 90 ? ": it is CPU-bound" : ""}. ${answerShare(runs, echoRatio)} ${CAUSES[c.label] ?? ""}`,
       );
     }
     if (!deadlineMet) {
