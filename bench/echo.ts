@@ -25,3 +25,8 @@ export function replyOptions(data: Record<string, unknown>): InteractionReplyOpt
   }
   return options as InteractionReplyOptions;
 }
+
+/** Which recorded answers an interaction gets: its command and subcommand ("learn search"). */
+export function commandKey(commandName: string, subcommand: string | null | undefined): string {
+  return subcommand ? `${commandName} ${subcommand}` : commandName;
+}

@@ -12,20 +12,13 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
-import {
-  type ChatInputCommandInteraction,
-  Client,
-  Events,
-  GatewayIntentBits,
-  type InteractionReplyOptions,
-  MessageFlags,
-} from "discord.js";
+import { Client, Events, GatewayIntentBits, type InteractionReplyOptions, MessageFlags } from "discord.js";
 import { createBot } from "../src/bot.js";
 import type { Config } from "../src/config.js";
 import { createLogger } from "../src/log.js";
 import { openStore } from "../src/store/open.js";
 import { cpuMs, serveParent, toParent } from "./child.js";
-import { replyOptions } from "./echo.js";
+import { commandKey, replyOptions } from "./echo.js";
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -36,15 +29,14 @@ const env = (name: string): string => {
 /** Echo mode: Nexus's answers per command ("learn search"), and which one goes next. */
 const answers = new Map<string, { list: InteractionReplyOptions[]; next: number }>();
 
-const commandKey = (interaction: ChatInputCommandInteraction) =>
-  `${interaction.commandName} ${interaction.options.getSubcommand(false) ?? ""}`.trim();
-
 async function floor(apiUrl: string, token: string, echo: boolean): Promise<() => Promise<void>> {
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiUrl } });
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isChatInputCommand()) return;
     if (echo) {
-      const recorded = answers.get(commandKey(interaction));
+      const recorded = answers.get(
+        commandKey(interaction.commandName, interaction.options.getSubcommand(false)),
+      );
       const options = recorded?.list[recorded.next++ % recorded.list.length];
       void interaction.reply(options ?? { content: "no answer recorded" }).catch(() => undefined);
       return;

@@ -16,6 +16,7 @@ import {
 } from "../tests/support/discord-server.js";
 import { Child, cpuMs } from "./child.js";
 import { copySeed, JOURNAL_ENTRIES, QUERIES, QUESTIONS, seedDatabase, topicOf, userSpec } from "./dataset.js";
+import { commandKey } from "./echo.js";
 import { fmt, log, median, percentile, type Section, startFlags, table } from "./lib.js";
 
 /** `BENCH_ROUNDS` and `BENCH_CASES` (labels, comma-separated) shorten a run while working on one command. */
@@ -385,12 +386,6 @@ async function warmUp(rig: Rig, c: Case): Promise<WarmUp & { answers: unknown[] 
   return { first: perInteraction[0] ?? Number.NaN, last: perInteraction.at(-1) ?? Number.NaN, answers };
 }
 
-/** The echo bot's key for a command: its name and subcommand ("learn search"). */
-const commandKey = (c: Case) => {
-  const input = c.input(0);
-  return `${input.commandName} ${input.subcommand ?? ""}`.trim();
-};
-
 async function round(seed: string, index: number): Promise<CaseRound[]> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-bench-interactions-"));
   const file = join(dir, "nexus.sqlite");
@@ -413,7 +408,12 @@ async function round(seed: string, index: number): Promise<CaseRound[]> {
       const curve = {} as Record<Side, WarmUp>;
       const nexus = await warmUp(rigs.nexus, c);
       curve.nexus = nexus;
-      await rigs.echo.bot.ask({ type: "answers", command: commandKey(c), answers: nexus.answers });
+      const { commandName = "", subcommand } = c.input(0);
+      await rigs.echo.bot.ask({
+        type: "answers",
+        command: commandKey(commandName, subcommand),
+        answers: nexus.answers,
+      });
       for (const side of order) if (side !== "nexus") curve[side] = await warmUp(rigs[side], c);
       warm.set(c, curve);
     }
