@@ -314,8 +314,9 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
   }
 
   /**
-   * A read failed: rethrows unless the value was damaged; only a damaged value is a corrupt record (our codec says so; keyv's default one throws
-   * a JSON SyntaxError), reported here; a failing backend fails the read, and so any update, instead.
+   * A read failed: rethrows unless the value was damaged. Only a damaged value is a corrupt record (our
+   * codec says so; keyv's default one throws a JSON SyntaxError), reported here; a failing backend fails
+   * the read, and so any update, instead.
    */
   private reportUndecodable(key: string, error: unknown): void {
     if (!(error instanceof UndecodableError || error instanceof SyntaxError)) throw error;
