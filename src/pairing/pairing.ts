@@ -279,37 +279,62 @@ type BatchJob<I, R> = { item: I; resolve: (value: R) => void; reject: (error: un
 /**
  * Coalesces concurrent calls for one guild into one transaction (group commit at the domain level).
  * Each critical section on SQLite costs one fsync'd commit, and the guild lock serialises them, so 500
- * concurrent `/pair request`s one by one would take seconds; instead, calls arriving while the lock is
- * busy queue up, and whoever gets the lock next runs the whole queue in arrival order in one transaction
- * — the same results as running them one by one, one commit for all. A `UserError` fails only its own call
- * (steps throw them before changing anything); any other error aborts the batch, and nothing is written.
+ * concurrent `/pair request`s one by one would take seconds; instead, one batch runs at a time per guild,
+ * until its commit is durable, and the calls arriving meanwhile queue up; the next batch runs the whole
+ * queue in arrival order in one transaction — the same results as running them one by one, one commit for
+ * all. (Waiting for durability, not just for the lock, matters under a steady stream: interactions arrive
+ * one per turn, and batches started as soon as the lock is free held one or two requests each, each
+ * paying its own reads, validation and fsync.) A `UserError` fails only its own call (steps throw them
+ * before changing anything); any other error aborts the batch, and nothing is written.
  */
-class GuildBatcher<I, R> {
-  private readonly queues = new WeakMap<Store, Map<string, BatchJob<I, R>[]>>();
+class GuildBatcher<I, R, P = undefined> {
+  /** Per store and guild: the jobs waiting for the next batch, and the batch running (until it is durable). */
+  private readonly guilds = new WeakMap<
+    Store,
+    Map<string, { queue?: BatchJob<I, R>[]; running?: Promise<void> }>
+  >();
 
   constructor(
     private readonly step: (tx: Tx, item: I) => Promise<R>,
     private readonly options: {
       members?: (item: I) => string[];
-      prepare?: (tx: Tx, items: I[]) => Promise<unknown>;
+      /** Other reads the batch needs, made together with the transaction's own (one round trip). */
+      preload?: (store: Store, clock: Clock, guildId: string, items: I[]) => Promise<P>;
+      prepare?: (tx: Tx, items: I[], preloaded: P | undefined) => Promise<unknown>;
     } = {},
   ) {}
 
   submit(store: Store, clock: Clock, guildId: string, item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      let queues = this.queues.get(store);
-      if (queues === undefined) {
-        queues = new Map();
-        this.queues.set(store, queues);
+      let guilds = this.guilds.get(store);
+      if (guilds === undefined) {
+        guilds = new Map();
+        this.guilds.set(store, guilds);
+      }
+      let slot = guilds.get(guildId);
+      if (slot === undefined) {
+        slot = {};
+        guilds.set(guildId, slot);
       }
       const job = { item, resolve, reject };
-      const queue = queues.get(guildId);
-      if (queue !== undefined) {
-        queue.push(job);
+      if (slot.queue !== undefined) {
+        slot.queue.push(job);
         return;
       }
-      queues.set(guildId, [job]);
-      void this.drain(store, clock, guildId, queues);
+      const queue = [job];
+      slot.queue = queue;
+      const guild = slot;
+      const take = () => {
+        if (guild.queue === queue) delete guild.queue;
+        return queue;
+      };
+      const run = (guild.running ?? Promise.resolve()).then(() => this.drain(store, clock, guildId, take));
+      guild.running = run;
+      void run.then(() => {
+        if (guild.running !== run) return;
+        delete guild.running;
+        if (guild.queue === undefined) guilds.delete(guildId);
+      });
     });
   }
 
@@ -317,25 +342,20 @@ class GuildBatcher<I, R> {
     store: Store,
     clock: Clock,
     guildId: string,
-    queues: Map<string, BatchJob<I, R>[]>,
+    take: () => BatchJob<I, R>[],
   ): Promise<void> {
     let jobs: BatchJob<I, R>[] = [];
     const outcomes: Outcome<R>[] = [];
     try {
       await store.locked(guildId, async (store) => {
-        jobs = queues.get(guildId) ?? [];
-        queues.delete(guildId);
-        const members = this.options.members;
-        const tx = await Tx.open(
-          store,
-          clock,
-          guildId,
-          members ? jobs.flatMap((job) => members(job.item)) : [],
-        );
-        await this.options.prepare?.(
-          tx,
-          jobs.map((job) => job.item),
-        );
+        jobs = take();
+        const { members, preload, prepare } = this.options;
+        const items = jobs.map((job) => job.item);
+        const [tx, preloaded] = await Promise.all([
+          Tx.open(store, clock, guildId, members ? items.flatMap(members) : []),
+          preload?.(store, clock, guildId, items),
+        ]);
+        await prepare?.(tx, items, preloaded);
         for (const job of jobs) {
           try {
             outcomes.push({ ok: true, value: await this.step(tx, job.item) });
@@ -611,38 +631,43 @@ type ValidRequest = {
   isStillMember: MembershipCheck | undefined;
 };
 
-const requests = new GuildBatcher<ValidRequest, RequestResult>((tx, request) => requestOne(tx, request), {
-  members: (request) => [request.userId],
-  prepare: async (tx, items) => {
-    const zones = await memberTimezones(
-      tx,
-      items.map((item) => item.userId),
-    );
-    for (const item of items) item.tz = zones.get(item.userId) ?? item.tz;
-    await expire(tx);
+const requests = new GuildBatcher<ValidRequest, RequestResult, Map<string, string>>(
+  (tx, request) => requestOne(tx, request),
+  {
+    members: (request) => [request.userId],
+    preload: (store, clock, guildId, items) =>
+      memberTimezones(
+        store,
+        clock,
+        guildId,
+        items.map((item) => item.userId),
+      ),
+    prepare: async (tx, items, zones) => {
+      for (const item of items) item.tz = zones?.get(item.userId) ?? item.tz;
+      await expire(tx);
+    },
   },
-});
+);
 
 /**
- * `memberTimezone` (src/guild/members.ts) for a whole batch: each member's own zone, else the guild's,
- * read with one getMany and at most one guild-config read instead of two reads per request.
+ * `memberTimezone` (src/guild/members.ts) for a whole batch: each member's own zone, else the guild's.
+ * The member settings and the guild config are read together (one batched read, made in the same round
+ * as the transaction's own), instead of two reads per request.
  */
-async function memberTimezones(tx: Tx, userIds: readonly string[]): Promise<Map<string, string>> {
-  const settings = await tx.store.getMany(
-    userIds.map((id) => memberSettingsKey(tx.guildId, id)),
-    MemberSettingsSchema,
-  );
-  const zones = new Map<string, string>();
-  let guildZone: string | undefined;
-  for (const [i, id] of userIds.entries()) {
-    let zone = settings[i]?.timezone ?? null;
-    if (zone === null) {
-      guildZone ??= (await getGuildConfig(tx.store, { now: () => tx.now }, tx.guildId)).timezone;
-      zone = guildZone;
-    }
-    zones.set(id, zone);
-  }
-  return zones;
+async function memberTimezones(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  const [settings, config] = await Promise.all([
+    store.getMany(
+      userIds.map((id) => memberSettingsKey(guildId, id)),
+      MemberSettingsSchema,
+    ),
+    getGuildConfig(store, clock, guildId),
+  ]);
+  return new Map(userIds.map((id, i) => [id, settings[i]?.timezone || config.timezone]));
 }
 
 /** One request inside the guild's transaction. Refusals are thrown before anything changes. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Keyv from "keyv";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { UserError } from "../../src/discord/errors.js";
@@ -40,7 +41,8 @@ import {
   pairStateKey,
 } from "../../src/pairing/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { KeyvStore } from "../../src/store/store.js";
+import type { DurableSqliteAdapter } from "../../src/store/sqlite.js";
+import { KeyvStore } from "../../src/store/store.js";
 
 const G = "1000";
 const T0 = Date.UTC(2026, 0, 15, 12);
@@ -292,6 +294,72 @@ describe.each([
     expect(users).toHaveLength(500);
     expect(new Set(users)).toEqual(new Set(ids));
     for (const pair of pairs) expect(Number(pair?.backend.user) % 2).toBe(0);
+  });
+});
+
+/**
+ * A backend that queues writes (visible at once, like the SQLite adapter) and makes them durable only
+ * when the test says so: a batch whose commit is pending can be held there.
+ */
+class GatedBackend extends Map<string, unknown> {
+  stateWrites = 0;
+  private gates: Array<() => void> = [];
+  queue(key: string, value: string | null): Promise<void> {
+    if (value === null) this.delete(key);
+    else this.set(key, value);
+    if (key.endsWith(pairStateKey(G))) this.stateWrites += 1;
+    return new Promise((resolve) => this.gates.push(resolve));
+  }
+  release(): void {
+    for (const open of this.gates.splice(0)) open();
+  }
+  get pending(): number {
+    return this.gates.length;
+  }
+}
+
+describe("batching", () => {
+  it("GIVEN a batch waiting for its commit WHEN more requests arrive THEN they wait and go together in the next batch", async () => {
+    const backend = new GatedBackend();
+    const store = new KeyvStore(new Keyv({ store: backend, namespace: "nexus" }), silentLogger());
+    const clock = new ManualClock(T0);
+    await store.set(pairStateKey(G), PairingStateSchema, PairingStateSchema.parse({})); // not through the gate
+    const first = requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await vi.waitFor(() => expect(backend.pending).toBeGreaterThan(0));
+    expect(backend.stateWrites).toBe(1);
+    // Arriving one per turn while the first batch's commit is pending: none of them starts a batch.
+    const later: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i++) {
+      later.push(
+        requestPair(store, clock, G, { userId: String(10 + i), role: i % 2 ? "backend" : "frontend" }),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(backend.stateWrites).toBe(1);
+    backend.release();
+    await first;
+    await vi.waitFor(() => expect(backend.pending).toBeGreaterThan(0));
+    backend.release();
+    const results = await Promise.all(later);
+    expect(backend.stateWrites).toBe(2);
+    expect(results.map((r) => (r as { kind: string }).kind)).toEqual([
+      "matched", // with the waiting backend "1"
+      "waiting",
+      "matched",
+      "waiting",
+      "matched",
+      "waiting",
+    ]);
+  });
+  it("GIVEN a request on SQLite THEN the batch reads everything it needs in one statement", async () => {
+    const store = await sqliteStore();
+    const clock = new ManualClock(T0);
+    await store.set(pairStateKey(G), PairingStateSchema, PairingStateSchema.parse({}));
+    const adapter = store.keyv.store as DurableSqliteAdapter;
+    const before = adapter.readStatements;
+    // State, pair settings, the member's pairing record, their settings and the guild config (zone).
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(adapter.readStatements - before).toBe(1);
   });
 });
 
