@@ -46,3 +46,23 @@ export async function memberTimezone(
   ]);
   return settings?.timezone || config.timezone;
 }
+
+/**
+ * `memberTimezone` for many members at once (a batch of commands): each one's own zone, else the guild's,
+ * all read together (one batched read statement on SQLite).
+ */
+export async function memberTimezones(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  const [settings, config] = await Promise.all([
+    store.getMany(
+      userIds.map((id) => memberSettingsKey(guildId, id)),
+      MemberSettingsSchema,
+    ),
+    getGuildConfig(store, clock, guildId),
+  ]);
+  return new Map(userIds.map((id, i) => [id, settings[i]?.timezone || config.timezone]));
+}

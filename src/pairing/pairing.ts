@@ -4,14 +4,14 @@
  *
  * Every change runs inside the guild lock and goes through a small transaction (`Tx`) that reads each
  * record once and writes every changed record together at the end. Concurrent `/pair request`s (and
- * delivery records) for one guild are coalesced into one transaction (`GuildBatcher`): 500 at once end
+ * delivery records) for one guild are coalesced into one transaction (src/store/batcher.ts): 500 at once end
  * in 250 pairs, nobody twice, nothing lost, in a few commits (tests/pairing/pairing.test.ts, e2e.test.ts).
  */
 import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
-import { getGuildConfig } from "../guild/config.js";
-import { MemberSettingsSchema, memberSettingsKey } from "../guild/members.js";
+import { memberTimezones } from "../guild/members.js";
+import { GuildBatcher, type Outcome } from "../store/batcher.js";
 import { lastInSequence } from "../store/probe.js";
 import type { Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
@@ -273,109 +273,39 @@ function transact<R>(
   });
 }
 
-type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
-type BatchJob<I, R> = { item: I; resolve: (value: R) => void; reject: (error: unknown) => void };
-
 /**
- * Coalesces concurrent calls for one guild into one transaction (group commit at the domain level).
- * Each critical section on SQLite costs one fsync'd commit, and the guild lock serialises them, so 500
- * concurrent `/pair request`s one by one would take seconds; instead, one batch runs at a time per guild,
- * until its commit is durable, and the calls arriving meanwhile queue up; the next batch runs the whole
- * queue in arrival order in one transaction — the same results as running them one by one, one commit for
- * all. (Waiting for durability, not just for the lock, matters under a steady stream: interactions arrive
- * one per turn, and batches started as soon as the lock is free held one or two requests each, each
- * paying its own reads, validation and fsync.) A `UserError` fails only its own call (steps throw them
+ * A batch of calls (src/store/batcher.ts) as one transaction: `preload` reads what the batch needs
+ * besides the transaction's records, in the same round as Tx.open's reads; `prepare` runs once before
+ * the steps; each step runs in arrival order. A `UserError` fails only its own call (steps throw them
  * before changing anything); any other error aborts the batch, and nothing is written.
  */
-class GuildBatcher<I, R, P = undefined> {
-  /** Per store and guild: the jobs waiting for the next batch, and the batch running (until it is durable). */
-  private readonly guilds = new WeakMap<
-    Store,
-    Map<string, { queue?: BatchJob<I, R>[]; running?: Promise<void> }>
-  >();
-
-  constructor(
-    private readonly step: (tx: Tx, item: I) => Promise<R>,
-    private readonly options: {
-      members?: (item: I) => string[];
-      /** Other reads the batch needs, made together with the transaction's own (one round trip). */
-      preload?: (store: Store, clock: Clock, guildId: string, items: I[]) => Promise<P>;
-      prepare?: (tx: Tx, items: I[], preloaded: P | undefined) => Promise<unknown>;
-    } = {},
-  ) {}
-
-  submit(store: Store, clock: Clock, guildId: string, item: I): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      let guilds = this.guilds.get(store);
-      if (guilds === undefined) {
-        guilds = new Map();
-        this.guilds.set(store, guilds);
-      }
-      let slot = guilds.get(guildId);
-      if (slot === undefined) {
-        slot = {};
-        guilds.set(guildId, slot);
-      }
-      const job = { item, resolve, reject };
-      if (slot.queue !== undefined) {
-        slot.queue.push(job);
-        return;
-      }
-      const queue = [job];
-      slot.queue = queue;
-      const guild = slot;
-      const take = () => {
-        if (guild.queue === queue) delete guild.queue;
-        return queue;
-      };
-      const run = (guild.running ?? Promise.resolve()).then(() => this.drain(store, clock, guildId, take));
-      guild.running = run;
-      void run.then(() => {
-        if (guild.running !== run) return;
-        delete guild.running;
-        if (guild.queue === undefined) guilds.delete(guildId);
-      });
-    });
-  }
-
-  private async drain(
-    store: Store,
-    clock: Clock,
-    guildId: string,
-    take: () => BatchJob<I, R>[],
-  ): Promise<void> {
-    let jobs: BatchJob<I, R>[] = [];
+function transactBatch<I, R, P = undefined>(
+  step: (tx: Tx, item: I) => Promise<R>,
+  options: {
+    members?: (item: I) => string[];
+    preload?: (store: Store, clock: Clock, guildId: string, items: I[]) => Promise<P>;
+    prepare?: (tx: Tx, items: I[], preloaded: P | undefined) => Promise<unknown>;
+  } = {},
+): GuildBatcher<I, R> {
+  const { members, preload, prepare } = options;
+  return new GuildBatcher<I, R>(async (store, clock, guildId, items) => {
+    const [tx, preloaded] = await Promise.all([
+      Tx.open(store, clock, guildId, members ? items.flatMap(members) : []),
+      preload?.(store, clock, guildId, items),
+    ]);
+    await prepare?.(tx, items, preloaded);
     const outcomes: Outcome<R>[] = [];
-    try {
-      await store.locked(guildId, async (store) => {
-        jobs = take();
-        const { members, preload, prepare } = this.options;
-        const items = jobs.map((job) => job.item);
-        const [tx, preloaded] = await Promise.all([
-          Tx.open(store, clock, guildId, members ? items.flatMap(members) : []),
-          preload?.(store, clock, guildId, items),
-        ]);
-        await prepare?.(tx, items, preloaded);
-        for (const job of jobs) {
-          try {
-            outcomes.push({ ok: true, value: await this.step(tx, job.item) });
-          } catch (error) {
-            if (!(error instanceof UserError)) throw error;
-            outcomes.push({ ok: false, error });
-          }
-        }
-        await tx.commit();
-      });
-    } catch (error) {
-      for (const job of jobs) job.reject(error);
-      return;
+    for (const item of items) {
+      try {
+        outcomes.push({ ok: true, value: await step(tx, item) });
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        outcomes.push({ ok: false, error });
+      }
     }
-    jobs.forEach((job, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) job.resolve(outcome.value);
-      else job.reject(outcome?.error ?? new Error("batch lost a result"));
-    });
-  }
+    await tx.commit();
+    return outcomes;
+  });
 }
 
 // ─── helpers over the transaction ─────────────────────────────────────────────────────────────────────
@@ -631,7 +561,7 @@ type ValidRequest = {
   isStillMember: MembershipCheck | undefined;
 };
 
-const requests = new GuildBatcher<ValidRequest, RequestResult, Map<string, string>>(
+const requests = transactBatch<ValidRequest, RequestResult, Map<string, string>>(
   (tx, request) => requestOne(tx, request),
   {
     members: (request) => [request.userId],
@@ -648,27 +578,6 @@ const requests = new GuildBatcher<ValidRequest, RequestResult, Map<string, strin
     },
   },
 );
-
-/**
- * `memberTimezone` (src/guild/members.ts) for a whole batch: each member's own zone, else the guild's.
- * The member settings and the guild config are read together (one batched read, made in the same round
- * as the transaction's own), instead of two reads per request.
- */
-async function memberTimezones(
-  store: Store,
-  clock: Clock,
-  guildId: string,
-  userIds: readonly string[],
-): Promise<Map<string, string>> {
-  const [settings, config] = await Promise.all([
-    store.getMany(
-      userIds.map((id) => memberSettingsKey(guildId, id)),
-      MemberSettingsSchema,
-    ),
-    getGuildConfig(store, clock, guildId),
-  ]);
-  return new Map(userIds.map((id, i) => [id, settings[i]?.timezone || config.timezone]));
-}
 
 /** One request inside the guild's transaction. Refusals are thrown before anything changes. */
 async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult> {
@@ -1151,7 +1060,7 @@ export async function recordDelivery(
   return deliveries.submit(store, clock, guildId, { pairId, outcome });
 }
 
-const deliveries = new GuildBatcher<{ pairId: number; outcome: DeliveryOutcome }, Pair | undefined>(
+const deliveries = transactBatch<{ pairId: number; outcome: DeliveryOutcome }, Pair | undefined>(
   async (tx, { pairId, outcome }) => {
     const pair = await tx.pair(pairId);
     if (pair === undefined) return undefined;

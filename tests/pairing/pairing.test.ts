@@ -43,6 +43,7 @@ import {
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { DurableSqliteAdapter } from "../../src/store/sqlite.js";
 import { KeyvStore } from "../../src/store/store.js";
+import { GatedBackend } from "../support/gated-backend.js";
 
 const G = "1000";
 const T0 = Date.UTC(2026, 0, 15, 12);
@@ -297,36 +298,16 @@ describe.each([
   });
 });
 
-/**
- * A backend that queues writes (visible at once, like the SQLite adapter) and makes them durable only
- * when the test says so: a batch whose commit is pending can be held there.
- */
-class GatedBackend extends Map<string, unknown> {
-  stateWrites = 0;
-  private gates: Array<() => void> = [];
-  queue(key: string, value: string | null): Promise<void> {
-    if (value === null) this.delete(key);
-    else this.set(key, value);
-    if (key.endsWith(pairStateKey(G))) this.stateWrites += 1;
-    return new Promise((resolve) => this.gates.push(resolve));
-  }
-  release(): void {
-    for (const open of this.gates.splice(0)) open();
-  }
-  get pending(): number {
-    return this.gates.length;
-  }
-}
-
 describe("batching", () => {
   it("GIVEN a batch waiting for its commit WHEN more requests arrive THEN they wait and go together in the next batch", async () => {
     const backend = new GatedBackend();
     const store = new KeyvStore(new Keyv({ store: backend, namespace: "nexus" }), silentLogger());
+    const stateWrites = () => backend.writes.get(`nexus:${pairStateKey(G)}`) ?? 0;
     const clock = new ManualClock(T0);
     await store.set(pairStateKey(G), PairingStateSchema, PairingStateSchema.parse({})); // not through the gate
     const first = requestPair(store, clock, G, { userId: "1", role: "backend" });
     await vi.waitFor(() => expect(backend.pending).toBeGreaterThan(0));
-    expect(backend.stateWrites).toBe(1);
+    expect(stateWrites()).toBe(1);
     // Arriving one per turn while the first batch's commit is pending: none of them starts a batch.
     const later: Promise<unknown>[] = [];
     for (let i = 0; i < 6; i++) {
@@ -335,13 +316,13 @@ describe("batching", () => {
       );
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(backend.stateWrites).toBe(1);
+    expect(stateWrites()).toBe(1);
     backend.release();
     await first;
     await vi.waitFor(() => expect(backend.pending).toBeGreaterThan(0));
     backend.release();
     const results = await Promise.all(later);
-    expect(backend.stateWrites).toBe(2);
+    expect(stateWrites()).toBe(2);
     expect(results.map((r) => (r as { kind: string }).kind)).toEqual([
       "matched", // with the waiting backend "1"
       "waiting",
