@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
-import { memberTimezone } from "../guild/members.js";
+import { memberTimezone, memberTimezones } from "../guild/members.js";
+import { GuildBatcher, type Outcome } from "../store/batcher.js";
 import type { Store } from "../store/store.js";
 import { localDate } from "../time.js";
 import { parseTopic, TOPICS } from "../topics.js";
@@ -104,25 +105,36 @@ async function readMeta(store: Store, guildId: string, now: number): Promise<Jou
 
 /**
  * A member's index, rebuilt from the guild's entries when absent (their first entry, or a record that was
- * lost or failed its schema), so a damaged index never resets a streak. Call under the lock of the
- * member's index.
+ * lost or failed its schema), so a damaged index never resets a streak. Call under the guild lock.
  */
 async function readMember(store: Store, guildId: string, userId: string): Promise<MemberJournal> {
   const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
-  if (member !== undefined) return member;
-  const own = await authorEntries(store, guildId, userId);
+  return member ?? rebuildMember(store, guildId, userId);
+}
+
+/** The index rebuilt from the journal; `meta`: the counter, when the caller has just read it. */
+async function rebuildMember(
+  store: Store,
+  guildId: string,
+  userId: string,
+  meta?: JournalMeta,
+): Promise<MemberJournal> {
+  const own = await authorEntries(store, guildId, userId, meta);
   if (own.length === 0) return emptyMemberJournal();
   const days: Record<string, number> = {};
   for (const entry of own) days[entry.day] = (days[entry.day] ?? 0) + 1;
   return { days, ids: own.map((entry) => entry.id).sort((a, b) => a - b) };
 }
 
+/** A log whose input is validated, waiting for its batch (`createdAt`: when it was asked for). */
+type ValidLog = Omit<z.input<typeof EntrySchema>, "id" | "editedAt" | "day">;
+
 /**
- * Saves an entry. Everything is validated first. Then two locks, always taken in this order: the
- * member's journal index (only their own logs and deletes change it), then, briefly, the guild's counter.
- * Reading the index (a store round trip) so happens outside the guild lock: logs by different members
- * read at the same time instead of queueing behind each other's reads. The three writes (entry, counter,
- * index) are queued in one turn of the event loop, so they commit together.
+ * Saves an entry. Everything is validated first; then the log joins its guild's next batch
+ * (src/store/batcher.ts), which runs under the guild lock: one round of reads for the whole batch (the
+ * authors' zones and journal indexes, the guild's config and journal counter), the entries numbered in
+ * arrival order, and every write (entries, indexes, counter) queued in one turn, so they commit together.
+ * A lone log is a batch of one and runs at once.
  */
 export async function logEntry(
   store: Store,
@@ -130,54 +142,84 @@ export async function logEntry(
   guildId: string,
   input: LogEntryInput,
 ): Promise<LogResult> {
-  const topic = parseTopic(input.topic);
-  const text = parseEntryText(input.text);
-  const link = parseLink(input.link);
-  const kind = parseKind(input.kind);
-  const now = clock.now();
-  const memberKey = memberJournalKey(guildId, input.authorId);
+  const log: ValidLog = {
+    authorId: input.authorId,
+    topic: parseTopic(input.topic),
+    text: parseEntryText(input.text),
+    link: parseLink(input.link),
+    kind: parseKind(input.kind),
+    private: input.private ?? false,
+    pairingId: input.pairingId ?? null,
+    createdAt: clock.now(),
+  };
+  return logs.submit(store, clock, guildId, log);
+}
 
-  return store.locked(memberKey, async (store) => {
-    // The member's zone and index in one round trip (one read statement on SQLite).
-    const [timezone, member] = await Promise.all([
-      memberTimezone(store, clock, guildId, input.authorId),
-      readMember(store, guildId, input.authorId),
-    ]);
-    const day = localDate(now, timezone);
-    return store.locked(guildId, async (store) => {
-      const metaKey = journalMetaKey(guildId);
-      const meta = await readMeta(store, guildId, now);
-      const draft: z.input<typeof EntrySchema> = {
-        id: meta.nextId,
-        authorId: input.authorId,
-        topic,
-        kind,
-        text,
-        link,
-        private: input.private ?? false,
-        createdAt: now,
+const logs = new GuildBatcher<ValidLog, LogResult>(async (store, clock, guildId, items) => {
+  const authors = [...new Set(items.map((item) => item.authorId))];
+  const metaKey = journalMetaKey(guildId);
+  const [zones, indexes, counter] = await Promise.all([
+    memberTimezones(store, clock, guildId, authors),
+    store.getMany(
+      authors.map((id) => memberJournalKey(guildId, id)),
+      MemberJournalSchema,
+    ),
+    store.get(metaKey, JournalMetaSchema),
+  ]);
+  const meta = counter ?? (await recoverMeta(store, guildId, clock.now()));
+  const members = new Map<string, MemberJournal>();
+  await Promise.all(
+    authors.map(async (id, i) => {
+      members.set(id, indexes[i] ?? (await rebuildMember(store, guildId, id, counter)));
+    }),
+  );
+  const outcomes: Outcome<LogResult>[] = [];
+  const entries: Entry[] = [];
+  let nextId = meta.nextId;
+  for (const item of items) {
+    const member = members.get(item.authorId) ?? emptyMemberJournal();
+    const day = localDate(item.createdAt, zones.get(item.authorId) ?? "UTC");
+    let entry: Entry;
+    try {
+      // Validated once, by `set`, before it is queued: an entry that fails writes nothing and uses no id.
+      entry = await store.set(entryKey(guildId, nextId), EntrySchema, {
+        ...item,
+        id: nextId,
         editedAt: null,
         day,
-        pairingId: input.pairingId ?? null,
-      };
-      // Validated once, by `set`, before anything is queued (so a bad entry writes nothing); the three
-      // writes are queued in one turn and commit together.
-      const entry = await store.set(entryKey(guildId, draft.id), EntrySchema, draft);
-      const nextMember: MemberJournal = {
-        days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
-        ids: [...member.ids, entry.id],
-      };
-      const nextMeta = { nextId: meta.nextId + 1, version: meta.version + 1 };
-      await Promise.all([
-        store.set(memberKey, MemberJournalSchema, nextMember),
-        store.set(metaKey, JournalMetaSchema, nextMeta),
-      ]);
-      applyChange(store, guildId, meta.version, nextMeta.version, { put: entry });
-      const { calendar: _, ...streak } = computeStreak(Object.keys(nextMember.days), day, 0);
-      return { entry, streak };
-    });
-  });
-}
+      });
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+      continue;
+    }
+    nextId += 1;
+    entries.push(entry);
+    const next: MemberJournal = {
+      days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
+      ids: [...member.ids, entry.id],
+    };
+    members.set(item.authorId, next);
+    const { calendar: _, ...streak } = computeStreak(Object.keys(next.days), day, 0);
+    outcomes.push({ ok: true, value: { entry, streak } });
+  }
+  if (entries.length === 0) return outcomes;
+  const nextMeta = { nextId, version: meta.version + 1 };
+  const changed = new Set(entries.map((entry) => entry.authorId));
+  await Promise.all([
+    ...[...changed].map((id) =>
+      store.set(memberJournalKey(guildId, id), MemberJournalSchema, members.get(id) ?? emptyMemberJournal()),
+    ),
+    store.set(metaKey, JournalMetaSchema, nextMeta),
+  ]);
+  applyChange(
+    store,
+    guildId,
+    meta.version,
+    nextMeta.version,
+    entries.map((entry) => ({ put: entry })),
+  );
+  return outcomes;
+});
 
 // ── edit / delete ────────────────────────────────────────────────────────────────────────────────────
 
@@ -224,29 +266,27 @@ export async function deleteEntry(
   input: { userId: string; id: number },
 ): Promise<Entry> {
   const memberKey = memberJournalKey(guildId, input.userId);
-  // The same lock order as logEntry: the member's index, then the guild.
-  return store.locked(memberKey, (store) =>
-    store.locked(guildId, async (store) => {
-      const entry = await ownEntry(store, guildId, input.id, input.userId);
-      const metaKey = journalMetaKey(guildId);
-      const [meta, member] = await Promise.all([
-        readMeta(store, guildId, clock.now()),
-        readMember(store, guildId, input.userId),
-      ]);
-      const left = (member.days[entry.day] ?? 0) - 1;
-      const days = Object.fromEntries(
-        Object.entries({ ...member.days, [entry.day]: left }).filter(([, count]) => count > 0),
-      );
-      const nextMeta = { ...meta, version: meta.version + 1 };
-      await Promise.all([
-        store.delete(entryKey(guildId, entry.id)),
-        store.set(memberKey, MemberJournalSchema, { days, ids: member.ids.filter((id) => id !== entry.id) }),
-        store.set(metaKey, JournalMetaSchema, nextMeta),
-      ]);
-      applyChange(store, guildId, meta.version, nextMeta.version, { remove: entry.id });
-      return entry;
-    }),
-  );
+  // Under the guild lock, like every change to a member's index (logs run in the guild's batch).
+  return store.locked(guildId, async (store) => {
+    const entry = await ownEntry(store, guildId, input.id, input.userId);
+    const metaKey = journalMetaKey(guildId);
+    const [meta, member] = await Promise.all([
+      readMeta(store, guildId, clock.now()),
+      readMember(store, guildId, input.userId),
+    ]);
+    const left = (member.days[entry.day] ?? 0) - 1;
+    const days = Object.fromEntries(
+      Object.entries({ ...member.days, [entry.day]: left }).filter(([, count]) => count > 0),
+    );
+    const nextMeta = { ...meta, version: meta.version + 1 };
+    await Promise.all([
+      store.delete(entryKey(guildId, entry.id)),
+      store.set(memberKey, MemberJournalSchema, { days, ids: member.ids.filter((id) => id !== entry.id) }),
+      store.set(metaKey, JournalMetaSchema, nextMeta),
+    ]);
+    applyChange(store, guildId, meta.version, nextMeta.version, { remove: entry.id });
+    return entry;
+  });
 }
 
 // ── reads ────────────────────────────────────────────────────────────────────────────────────────────

@@ -105,9 +105,12 @@ export async function recoverMeta(store: Store, guildId: string, now: number): P
   return last === 0 ? emptyMeta() : { nextId: last + 1, version: now };
 }
 
-/** The guild's snapshot (cached and current), or an uncached one when the counter is absent. */
-async function snapshotOf(store: Store, guildId: string): Promise<Snapshot> {
-  const meta = await store.get(journalMetaKey(guildId), JournalMetaSchema);
+/**
+ * The guild's snapshot (cached and current), or an uncached one when the counter is absent. `known` is
+ * the counter when the caller has just read it under the guild lock.
+ */
+async function snapshotOf(store: Store, guildId: string, known?: JournalMeta): Promise<Snapshot> {
+  const meta = known ?? (await store.get(journalMetaKey(guildId), JournalMetaSchema));
   if (meta === undefined) {
     // No counter: a guild without a journal (one probe finds nothing), or a lost or damaged counter,
     // which the next log, edit or delete rebuilds. Until then read the entries it would have listed;
@@ -130,9 +133,14 @@ export async function guildEntries(store: Store, guildId: string): Promise<reado
   return sortedOf(await snapshotOf(store, guildId));
 }
 
-/** One member's entries (private ones too), newest first. */
-export async function authorEntries(store: Store, guildId: string, authorId: string): Promise<Entry[]> {
-  const snapshot = await snapshotOf(store, guildId);
+/** One member's entries (private ones too), newest first. `meta`: see snapshotOf. */
+export async function authorEntries(
+  store: Store,
+  guildId: string,
+  authorId: string,
+  meta?: JournalMeta,
+): Promise<Entry[]> {
+  const snapshot = await snapshotOf(store, guildId, meta);
   if (!authorsOf(snapshot).has(authorId)) return [];
   return sortedOf(snapshot).filter((entry) => entry.authorId === authorId);
 }
@@ -140,38 +148,48 @@ export async function authorEntries(store: Store, guildId: string, authorId: str
 export type Change = { put: Entry } | { remove: number };
 
 /**
- * Patches this process's snapshot after a committed change that moved the journal from version `from`
- * to `to`. A snapshot at any other version is left alone (an older one reloads on the next read; a
- * newer one was loaded after the change and already contains it).
+ * Patches this process's snapshot after a committed change (one, or a batch of them in order) that moved
+ * the journal from version `from` to `to`. A snapshot at any other version is left alone (an older one
+ * reloads on the next read; a newer one was loaded after the change and already contains it).
  */
-export function applyChange(store: Store, guildId: string, from: number, to: number, change: Change): void {
+export function applyChange(
+  store: Store,
+  guildId: string,
+  from: number,
+  to: number,
+  changes: Change | readonly Change[],
+): void {
   snapshots.patch(store, guildId, from, to, (snapshot) => {
-    // The sorted view is replaced, never mutated (readers may hold it), and patched without a re-sort:
-    // a new log is the newest entry (queued in `added` until the next read), an edit keeps its place, a
-    // delete drops one.
-    if ("put" in change) {
-      const { put } = change;
-      const previous = snapshot.byId.get(put.id);
-      const existed = previous !== undefined;
-      if (previous !== undefined) countAuthor(snapshot, previous.authorId, -1);
-      countAuthor(snapshot, put.authorId, 1);
-      snapshot.byId.set(put.id, put);
-      if (snapshot.sorted === null) return;
-      const newest = snapshot.added.at(-1)?.id ?? snapshot.sorted[0]?.id ?? 0;
-      if (!existed && newest < put.id) {
-        snapshot.added.push(put);
-        return;
-      }
-      const sorted = sortedOf(snapshot);
-      if (existed) snapshot.sorted = sorted.map((entry) => (entry.id === put.id ? put : entry));
-      else snapshot.sorted = null;
-    } else {
-      const removed = snapshot.byId.get(change.remove);
-      if (removed === undefined) return;
-      countAuthor(snapshot, removed.authorId, -1);
-      snapshot.byId.delete(change.remove);
-      if (snapshot.sorted !== null)
-        snapshot.sorted = sortedOf(snapshot).filter((entry) => entry.id !== change.remove);
-    }
+    for (const change of Array.isArray(changes) ? changes : [changes]) patchOne(snapshot, change);
   });
+}
+
+function patchOne(snapshot: Snapshot, change: Change): void {
+  // The sorted view is replaced, never mutated (readers may hold it), and patched without a re-sort:
+  // a new log is the newest entry (queued in `added` until the next read), an edit keeps its place, a
+  // delete drops one.
+  if ("put" in change) {
+    const { put } = change;
+    const previous = snapshot.byId.get(put.id);
+    const existed = previous !== undefined;
+    if (previous !== undefined) countAuthor(snapshot, previous.authorId, -1);
+    countAuthor(snapshot, put.authorId, 1);
+    snapshot.byId.set(put.id, put);
+    if (snapshot.sorted === null) return;
+    const newest = snapshot.added.at(-1)?.id ?? snapshot.sorted[0]?.id ?? 0;
+    if (!existed && newest < put.id) {
+      snapshot.added.push(put);
+      return;
+    }
+    const sorted = sortedOf(snapshot);
+    if (existed) snapshot.sorted = sorted.map((entry) => (entry.id === put.id ? put : entry));
+    else snapshot.sorted = null;
+  } else {
+    const removed = snapshot.byId.get(change.remove);
+    if (removed === undefined) return;
+    countAuthor(snapshot, removed.authorId, -1);
+    snapshot.byId.delete(change.remove);
+    if (snapshot.sorted !== null)
+      snapshot.sorted = sortedOf(snapshot).filter((entry) => entry.id !== change.remove);
+  }
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import Keyv from "keyv";
+import { describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { setupGuild } from "../../src/guild/config.js";
 import { setMemberTimezone } from "../../src/guild/members.js";
@@ -26,8 +27,9 @@ import {
 import { guildEntries } from "../../src/journal/snapshot.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import { KeyvStore, type Store } from "../../src/store/store.js";
 import { addDays, zonedInstant } from "../../src/time.js";
+import { GatedBackend } from "../support/gated-backend.js";
 
 const G = "100";
 const ALICE = "201";
@@ -121,7 +123,10 @@ describe("logEntry", () => {
     );
     const ids = results.map((r) => r.entry.id).sort((a, b) => a - b);
     expect(ids).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    expect(await store.get(journalMetaKey(G), JournalMetaSchema)).toEqual({ nextId: 201, version: 200 });
+    // The counter is bumped once per batch of logs (the concurrent ones share batches).
+    const meta = await store.get(journalMetaKey(G), JournalMetaSchema);
+    expect(meta?.nextId).toBe(201);
+    expect(meta?.version).toBeGreaterThan(0);
     const member = await store.get(memberJournalKey(G, ALICE), MemberJournalSchema);
     expect(member?.ids).toHaveLength(200);
     expect(Object.values(member?.days ?? {})).toEqual(Array.from({ length: 20 }, () => 10));
@@ -179,6 +184,36 @@ describe("logEntry", () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("GIVEN logs by several members arriving while a log waits for its commit THEN they go together in one batch, numbered in arrival order, each with its member's streak", async () => {
+    const backend = new GatedBackend();
+    const store = new KeyvStore(new Keyv({ store: backend, namespace: "nexus" }), silentLogger());
+    const counterWrites = () => backend.writes.get(`nexus:${journalMetaKey(G)}`) ?? 0;
+    const clock = new ManualClock(T0);
+    const first = logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+    await vi.waitFor(() => expect(counterWrites()).toBe(1));
+    const later = [];
+    for (const authorId of [BOB, ALICE, BOB]) {
+      later.push(logEntry(store, clock, G, { authorId, topic: "Python", text: `${TEXT} by ${authorId}` }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(counterWrites()).toBe(1); // nobody starts a batch while the first one's commit is pending
+    backend.release();
+    await first;
+    await vi.waitFor(() => expect(counterWrites()).toBe(2));
+    backend.release();
+    const results = await Promise.all(later);
+    expect(results.map((r) => [r.entry.id, r.entry.authorId])).toEqual([
+      [2, BOB],
+      [3, ALICE],
+      [4, BOB],
+    ]);
+    expect(counterWrites()).toBe(2);
+    expect(await store.get(journalMetaKey(G), JournalMetaSchema)).toMatchObject({ nextId: 5 });
+    expect((await store.get(memberJournalKey(G, BOB), MemberJournalSchema))?.ids).toEqual([2, 4]);
+    expect((await store.get(memberJournalKey(G, ALICE), MemberJournalSchema))?.ids).toEqual([1, 3]);
+    expect(results.map((r) => r.streak.current)).toEqual([1, 1, 1]);
   });
 
   it("GIVEN two guilds THEN their ids and keys are independent", async () => {
