@@ -133,4 +133,40 @@ describe("GuildBatcher", () => {
       expect(order[i]?.replace(" start", "")).toBe(order[i + 1]?.replace(" end", ""));
     }
   });
+
+  it("GIVEN calls one after another, each awaiting the last THEN none waits to gather", async () => {
+    const store = memoryStore(silentLogger());
+    // A gathering wait would time this test out.
+    const batcher = new GuildBatcher<number, number>(async (_s, _c, _g, items) => {
+      await turn();
+      return items.map((item) => ({ ok: true, value: item }));
+    }, 60_000);
+    for (let n = 0; n < 20; n += 1) expect(await batcher.submit(store, clock, "1", n)).toBe(n);
+  });
+
+  it("GIVEN a call arriving while a batch runs THEN its batch waits the gathering time after that one, and takes the calls arriving meanwhile", async () => {
+    const store = memoryStore(silentLogger());
+    const batches: number[][] = [];
+    let finishFirst: () => void = () => {};
+    const firstRunning = new Promise<void>((resolve) => {
+      finishFirst = resolve;
+    });
+    const batcher = new GuildBatcher<number, number>(async (_s, _c, _g, items) => {
+      batches.push([...items]);
+      if (batches.length === 1) await firstRunning;
+      return items.map((item) => ({ ok: true, value: item }));
+    }, 200);
+    const first = batcher.submit(store, clock, "1", 1);
+    await turn();
+    const second = batcher.submit(store, clock, "1", 2); // arrives under load
+    finishFirst();
+    await first;
+    const finished = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(batches).toEqual([[1]]); // still gathering
+    const third = batcher.submit(store, clock, "1", 3);
+    await expect(Promise.all([second, third])).resolves.toEqual([2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+    expect(Date.now() - finished).toBeGreaterThanOrEqual(190);
+  });
 });
