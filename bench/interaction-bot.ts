@@ -6,8 +6,8 @@
 //                     as large as Nexus's;
 //   BENCH_MODE=nexus  the real Nexus bot (every command and event module, its store on SQLite, logs at
 //                     info level to stdout, which the parent sends to /dev/null).
-// It logs in to the local Discord server at BENCH_API_URL, says "ready", answers "cpu" with its CPU time
-// and garbage collections,
+// It logs in to the local Discord server at BENCH_API_URL, says "ready", answers "cpu" with its CPU time,
+// garbage collections and (Nexus) SQLite statements,
 // writes a CPU profile between "profile-start" and "profile-stop", and exits on "stop".
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -17,6 +17,7 @@ import { createBot } from "../src/bot.js";
 import type { Config } from "../src/config.js";
 import { createLogger } from "../src/log.js";
 import { openStore } from "../src/store/open.js";
+import type { DurableSqliteAdapter } from "../src/store/sqlite.js";
 import { cpuMs, serveParent, toParent } from "./child.js";
 import { commandKey, replyOptions } from "./echo.js";
 
@@ -68,6 +69,7 @@ async function nexus(apiUrl: string, token: string, databaseUrl: string): Promis
   // Production logging (pino, async, to stdout): the parent points this process's stdout at /dev/null.
   const logger = createLogger(config.logLevel);
   const store = await openStore(config.databaseUrl, logger);
+  sqlite = store.keyv.store as Partial<SqliteCounters>;
   const bot = await createBot({ config, logger, store });
   await bot.start();
   await bot.ready;
@@ -76,6 +78,10 @@ async function nexus(apiUrl: string, token: string, databaseUrl: string): Promis
     await store.close();
   };
 }
+
+/** The SQLite adapter's statement counters (src/store/sqlite.ts), in Nexus mode. */
+type SqliteCounters = Pick<DurableSqliteAdapter, "readStatements" | "writeStatements" | "commits">;
+let sqlite: Partial<SqliteCounters> | undefined;
 
 /** BENCH_PROFILE_HEAP=1: with BENCH_PROFILE, also a sampling heap profile (every allocation, kept or not). */
 const HEAP = process.env.BENCH_PROFILE_HEAP === "1";
@@ -113,7 +119,16 @@ async function main(): Promise<void> {
       // couple of event-loop turns after it ends, so the counters are read after a short wait (idle, no CPU).
       cpu: async () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
-        return { ms: cpuMs(), sysMs: process.cpuUsage().system / 1000, gc: { ...gc } };
+        return {
+          ms: cpuMs(),
+          sysMs: process.cpuUsage().system / 1000,
+          gc: { ...gc },
+          sqlite: {
+            reads: sqlite?.readStatements ?? 0,
+            writes: sqlite?.writeStatements ?? 0,
+            commits: sqlite?.commits ?? 0,
+          },
+        };
       },
       // Echo mode: the answers to give to one command, `{ command: "learn search", answers: [data, …] }`.
       answers: (message) => {

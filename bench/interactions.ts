@@ -139,6 +139,9 @@ type BurstResult = {
   minorGcs: number;
   majorGcs: number;
   gcPauseMs: number;
+  /** Nexus's SQLite statements in the burst, per 1,000 interactions: batched reads, commits. */
+  sqliteReads: number;
+  sqliteCommits: number;
 };
 /** CPU ms per interaction of a bot in its first and last warm-up burst of a command. */
 type WarmUp = { first: number; last: number };
@@ -272,6 +275,8 @@ async function burst(rig: Rig, side: Side, c: Case, roundIndex: number, k: numbe
     minorGcs: gcAfter.minor - gcBefore.minor,
     majorGcs: gcAfter.major - gcBefore.major,
     gcPauseMs: (gcAfter.minorMs + gcAfter.majorMs - gcBefore.minorMs - gcBefore.majorMs) / BURST,
+    sqliteReads: ((sqliteOf(cpuAfter).reads - sqliteOf(cpuBefore).reads) / BURST) * 1000,
+    sqliteCommits: ((sqliteOf(cpuAfter).commits - sqliteOf(cpuBefore).commits) / BURST) * 1000,
   };
 }
 
@@ -285,6 +290,12 @@ function gcOf(answer: Record<string, unknown>): {
   const gc = (answer.gc ?? {}) as Record<string, unknown>;
   const n = (key: string) => Number(gc[key] ?? 0);
   return { minor: n("minor"), minorMs: n("minorMs"), major: n("major"), majorMs: n("majorMs") };
+}
+
+/** Nexus's SQLite statement counters a bot reports with its CPU time (zero for the floors). */
+function sqliteOf(answer: Record<string, unknown>): { reads: number; commits: number } {
+  const counters = (answer.sqlite ?? {}) as Record<string, unknown>;
+  return { reads: Number(counters.reads ?? 0), commits: Number(counters.commits ?? 0) };
 }
 
 /** A round's bursts of one bot as one measurement: throughput over their total time, the worst deadline. */
@@ -308,6 +319,8 @@ function combine(results: BurstResult[]): BurstResult {
     minorGcs: mean((r) => r.minorGcs),
     majorGcs: mean((r) => r.majorGcs),
     gcPauseMs: mean((r) => r.gcPauseMs),
+    sqliteReads: mean((r) => r.sqliteReads),
+    sqliteCommits: mean((r) => r.sqliteCommits),
   };
 }
 
@@ -543,6 +556,7 @@ export async function benchInteractions(): Promise<Section> {
   const cpuRows: Array<Array<string | number>> = [];
   const warmRows: Array<Array<string | number>> = [];
   const gcRows: Array<Array<string | number>> = [];
+  const sqliteRows: Array<Array<string | number>> = [];
   const targets: Section["targets"] = [];
   const notes: string[] = [];
   let floorBusiest = 0;
@@ -609,6 +623,17 @@ export async function benchInteractions(): Promise<Section> {
       fmt(
         m((r) => r.nexus.burst.gcPauseMs),
         3,
+      ),
+    ]);
+    sqliteRows.push([
+      c.label,
+      fmt(
+        m((r) => r.nexus.burst.sqliteReads),
+        0,
+      ),
+      fmt(
+        m((r) => r.nexus.burst.sqliteCommits),
+        0,
       ),
     ]);
     const botCpu = (side: Side) =>
@@ -765,6 +790,12 @@ export async function benchInteractions(): Promise<Section> {
       ["command", "floor GCs per burst", "Nexus GCs per burst", "floor GC pause", "Nexus GC pause"],
       gcRows,
     ),
+    "",
+    "Nexus's SQLite statements in the measured bursts, per 1,000 interactions (medians over rounds): read",
+    "statements (reads asked for together share one) and commits (one fsynced transaction each; writes",
+    "share them, and `/learn log` and `/pair request` run in per-guild batches, src/store/batcher.ts):",
+    "",
+    table(["command", "read statements", "commits"], sqliteRows),
     "",
     `Warm-up: CPU ms per interaction of each bot in the first and the last of its warm-up bursts of ${WARMUP}`,
     "(median over rounds; the /pair request bursts also carry the opening of earlier pairs' threads):",
