@@ -3,7 +3,8 @@ import { guildKey } from "../store/keys.js";
 
 /**
  * The journal's records, one zod schema each. Layout (all under the guild's prefix and lock):
- * - `guild:{g}:learn:meta`            the counter: next entry id and a version bumped on every change;
+ * - `guild:{g}:learn:meta`            the counter: next entry id and a version bumped on every change
+ *                                     (once for a batch of logs);
  * - `guild:{g}:learn:entry:{id}`      one entry (ids are dense per guild, so 1..nextId-1 enumerates them);
  * - `guild:{g}:learn:member:{userId}` a member's compact index: entries per local day (streaks) and ids.
  */

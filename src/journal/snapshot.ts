@@ -15,8 +15,8 @@ import {
  * A guild's entries, newest first, for the read paths that need all of them (search, list, stats).
  *
  * Reading every entry per interaction would be O(N) store reads, so each Store keeps an in-process
- * snapshot per guild tagged with the journal's `version` (bumped under the guild lock by every log, edit
- * and delete). A read costs one small record (the meta) when the snapshot is current; writes in this
+ * snapshot per guild tagged with the journal's `version` (bumped under the guild lock by every batch of
+ * logs, edit and delete). A read costs one small record (the meta) when the snapshot is current; writes in this
  * process patch the snapshot as they commit (idempotently: put/remove by id), and a change made elsewhere
  * (another process on the same database) shows up as a version mismatch and triggers a reload.
  */

@@ -4,8 +4,9 @@
  *
  * Every change runs inside the guild lock and goes through a small transaction (`Tx`) that reads each
  * record once and writes every changed record together at the end. Concurrent `/pair request`s (and
- * delivery records) for one guild are coalesced into one transaction (src/store/batcher.ts): 500 at once end
- * in 250 pairs, nobody twice, nothing lost, in a few commits (tests/pairing/pairing.test.ts, e2e.test.ts).
+ * delivery records) for one guild are coalesced into one transaction (src/store/batcher.ts): 500 at once
+ * end in 250 pairs, nobody twice, nothing lost, in a few commits (tests/pairing/pairing.test.ts,
+ * e2e.test.ts).
  */
 import { z } from "zod";
 import type { Clock } from "../clock.js";
