@@ -485,12 +485,14 @@ const CAUSES: Record<string, string> = {
     "one read statement per batch for the authors' settings and journal indexes with the guild's config and " +
     "counter, three records validated with zod per log (entry, index, counter), and the answer only once " +
     "the batch's commit is fsynced (WAL, `synchronous=FULL`: an acknowledged entry survives a crash), in " +
-    "public with an embed where the floor sends `ok` (the echo floor's share above). Measured outside the " +
-    "bot (1,000 logs spread over 330 ms) the store and domain cost about 0.15 ms of CPU per log, SQLite's " +
-    "threads and the kernel included; with all 1,000 in one batch 0.035 ms: what remains is per batch " +
-    "(statements, fsync). The rest is garbage collection (the GC table): Nexus allocates about 110 KB per " +
-    "log against the floor's 48 KB (heap profile). Not traded away for it: the fsync before the answer, " +
-    "zod on every record.",
+    "public with an embed where the floor sends `ok` (the echo floor's share above). In these bursts the " +
+    "batches are large (the statement table: a few statements per 1,000 logs); measured outside the bot, " +
+    "logs in batches that large cost about 0.035 ms of CPU each in the store and domain (0.15 ms when they " +
+    "arrive about 3 a millisecond and batches are small). So most of Nexus's extra CPU here is not the " +
+    "store: garbage collection is (the GC table: Nexus allocates about 110 KB per log against the floor's " +
+    "48 KB, heap profile, and more of it survives a young collection while a whole burst is in flight), and " +
+    "the rest is not yet accounted for. Not traded away for it: the fsync before the answer, zod on every " +
+    "record.",
   "/learn search":
     "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
     "serialising it, the HTTP request carrying it, the garbage both leave, and the local server validating " +
@@ -508,8 +510,9 @@ const CAUSES: Record<string, string> = {
     "Requests run in per-guild batches (src/store/batcher.ts), each one transaction: one read statement " +
     "(pool, pair settings, the members' records and zones), the pool matched in arrival order, the changed " +
     "records validated by zod and committed together, fsynced before the answers. Measured outside the " +
-    "bot (1,000 requests spread over 330 ms) that costs about 0.15 ms of CPU per request, SQLite's threads " +
-    "and the kernel included (0.31 before batching waited for durability and gathered). Every second " +
+    "bot with requests arriving about 3 a millisecond that costs about 0.15 ms of CPU per request, SQLite's " +
+    "threads and the kernel included (0.31 before batches waited for durability and gathered); in these " +
+    "bursts the batches are larger still (the statement table). Every second " +
     "request is matched: after the reply Nexus opens the pair's thread (thread, two members, " +
     "introduction, the reply edited), REST calls paced at 50 per second that keep running during the " +
     "burst; the rest is garbage collection (the GC table). Limiting the introductions to 4 at a time per " +
