@@ -40,11 +40,9 @@ export async function memberTimezone(
   guildId: string,
   userId: string,
 ): Promise<string> {
-  const [settings, config] = await Promise.all([
-    store.get(memberSettingsKey(guildId, userId), MemberSettingsSchema),
-    getGuildConfig(store, clock, guildId),
-  ]);
-  return settings?.timezone || config.timezone;
+  const zone = (await memberTimezones(store, clock, guildId, [userId])).get(userId);
+  if (zone === undefined) throw new Error("memberTimezones answers for every member asked about");
+  return zone;
 }
 
 /**
