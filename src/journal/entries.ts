@@ -177,7 +177,9 @@ const logs = new GuildBatcher<ValidLog, LogResult>(async (store, clock, guildId,
   const entries: Entry[] = [];
   let nextId = meta.nextId;
   for (const item of items) {
+    // The batch's own copy of the index (parsed or rebuilt for this batch): updated in place.
     const member = members.get(item.authorId) ?? emptyMemberJournal();
+    members.set(item.authorId, member);
     const day = localDate(item.createdAt, zones.get(item.authorId) ?? "UTC");
     let entry: Entry;
     try {
@@ -194,12 +196,9 @@ const logs = new GuildBatcher<ValidLog, LogResult>(async (store, clock, guildId,
     }
     nextId += 1;
     entries.push(entry);
-    const next: MemberJournal = {
-      days: { ...member.days, [day]: (member.days[day] ?? 0) + 1 },
-      ids: [...member.ids, entry.id],
-    };
-    members.set(item.authorId, next);
-    const { calendar: _, ...streak } = computeStreak(Object.keys(next.days), day, 0);
+    member.days[day] = (member.days[day] ?? 0) + 1;
+    member.ids.push(entry.id);
+    const { calendar: _, ...streak } = computeStreak(Object.keys(member.days), day, 0);
     outcomes.push({ ok: true, value: { entry, streak } });
   }
   if (entries.length === 0) return outcomes;
