@@ -133,7 +133,8 @@ type ValidLog = Omit<z.input<typeof EntrySchema>, "id" | "editedAt" | "day">;
  * Saves an entry. Everything is validated first; then the log joins its guild's next batch
  * (src/store/batcher.ts), which runs under the guild lock: one round of reads for the whole batch (the
  * authors' zones and journal indexes, the guild's config and journal counter), the entries numbered in
- * arrival order, and every write (entries, indexes, counter) queued in one turn, so they commit together.
+ * arrival order, and every write (entries, indexes, counter) made in the guild's section, which writes
+ * them together when it ends (one commit; nothing if the batch throws).
  * A lone log is a batch of one and runs at once.
  */
 export async function logEntry(
@@ -183,7 +184,7 @@ const logs = new GuildBatcher<ValidLog, LogResult>(async (store, clock, guildId,
     const day = localDate(item.createdAt, zones.get(item.authorId) ?? "UTC");
     let entry: Entry;
     try {
-      // Validated once, by `set`, before it is queued: an entry that fails writes nothing and uses no id.
+      // Validated once, by `set`, before the section holds it: an entry that fails writes nothing and uses no id.
       entry = await store.set(entryKey(guildId, nextId), EntrySchema, {
         ...item,
         id: nextId,

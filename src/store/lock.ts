@@ -10,6 +10,19 @@ export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
 
   async run<R>(key: string, fn: () => Promise<R> | R): Promise<R> {
+    const release = await this.acquire(key);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Waits for `key` and returns its release (call it once). For a holder whose hold does not fit one
+   * callback: a section that takes another scope's lock keeps it until the outermost section ends.
+   */
+  async acquire(key: string): Promise<() => void> {
     const previous = this.tails.get(key);
     let release: () => void = () => {};
     const current = new Promise<void>((resolve) => {
@@ -18,12 +31,10 @@ export class KeyedLock {
     const tail = previous === undefined ? current : previous.then(() => current);
     this.tails.set(key, tail);
     if (previous !== undefined) await previous;
-    try {
-      return await fn();
-    } finally {
+    return () => {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
+    };
   }
 
   /** How many keys currently have a holder or waiters (for tests and leak checks). */

@@ -11,8 +11,9 @@ import type { KeyvStore, Store } from "./store.js";
  * Versions only grow. A copy newer than the version a reader saw also serves it: the reader's read raced
  * a change this process made (and patched in), and reloading the whole guild for an older view would
  * only waste work (under a burst of /learn log it reloaded the journal many times over). A patch is
- * applied once the change is queued, before it is durable, so when a write of the store fails every copy
- * of that store is dropped, and a load that started before the failure is not kept.
+ * applied inside the locked section that makes the change, before its writes are durable, so when a
+ * write of the store fails (or a section that wrote throws, writing nothing) every copy of that store is
+ * dropped, and a load that started before the failure is not kept.
  */
 export class VersionedSnapshots<S extends { version: number }> {
   // Keyed by the root store: a locked section of it is a different handle on the same data.
@@ -56,8 +57,8 @@ export class VersionedSnapshots<S extends { version: number }> {
   }
 
   /**
-   * Applies a change that moved the guild from version `from` to `to`, made under the guild's lock and
-   * queued for commit. A copy at any other version is left alone: an older one reloads on its next read,
+   * Applies a change that moved the guild from version `from` to `to`, made in a section under the
+   * guild's lock. A copy at any other version is left alone: an older one reloads on its next read,
    * a newer one already has the change.
    */
   patch(store: Store, guildId: string, from: number, to: number, apply: (snapshot: S) => void): void {

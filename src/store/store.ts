@@ -39,8 +39,10 @@ type Update<S extends z.ZodType> = (
  * keyv has no transactions, so `locked(scope, (store) => …)` hands its callback a section: the same
  * interface, which knows the locks it holds. Inside, use that handle (name it `store`, shadowing the
  * outer one): its `update`/`locked` on a scope already held run at once instead of waiting for the lock
- * they are inside of, and the outermost section resolves once every write made inside is durable (on
- * SQLite, writes made in one turn of the event loop commit in one transaction).
+ * they are inside of. A section is all or nothing: its writes are held (its own reads see them) until
+ * its callback returns, then written together (on SQLite, in one transaction), and a callback that
+ * throws writes nothing. The outermost section resolves once every write made inside is durable.
+ * `claim` is the exception: it creates its record at once, as the arbiter between processes.
  */
 export interface Store {
   /** The store this handle belongs to: one per database and process (the key of in-process caches). */
@@ -49,13 +51,14 @@ export interface Store {
   get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined>;
   /** Reads many records of one kind in one round trip; absent or corrupt ones are undefined. */
   getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>>;
-  /** Validates and writes; resolves once the write is durable (in a section: once the section commits). */
+  /** Validates and writes; resolves once the write is durable (in a section: once it is held for the section). */
   set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>>;
   /** Deletes a record; true when it existed. */
   delete(key: string): Promise<boolean>;
   /**
    * Runs `fn` while holding the lock of `scope` (a guild id or any key), handing it a section of this
-   * store. Resolves once every write made inside is durable.
+   * store. Resolves once every write made inside is durable; if `fn` throws, none of them is made. A
+   * scope taken inside a section stays held until the outermost section ends (its writes land then).
    */
   locked<R>(scope: string, fn: (store: Store) => Promise<R> | R): Promise<R>;
   /**
@@ -66,14 +69,27 @@ export interface Store {
   update<S extends z.ZodType>(key: string, schema: S, fn: Update<S>): Promise<z.output<S> | undefined>;
   /**
    * Creates `key` with `value` only if it does not exist yet. Atomic across processes on backends that
-   * support it (SQLite here); otherwise atomic within this process under the key's lock.
-   * Returns true when this call created the record.
+   * support it (SQLite here), and then made at once even inside a section (it is the arbiter between
+   * processes; a section that throws later does not undo it); otherwise atomic within this process under
+   * the key's lock. A key the section itself wrote is decided by that write. Returns true when this call
+   * created the record.
    */
   claim<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<boolean>;
 }
 
-/** A locked section: the lock keys it holds, and the durability of the writes queued inside it. */
-type Held = { keys: ReadonlySet<string>; commits: Promise<void>[] };
+/** A write held by a section until it ends: the value, and its stored text (null: a delete). */
+type Pending = { value: unknown; text: string | null | undefined };
+
+/**
+ * An outermost locked section and every section inside it: the lock keys held (with their releases,
+ * for scopes taken inside), the writes held until it ends, and their durability once queued.
+ */
+type Held = {
+  keys: Set<string>;
+  releases: Array<() => void>;
+  writes: Map<string, Pending>;
+  commits: Promise<void>[];
+};
 
 function lockKey(scope: string): string {
   return scope.startsWith("guild:") || scope === "global" ? scope : `guild:${scope}`;
@@ -81,9 +97,9 @@ function lockKey(scope: string): string {
 
 /**
  * The bot's only door to keyv (the root handle; sections are made by `locked`). On a backend that
- * queues writes (SQLite here), a section's writes are queued at once (later readers see them) and the
- * lock is released as soon as its callback returns; the wait for the disk happens outside it, and
- * concurrent sections share one commit instead of each waiting for its own.
+ * queues writes (SQLite here), a section's writes are queued together when its callback returns (later
+ * readers see them at once) and the lock is released right after; the wait for the disk happens outside
+ * it, and concurrent sections share one commit instead of each waiting for its own.
  */
 /**
  * `corrupt`: a record failed its schema or could not be decoded (it was skipped).
@@ -164,15 +180,57 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     fn: (section: Section) => Promise<R> | R,
   ): Promise<R> {
     const key = lockKey(scope);
-    if (held === undefined) {
-      const commits: Promise<void>[] = [];
-      const result = await this.lock.run(key, () => fn(new Section(this, { keys: new Set([key]), commits })));
-      await Promise.all(commits);
-      return result;
+    if (held !== undefined) {
+      if (!held.keys.has(key)) {
+        // Two-phase: a lock taken inside is kept until the outermost section has written, so nobody
+        // reads this scope before the writes made under it land.
+        held.releases.push(await this.lock.acquire(key));
+        held.keys.add(key);
+      }
+      return fn(new Section(this, held));
     }
-    if (held.keys.has(key)) return fn(new Section(this, held));
-    return this.lock.run(key, () =>
-      fn(new Section(this, { keys: new Set([...held.keys, key]), commits: held.commits })),
+    const section: Held = {
+      keys: new Set([key]),
+      releases: [await this.lock.acquire(key)],
+      writes: new Map(),
+      commits: [],
+    };
+    let result: R;
+    try {
+      try {
+        result = await fn(new Section(this, section));
+      } catch (error) {
+        this.discard(section, error);
+        throw error;
+      }
+      await this.flush(section);
+    } finally {
+      for (const release of section.releases) release();
+    }
+    await Promise.all(section.commits);
+    return result;
+  }
+
+  /** @internal A read inside a section: its own writes first. */
+  async getIn<S extends z.ZodType>(held: Held, key: string, schema: S): Promise<z.output<S> | undefined> {
+    if (!held.writes.has(key)) return this.get(key, schema);
+    const value = await this.heldValue(held, key);
+    return value === undefined ? undefined : this.parse(key, schema, value);
+  }
+
+  /** @internal */
+  async getManyIn<S extends z.ZodType>(
+    held: Held,
+    keys: string[],
+    schema: S,
+  ): Promise<Array<z.output<S> | undefined>> {
+    if (held.writes.size === 0) return this.getMany(keys, schema);
+    const stored = keys.filter((key) => !held.writes.has(key));
+    if (stored.length === keys.length) return this.getMany(keys, schema);
+    const values = await this.getMany(stored, schema);
+    let next = 0;
+    return Promise.all(
+      keys.map((key) => (held.writes.has(key) ? this.getIn(held, key, schema) : values[next++])),
     );
   }
 
@@ -190,10 +248,9 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
 
   /** @internal */
   async deleteIn(held: Held | undefined, key: string): Promise<boolean> {
-    const backend: unknown = this.keyv.store;
-    if (held !== undefined && hasQueuedWrites(backend)) {
-      const existed = (await this.readRaw(key)).state !== "absent";
-      held.commits.push(this.watched(backend.queue(this.prefixed(key), null)));
+    if (held !== undefined) {
+      const existed = (await this.readRaw(key, held)).state !== "absent";
+      held.writes.set(key, { value: undefined, text: null });
       return existed;
     }
     let existed = false;
@@ -231,33 +288,72 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     value: z.input<S>,
   ): Promise<boolean> {
     const parsed = schema.parse(value) as z.output<S>;
+    const pending = held?.writes.get(key);
+    if (held !== undefined && pending !== undefined) {
+      // This section wrote the key: it exists (a claim fails) or the section deleted it (and now recreates it).
+      if (pending.text !== null) return false;
+      await this.write(held, key, parsed);
+      return true;
+    }
     const backend: unknown = this.keyv.store;
     if (hasAtomicCreate(backend)) {
       const serialized = await this.serialize(parsed);
       if (serialized !== undefined) return backend.setIfAbsent(this.prefixed(key), serialized);
     }
     return this.lockedIn(held, scopeOf(key), async (section) => {
-      if ((await this.readRaw(key)).state !== "absent") return false;
+      if ((await this.readRaw(key, section.held)).state !== "absent") return false;
       await this.write(section.held, key, parsed);
       return true;
     });
   }
 
-  /** Inside a section on a queuing backend: queue now, durability awaited by the outermost section. */
+  /** Inside a section: held until it ends (serialised now, so a value that cannot be stored fails here). */
   private async write(held: Held | undefined, key: string, value: unknown): Promise<void> {
-    const backend: unknown = this.keyv.store;
-    if (held !== undefined && hasQueuedWrites(backend)) {
-      const serialized = await this.serialize(value);
-      if (serialized !== undefined) {
-        held.commits.push(this.watched(backend.queue(this.prefixed(key), serialized)));
-        return;
-      }
+    if (held !== undefined) {
+      held.writes.set(key, { value, text: await this.serialize(value) });
+      return;
     }
-    await this.watched(
+    await this.writeNow(key, value);
+  }
+
+  private writeNow(key: string, value: unknown): Promise<void> {
+    return this.watched(
       this.keyv.set(key, value).then((stored) => {
         if (!stored) throw new Error(`the store did not keep ${key}`);
       }),
     );
+  }
+
+  /**
+   * The end of an outermost section, still under its locks: a queuing backend gets every write in one
+   * turn (one transaction; durability awaited after the locks are released), any other backend writes
+   * them before the locks are released, so the next holder reads them.
+   */
+  private async flush(held: Held): Promise<void> {
+    if (held.writes.size === 0) return;
+    const backend: unknown = this.keyv.store;
+    const queue = hasQueuedWrites(backend) ? backend : undefined;
+    const now: Promise<void>[] = [];
+    for (const [key, { value, text }] of held.writes) {
+      if (queue !== undefined && text !== undefined) {
+        held.commits.push(this.watched(queue.queue(this.prefixed(key), text)));
+      } else if (text === null) {
+        now.push(this.watched(this.keyv.delete(key)));
+      } else {
+        now.push(this.writeNow(key, value));
+      }
+    }
+    await Promise.all(now);
+  }
+
+  /**
+   * A section whose callback threw writes nothing. In-process caches may have been patched with what it
+   * meant to write, so they are told a write failed (they drop what they hold).
+   */
+  private discard(held: Held, error: unknown): void {
+    if (held.writes.size === 0) return;
+    held.writes.clear();
+    this.emit("writeFailed", error);
   }
 
   /**
@@ -281,6 +377,15 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     return typeof serialized === "string" ? serialized : undefined;
   }
 
+  /** What a section's held write of `key` reads back as (undefined: deleted), decoded as a stored one. */
+  private async heldValue(held: Held, key: string): Promise<unknown> {
+    const pending = held.writes.get(key);
+    if (pending === undefined || pending.text === null) return undefined;
+    if (pending.text === undefined) return pending.value;
+    const data = await this.keyv.deserialize?.(pending.text);
+    return data?.value;
+  }
+
   private prefixed(key: string): string {
     return this.keyv.namespace ? `${this.keyv.namespace}:${key}` : key;
   }
@@ -290,7 +395,7 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     key: string,
     schema: S,
   ): Promise<z.output<S> | undefined> {
-    const raw = await this.readRaw(key);
+    const raw = await this.readRaw(key, held);
     if (raw.state === "absent") return undefined;
     const parsed = raw.state === "ok" ? this.parse(key, schema, raw.value) : undefined;
     if (parsed === undefined) {
@@ -303,9 +408,12 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
 
   private async readRaw(
     key: string,
+    held?: Held,
   ): Promise<{ state: "ok"; value: unknown } | { state: "absent" | "undecodable" }> {
     try {
-      const value: unknown = await this.keyv.get(key);
+      const value: unknown = held?.writes.has(key)
+        ? await this.heldValue(held, key)
+        : await this.keyv.get(key);
       return value === undefined ? { state: "absent" } : { state: "ok", value };
     } catch (error) {
       this.reportUndecodable(key, error);
@@ -340,7 +448,7 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
   }
 }
 
-/** A locked section of a KeyvStore (made by `locked`): reads go to the store, writes join the section. */
+/** A locked section of a KeyvStore (made by `locked`): writes are held until it ends, reads see them. */
 class Section implements Store {
   constructor(
     readonly root: KeyvStore,
@@ -348,11 +456,11 @@ class Section implements Store {
   ) {}
 
   get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
-    return this.root.get(key, schema);
+    return this.root.getIn(this.held, key, schema);
   }
 
   getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>> {
-    return this.root.getMany(keys, schema);
+    return this.root.getManyIn(this.held, keys, schema);
   }
 
   set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {

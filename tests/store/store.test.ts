@@ -172,6 +172,91 @@ describe.each([
     expect(written.map((value) => value.n)).toEqual(keys.map((_, i) => i));
     expect(await store.getMany(keys, Counter)).toEqual(keys.map((_, i) => ({ n: i })));
   });
+
+  it("GIVEN a section that writes, deletes and then throws THEN the caller gets the error and nothing changed", async () => {
+    const store = await open();
+    const kept = guildKey("4", "kept");
+    const gone = guildKey("4", "gone");
+    await store.set(kept, Counter, { n: 1 });
+    await store.set(gone, Counter, { n: 2 });
+    const failed: unknown[] = [];
+    store.on("writeFailed", (error) => failed.push(error));
+    await expect(
+      store.locked("4", async (section) => {
+        await section.set(kept, Counter, { n: 100 });
+        await section.update(guildKey("4", "new"), Counter, () => ({ n: 3 }));
+        await section.delete(gone);
+        throw new Error("half-way");
+      }),
+    ).rejects.toThrow("half-way");
+    expect(await store.get(kept, Counter)).toEqual({ n: 1 });
+    expect(await store.get(gone, Counter)).toEqual({ n: 2 });
+    expect(await store.get(guildKey("4", "new"), Counter)).toBeUndefined();
+    // In-process caches patched by the section drop what they hold.
+    expect(failed).toHaveLength(1);
+    expect(store.lock.activeKeys).toBe(0);
+  });
+
+  it("GIVEN a section's writes and deletes THEN its own reads see them and readers outside see them once it ends", async () => {
+    const store = await open();
+    const a = guildKey("5", "a");
+    const b = guildKey("5", "b");
+    const c = guildKey("5", "c");
+    await store.set(b, Counter, { n: 2 });
+    await store.set(c, Counter, { n: 3 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inside: unknown[] = [];
+    const section = store.locked("5", async (section) => {
+      await section.set(a, Counter, { n: 1 });
+      inside.push(await section.delete(b), await section.delete(b));
+      inside.push(await section.get(a, Counter), await section.get(b, Counter));
+      inside.push(await section.getMany([a, b, c], Counter));
+      inside.push(await section.update(a, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })));
+      inside.push(await section.claim(a, Counter, { n: 9 }));
+      await gate;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Outside the section, before it ends: the records as they were.
+    expect(await store.getMany([a, b, c], Counter)).toEqual([undefined, { n: 2 }, { n: 3 }]);
+    release();
+    await section;
+    expect(inside).toEqual([
+      true,
+      false,
+      { n: 1 },
+      undefined,
+      [{ n: 1 }, undefined, { n: 3 }],
+      { n: 2 },
+      false,
+    ]);
+    expect(await store.getMany([a, b, c], Counter)).toEqual([{ n: 2 }, undefined, { n: 3 }]);
+  });
+
+  it("GIVEN a section that takes another scope's lock inside THEN that scope stays held until the outer section has written", async () => {
+    const store = await open();
+    const a = guildKey("6", "counter");
+    const b = guildKey("7", "counter");
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const outer = store.locked("6", async (section) => {
+      await section.locked("7", (inner) => inner.set(b, Counter, { n: 1 }));
+      await section.set(a, Counter, { n: 1 });
+      await gate;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // An update of guild 7 waits for the outer section: it must read the inner section's write.
+    const other = store.update(b, Counter, (current) => ({ n: (current?.n ?? 0) + 10 }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await Promise.all([outer, other]);
+    expect(await store.get(b, Counter)).toEqual({ n: 11 });
+    expect(store.lock.activeKeys).toBe(0);
+  });
 });
 
 describe("Store over a failing backend", () => {
