@@ -487,12 +487,15 @@ const CAUSES: Record<string, string> = {
     "the batch's commit is fsynced (WAL, `synchronous=FULL`: an acknowledged entry survives a crash), in " +
     "public with an embed where the floor sends `ok` (the echo floor's share above). In these bursts the " +
     "batches are large (the statement table: a few statements per 1,000 logs); measured outside the bot, " +
-    "logs in batches that large cost about 0.035 ms of CPU each in the store and domain (0.15 ms when they " +
-    "arrive about 3 a millisecond and batches are small). So most of Nexus's extra CPU here is not the " +
-    "store: garbage collection is (the GC table: Nexus allocates about 110 KB per log against the floor's " +
-    "48 KB, heap profile, and more of it survives a young collection while a whole burst is in flight), and " +
-    "the rest is not yet accounted for. Not traded away for it: the fsync before the answer, zod on every " +
-    "record.",
+    "logs in batches that large cost 0.04–0.05 ms of CPU each in the store and domain, 0.03–0.04 ms of it on " +
+    "the main thread (about 0.19 ms when they arrive 3 a millisecond and batches are small). The main " +
+    "thread's busy time per log, read per burst (event-loop utilisation, one run of 2 rounds), was 0.17–0.20 ms " +
+    "for the floor, 0.25–0.36 for the echo floor and 0.24–0.42 for Nexus: Nexus's main thread stays within " +
+    "the echo floor's range, and bursts of one bot differ as much as the bots do. The rest of its CPU is off " +
+    "the main thread (SQLite's thread; GC helpers: a heap profile counted 85 KB allocated per log against " +
+    "the floor's 50 KB and the echo floor's 51 KB, and a batch keeps its logs alive until its commit), and " +
+    "on these two cores that competes with the local server. Not traded away for it: the fsync before the " +
+    "answer, zod on every record.",
   "/learn search":
     "The answer is an embed of ten results (about 4 KB of text) where the floor sends `ok`: discord.js " +
     "serialising it, the HTTP request carrying it, the garbage both leave, and the local server validating " +
@@ -510,7 +513,7 @@ const CAUSES: Record<string, string> = {
     "Requests run in per-guild batches (src/store/batcher.ts), each one transaction: one read statement " +
     "(pool, pair settings, the members' records and zones), the pool matched in arrival order, the changed " +
     "records validated by zod and committed together, fsynced before the answers. Measured outside the " +
-    "bot with requests arriving about 3 a millisecond that costs about 0.15 ms of CPU per request, SQLite's " +
+    "bot with requests arriving about 3 a millisecond that costs about 0.18 ms of CPU per request, SQLite's " +
     "threads and the kernel included (0.31 before batches waited for durability and gathered); in these " +
     "bursts the batches are larger still (the statement table). Every second " +
     "request is matched: after the reply Nexus opens the pair's thread (thread, two members, " +
