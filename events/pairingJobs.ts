@@ -1,7 +1,7 @@
 import { Events } from "discord.js";
 import type { BotContext } from "../src/discord/types.js";
 import { defineEvent } from "../src/discord/types.js";
-import { deliverPair, membershipCheck, postFollowUp } from "../src/pairing/deliver.js";
+import { announceExpired, deliverPair, membershipCheck, postFollowUp } from "../src/pairing/deliver.js";
 import {
   claimDueFollowUps,
   expireRequests,
@@ -14,11 +14,15 @@ export const PAIRING_EVERY_MS = 60_000;
 /** A pair not introduced this long after the match is (re)introduced by the job. */
 export const REDELIVER_AFTER_MS = 2 * 60_000;
 
-/** One pass over a guild: expiry, pauses that ended, 48 h follow-ups, introductions that never happened. */
+/**
+ * One pass over a guild: expiry (and the channel post naming whoever's request expired since the last
+ * pass, here or in a command), pauses that ended, 48 h follow-ups, introductions that never happened.
+ */
 export async function pairingPass(ctx: BotContext, guildId: string): Promise<void> {
   const { store, clock } = ctx;
   const guild = ctx.client.guilds.cache.get(guildId);
   const expired = await expireRequests(store, clock, guildId);
+  if (guild !== undefined) await announceExpired(ctx, guild);
   const resumed = await resumePaused(store, clock, guildId, guild ? membershipCheck(guild) : undefined);
   for (const pair of resumed) await deliverPair(ctx, guildId, pair);
   const due = await claimDueFollowUps(store, clock, guildId);
@@ -33,7 +37,7 @@ export async function pairingPass(ctx: BotContext, guildId: string): Promise<voi
   }
 }
 
-/** Every minute: request expiry, pauses that ended, the 48 h "did you meet?" follow-ups, stuck introductions. */
+/** Every minute: request expiry (announced), pauses that ended, the 48 h "did you meet?" follow-ups, stuck introductions. */
 export default defineEvent({
   name: Events.ClientReady,
   once: true,

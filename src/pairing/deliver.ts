@@ -1,6 +1,6 @@
 /**
  * Discord side of a match: the pair's private thread (or public thread, or DMs), the 48 h follow-up, the
- * round's announcement. The match is always in the store before any of this runs; these functions only
+ * round's announcement, the announcement of expired requests. The match is always in the store before any of this runs; these functions only
  * read it, talk to Discord, and record the outcome through the domain.
  */
 import {
@@ -14,13 +14,20 @@ import {
 } from "discord.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
-import { followUpMessage, introMessage, leftoverAnnouncements, threadName } from "./format.js";
+import {
+  expiryAnnouncements,
+  followUpMessage,
+  introMessage,
+  leftoverAnnouncements,
+  threadName,
+} from "./format.js";
 import {
   claimDelivery,
   type DeliveryOutcome,
   dissolvePair,
   type MembershipCheck,
   recordDelivery,
+  takeExpiredUnannounced,
 } from "./pairing.js";
 import { miniProject, suggestProject } from "./projects.js";
 import type { Pair } from "./schema.js";
@@ -255,14 +262,38 @@ export async function postFollowUp(
 }
 
 /** Tells the round's leftovers, in the Nexus channel, that they stay queued (mentions capped; the rest are told lazily). */
-export async function announceLeftovers(
+export function announceLeftovers(
   ctx: BotContext,
   guild: Guild,
   leftovers: readonly string[],
   pairs: number,
   fallbackChannelId: string | null,
 ): Promise<number> {
-  const messages = leftoverAnnouncements(leftovers, pairs);
+  return announce(
+    ctx,
+    guild,
+    leftoverAnnouncements(leftovers, pairs),
+    fallbackChannelId,
+    "the round's leftovers",
+  );
+}
+
+/**
+ * Tells the members whose request expired since the last pass, in the Nexus channel (mentions capped; each
+ * still gets the notice on their next /pair). Returns the messages posted.
+ */
+export async function announceExpired(ctx: BotContext, guild: Guild): Promise<number> {
+  const { users, expiryDays } = await takeExpiredUnannounced(ctx.store, ctx.clock, guild.id);
+  return announce(ctx, guild, expiryAnnouncements(users, expiryDays), null, "expired requests");
+}
+
+async function announce(
+  ctx: BotContext,
+  guild: Guild,
+  messages: readonly MessageCreateOptions[],
+  fallbackChannelId: string | null,
+  what: string,
+): Promise<number> {
   if (messages.length === 0) return 0;
   const channel = await resolveChannel(ctx, guild, fallbackChannelId);
   if (channel === null) return 0;
@@ -272,7 +303,7 @@ export async function announceLeftovers(
       await channel.send(message);
       posted++;
     } catch (error) {
-      ctx.logger.warn({ err: error, guild: guild.id }, "could not announce the round's leftovers");
+      ctx.logger.warn({ err: error, guild: guild.id }, `could not announce ${what}`);
       break;
     }
   }

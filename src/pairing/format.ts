@@ -135,12 +135,30 @@ export function answerReply(pair: Pair, answer: "met" | "not_yet", firstMet: boo
 }
 
 export function leftoverAnnouncements(users: readonly string[], pairs: number): MessageCreateOptions[] {
+  return mentionAnnouncements(
+    `Matching round: ${pairs} new pair${pairs === 1 ? "" : "s"}. Still in the queue (you keep your place ` +
+      "and are matched as soon as someone from the other track asks; `/pair status` shows your request):",
+    users,
+  );
+}
+
+/** The channel post for requests that expired unmatched (the pairing job). */
+export function expiryAnnouncements(users: readonly string[], expiryDays: number): MessageCreateOptions[] {
+  return mentionAnnouncements(
+    `⌛ These pairing requests expired after ${expiryDays} day${expiryDays === 1 ? "" : "s"} without a ` +
+      "match. Still up for it? `/pair request` puts you back in the queue:",
+    users,
+  );
+}
+
+/**
+ * `head` followed by a mention of each user, in as few messages as fit (2,000 characters, 90 mentions,
+ * at most 5 messages: the rest are not mentioned). Each message pings exactly the users it names.
+ */
+function mentionAnnouncements(head: string, users: readonly string[]): MessageCreateOptions[] {
   if (users.length === 0) return [];
   const MAX_USERS = 90; // allowed_mentions.users takes at most 100
   const MAX_MESSAGES = 5;
-  const head =
-    `Matching round: ${pairs} new pair${pairs === 1 ? "" : "s"}. Still in the queue (you keep your place ` +
-    "and are matched as soon as someone from the other track asks; `/pair status` shows your request):";
   const messages: MessageCreateOptions[] = [];
   let text = head;
   let chunk: string[] = [];

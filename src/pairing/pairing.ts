@@ -50,6 +50,8 @@ export const MEMBERSHIP_FRESH_MS = 10 * 60_000;
 /** History kept beyond the longest recency window, for /pair history. */
 const HISTORY_MIN_KEPT = 25;
 const NOTICES_KEPT = 20;
+/** Expired requests waiting to be announced in the channel, at most (as many as the announcements mention). */
+export const EXPIRED_UNANNOUNCED_KEPT = 450;
 
 /** Resolves false when the member has left the guild. Errors count as "still here". */
 export type MembershipCheck = (userId: string) => Promise<boolean>;
@@ -327,7 +329,10 @@ function pushNotice(member: PairMember, notice: Notice): void {
   if (member.notices.length > NOTICES_KEPT) member.notices.splice(0, member.notices.length - NOTICES_KEPT);
 }
 
-/** Removes expired requests from the pool and leaves each member a notice. */
+/**
+ * Removes expired requests from the pool, leaves each member a notice and queues them for the channel
+ * announcement (src/pairing/deliver.ts announceExpired, from the pairing job).
+ */
 async function expire(tx: Tx): Promise<PoolEntry[]> {
   const expired = tx.state.pool.filter((entry) => isExpired(entry, tx.now, tx.expiryMs));
   if (expired.length === 0) return [];
@@ -340,6 +345,8 @@ async function expire(tx: Tx): Promise<PoolEntry[]> {
   }
   tx.removeFromPool(new Set(expired.map((entry) => entry.user)));
   tx.state.stats.expired += expired.length;
+  const unannounced = new Set([...tx.state.expiredUnannounced, ...expired.map((entry) => entry.user)]);
+  tx.state.expiredUnannounced = [...unannounced].slice(-EXPIRED_UNANNOUNCED_KEPT);
   return expired;
 }
 
@@ -918,6 +925,29 @@ export async function updatePairSettings(
 /** Drops expired requests (members are told the next time they use /pair); returns how many. */
 export async function expireRequests(store: Store, clock: Clock, guildId: string): Promise<number> {
   return transact(store, clock, guildId, async (tx) => (await expire(tx)).length);
+}
+
+/**
+ * Hands out, once, the members whose request expired since the last call (by any command or pass), with
+ * the guild's expiry in days, for the channel announcement. At most once: a post that then fails is not
+ * retried (each member still gets the notice on their next /pair).
+ */
+export async function takeExpiredUnannounced(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+): Promise<{ users: string[]; expiryDays: number }> {
+  // Most passes find nothing: a plain read first, the lock and the transaction only when there is.
+  const state = await store.get(pairStateKey(guildId), PairingStateSchema);
+  if (state === undefined || state.expiredUnannounced.length === 0) return { users: [], expiryDays: 0 };
+  return transact(store, clock, guildId, async (tx) => {
+    const users = tx.state.expiredUnannounced;
+    if (users.length > 0) {
+      tx.state.expiredUnannounced = [];
+      tx.touchState();
+    }
+    return { users, expiryDays: tx.settings.expiryDays };
+  });
 }
 
 /** Requests whose pause has ended get their instant match now; returns the new pairs to introduce. */

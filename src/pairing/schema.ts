@@ -60,6 +60,12 @@ export const PairingStateSchema = z.object({
   followUpCursor: z.number().int().min(1).default(1),
   /** Every pair below this id has been introduced (thread or DMs), given up on, or dissolved. */
   deliveryCursor: z.number().int().min(1).default(1),
+  /**
+   * Members whose request expired and who were not told in the channel yet, oldest first: the pairing job
+   * posts them within a minute, whichever command or pass expired them. Kept short (the oldest dropped
+   * first); the notice on each member's next /pair is the durable record.
+   */
+  expiredUnannounced: z.array(Snowflake).default([]),
   stats: z
     .object({
       requests: Counter,

@@ -246,6 +246,42 @@ describe("/pair end to end", () => {
     expect(JSON.stringify(status.embeds)).toContain("No open request");
   });
 
+  it("GIVEN requests that expired in the job and in a command THEN the next pass names each member once in the channel, pinging only them", async () => {
+    const g = await freshGuild();
+    const early = g.member("expires-in-job");
+    const late = g.member("expires-in-command");
+    const asker = g.member("asks-later");
+    const expiredPosts = () =>
+      t.server
+        .messagesIn(g.nexus)
+        .filter((m) => String(m.content).startsWith("⌛ These pairing requests expired"));
+    await request(g, early, { role: "frontend" });
+    clock.advance(7 * DAY_MS);
+    await t.bot.ctx.jobs.runNow("pairing");
+    const first = await until("the expiry announcement", () => expiredPosts()[0]);
+    expect(String(first.content)).toContain(`<@${early}>`);
+    expect(String(first.content)).toContain("/pair request");
+
+    // Expired by another member's /pair request (no job run in between): announced by the next pass.
+    await request(g, late, { role: "frontend" });
+    clock.advance(7 * DAY_MS);
+    await request(g, asker, { role: "backend" });
+    await t.bot.ctx.jobs.runNow("pairing");
+    await t.bot.ctx.jobs.runNow("pairing");
+    await until("the second announcement", () => expiredPosts().length === 2);
+    const second = expiredPosts()[1];
+    expect(String(second?.content)).toContain(`<@${late}>`);
+    expect(String(second?.content)).not.toContain(`<@${early}>`);
+    const posted = t.server.requests.filter(
+      (r) =>
+        r.method === "POST" &&
+        r.path.includes(`/channels/${g.nexus}/`) &&
+        JSON.stringify(r.body).includes("These pairing requests expired"),
+    );
+    expect(posted.map((r) => r.mentions.users)).toEqual([[early], [late]]);
+    expect(expiredPosts()).toHaveLength(2);
+  });
+
   it("GIVEN learners waiting on both sides WHEN an admin runs /pair round THEN pairs get threads and the leftover is told", async () => {
     const g = await freshGuild();
     const backends = [g.member("rb1"), g.member("rb2"), g.member("rb3")];

@@ -2,6 +2,7 @@ import type { APIEmbed } from "discord.js";
 import { describe, expect, it } from "vitest";
 import { embedLength } from "../../src/discord/embed.js";
 import {
+  expiryAnnouncements,
   followUpButtonId,
   followUpMessage,
   historyEmbed,
@@ -118,6 +119,18 @@ describe("replies", () => {
       for (const id of mentioned) expect(message.content).toContain(`<@${id}>`);
     }
     expect(leftoverAnnouncements([], 3)).toEqual([]);
+  });
+
+  it("GIVEN expired requests THEN the announcement names and pings exactly those members and says how to ask again", () => {
+    const users = ["111111111111111111", "222222222222222222"];
+    const [message, ...rest] = expiryAnnouncements(users, 7);
+    expect(rest).toEqual([]);
+    expect(message?.content).toMatch(/^⌛ These pairing requests expired after 7 days without a match/);
+    expect(message?.content).toContain("`/pair request`");
+    for (const id of users) expect(message?.content).toContain(`<@${id}>`);
+    expect(message?.allowedMentions).toEqual({ users });
+    expect(expiryAnnouncements(["111111111111111111"], 1)[0]?.content).toContain("after 1 day without");
+    expect(expiryAnnouncements([], 7)).toEqual([]);
   });
 
   it("GIVEN 20 long history lines THEN the history embed fits its limits", () => {

@@ -14,6 +14,7 @@ import {
   claimDueFollowUps,
   DAY_MS,
   dissolvePair,
+  EXPIRED_UNANNOUNCED_KEPT,
   expireRequests,
   getPair,
   MEMBERSHIP_FRESH_MS,
@@ -28,6 +29,7 @@ import {
   requirePairMember,
   resumePaused,
   runRound,
+  takeExpiredUnannounced,
   updatePairSettings,
 } from "../../src/pairing/pairing.js";
 import {
@@ -458,6 +460,37 @@ describe("expiry", () => {
     const back = await requestPair(store, clock, G, { userId: "1", role: "frontend" });
     expect(back.notices.map((n) => n.kind)).toEqual(["expired"]);
     expect(back.kind).toBe("matched");
+  });
+
+  it("GIVEN requests expired by the job and by a command THEN each member is handed out for the announcement once", async () => {
+    const { store, clock } = setup();
+    expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: [], expiryDays: 0 });
+    await updatePairSettings(store, clock, G, { expiryDays: 3, by: "9" });
+    await requestPair(store, clock, G, { userId: "1", role: "frontend" });
+    clock.advance(3 * DAY_MS);
+    expect(await expireRequests(store, clock, G)).toBe(1);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(3 * DAY_MS);
+    // Expired inside another member's request, not by the job.
+    await requestPair(store, clock, G, { userId: "3", role: "backend" });
+    expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: ["1", "2"], expiryDays: 3 });
+    expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: [], expiryDays: 0 });
+    expect((await state(store)).expiredUnannounced).toEqual([]);
+    // The notice on the member's next /pair is still there.
+    expect((await pairStatus(store, clock, G, "1")).notices.map((n) => n.kind)).toEqual(["expired"]);
+  });
+
+  it("GIVEN more expired requests than the announcements name THEN the newest are kept, each once", async () => {
+    const { store, clock } = setup();
+    const users = Array.from({ length: EXPIRED_UNANNOUNCED_KEPT + 50 }, (_, i) => String(1000 + i));
+    for (const userId of users) await requestPair(store, clock, G, { userId, role: "frontend" });
+    clock.advance(7 * DAY_MS);
+    expect(await expireRequests(store, clock, G)).toBe(users.length);
+    await requestPair(store, clock, G, { userId: users.at(-1) as string, role: "frontend" });
+    clock.advance(7 * DAY_MS);
+    expect(await expireRequests(store, clock, G)).toBe(1);
+    const { users: named } = await takeExpiredUnannounced(store, clock, G);
+    expect(named).toEqual(users.slice(-EXPIRED_UNANNOUNCED_KEPT));
   });
 
   it("GIVEN a paused request THEN the expiry counts from the end of the pause", async () => {
