@@ -33,6 +33,12 @@ export function periodStart(period: Period, now: number): number {
   return period === "all" ? 0 : now - PERIOD_MS[period];
 }
 
+/**
+ * Moves a member's running total by one credit, after the log has recorded it (same section). A total
+ * that is absent (the member's first credit) or damaged (moved aside by `update`) is summed from the
+ * member's live events in the log instead, which already hold this change: a damaged total heals at the
+ * member's next credit or revocation instead of restarting from 0.
+ */
 async function adjustTotal(
   store: Store,
   clock: Clock,
@@ -41,11 +47,20 @@ async function adjustTotal(
   points: number,
   accepted: number,
 ): Promise<void> {
-  await store.update(keys.memberRep(guildId, userId), MemberRepSchema, (current) => ({
-    points: (current?.points ?? 0) + points,
-    accepted: Math.max(0, (current?.accepted ?? 0) + accepted),
-    updatedAt: clock.now(),
-  }));
+  await store.update(keys.memberRep(guildId, userId), MemberRepSchema, async (current) => {
+    if (current === undefined) {
+      const [row] = tally(
+        (await readRepLog(store, guildId)).filter((event) => event.userId === userId),
+        0,
+      );
+      return { points: row?.points ?? 0, accepted: row?.accepted ?? 0, updatedAt: clock.now() };
+    }
+    return {
+      points: current.points + points,
+      accepted: Math.max(0, current.accepted + accepted),
+      updatedAt: clock.now(),
+    };
+  });
 }
 
 // ——— recovery ———

@@ -190,6 +190,26 @@ describe("a lost or damaged log (the question records keep who was credited)", (
     expect((await reputationBoard(store, clock, GUILD, "all")).rows.map((r) => r.userId)).toEqual(["302"]);
   });
 
+  it("GIVEN a member's total fails its schema WHEN they are next credited THEN it is summed from the log, not restarted from 0", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < 3; i++) await solvedBy(store, clock, "301");
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 30, accepted: 3 });
+    await store.keyv.set(keys.memberRep(GUILD, "301"), DAMAGED);
+    await solvedBy(store, clock, "301");
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 40, accepted: 4 });
+    // And on a revocation: the credit moves away from them.
+    await store.keyv.set(keys.memberRep(GUILD, "301"), DAMAGED);
+    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I version a REST API?" });
+    await addAnswer(store, clock, GUILD, { questionNumber: 5, authorId: "301", text: "In the URL" });
+    await addAnswer(store, clock, GUILD, { questionNumber: 5, authorId: "302", text: "In a header" });
+    await acceptAnswer(store, clock, GUILD, { answerId: "5-1", by: ASKER, canManageThreads: false });
+    await store.keyv.set(keys.memberRep(GUILD, "301"), DAMAGED);
+    await acceptAnswer(store, clock, GUILD, { answerId: "5-2", by: ASKER, canManageThreads: false });
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 40, accepted: 4 });
+    expect(await memberReputation(store, GUILD, "302")).toEqual({ points: 10, accepted: 1 });
+  });
+
   it("GIVEN a log chunk fails its schema WHEN a new answer is accepted in it THEN the other credits are kept", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
