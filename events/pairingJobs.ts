@@ -15,23 +15,31 @@ export const PAIRING_EVERY_MS = 60_000;
 export const REDELIVER_AFTER_MS = 2 * 60_000;
 
 /**
- * One pass over a guild: expiry (and the channel post naming whoever's request expired since the last
- * pass, here or in a command), pauses that ended, 48 h follow-ups, introductions that never happened.
+ * One pass over a guild: expiry, pauses that ended, 48 h follow-ups, introductions that never happened,
+ * and the channel post naming whoever's request expired since the last pass (here or in a command).
  */
 export async function pairingPass(ctx: BotContext, guildId: string): Promise<void> {
   const { store, clock } = ctx;
   const guild = ctx.client.guilds.cache.get(guildId);
   const expired = await expireRequests(store, clock, guildId);
-  if (guild !== undefined) await announceExpired(ctx, guild);
   const resumed = await resumePaused(store, clock, guildId, guild ? membershipCheck(guild) : undefined);
   for (const pair of resumed) await deliverPair(ctx, guildId, pair);
   const due = await claimDueFollowUps(store, clock, guildId);
   for (const pair of due) await postFollowUp(ctx, guildId, pair);
   const retry = await pendingDeliveries(store, clock, guildId, REDELIVER_AFTER_MS);
   for (const pairId of retry) await deliverPair(ctx, guildId, pairId);
-  if (expired + resumed.length + due.length + retry.length > 0) {
+  // Last: a post that cannot be made never holds up the pairs' own messages.
+  const announced = guild === undefined ? 0 : await announceExpired(ctx, guild);
+  if (expired + resumed.length + due.length + retry.length + announced > 0) {
     ctx.logger.info(
-      { guild: guildId, expired, resumed: resumed.length, followUps: due.length, redelivered: retry.length },
+      {
+        guild: guildId,
+        expired,
+        resumed: resumed.length,
+        followUps: due.length,
+        redelivered: retry.length,
+        expiryPosts: announced,
+      },
       "pairing pass",
     );
   }
