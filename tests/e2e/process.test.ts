@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
 import { type BotProcess, spawnBot } from "../support/process.js";
+import { startRedis } from "../support/redis.js";
 
 const NEXUS = FIXTURE_IDS.nexusChannelId;
 const GENERAL = FIXTURE_IDS.generalChannelId;
@@ -116,3 +117,68 @@ describe("the bot process (npm start) against the local Discord", () => {
     expect(replies.filter((r) => r.status === "fulfilled")).toHaveLength(30);
   });
 });
+
+/** The same process on Redis (DATABASE_URL=redis://…), where one process is not enough for SQLite's file. */
+const redis = await startRedis();
+if (redis === null) {
+  describe("the bot process on Redis", () => {
+    it.skip("redis-server is not installed here: skipped (.ci/run installs it)", () => {});
+  });
+} else {
+  describe("the bot process on Redis", () => {
+    let server: DiscordServer;
+    let env: Record<string, string>;
+    const running: BotProcess[] = [];
+
+    beforeAll(async () => {
+      server = await startDiscordServer();
+      await redis.flush();
+      env = { DISCORD_TOKEN: server.token, DISCORD_API_URL: server.apiUrl, DATABASE_URL: redis.url };
+    });
+
+    afterAll(async () => {
+      for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
+      await server?.close();
+      await redis.stop();
+    });
+
+    async function start(): Promise<BotProcess> {
+      const bot = spawnBot(env);
+      running.push(bot);
+      await bot.waitForLog("nexus ready");
+      return bot;
+    }
+
+    it("GIVEN 20 concurrent logs and a restart THEN every entry has its own number and is still there", async () => {
+      const first = await start();
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          server
+            .interact({
+              user: { id: String(700_000_000_000_000_000n + BigInt(i)), username: `learner${i}` },
+              commandName: "learn",
+              subcommand: "log",
+              options: { topic: "Caching and Redis", text: `Entry ${i}: keyv on Redis keeps every write` },
+            })
+            .reply(),
+        ),
+      );
+      const numbers = replies.map((reply) => Number(/#(\d+)/.exec(String(reply.embeds[0]?.title))?.[1]));
+      expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      first.child.kill("SIGTERM");
+      expect((await first.exited).code).toBe(0);
+
+      const second = await start();
+      const found = await server
+        .interact({ commandName: "learn", subcommand: "search", options: { query: "keyv on Redis" } })
+        .reply();
+      expect(JSON.stringify(found.embeds)).toContain("10 best matches");
+      const stats = await server.interact({ commandName: "learn", subcommand: "stats" }).reply();
+      const fields = (stats.embeds[0]?.fields ?? []) as Array<{ name: string; value: string }>;
+      expect(fields.find((field) => field.name === "Entries")?.value).toMatch(/^\*\*20\*\*/);
+      expect(fields.find((field) => field.name === "Active learners")?.value).toMatch(/^\*\*20\*\*/);
+      second.child.kill("SIGTERM");
+      expect((await second.exited).code).toBe(0);
+    }, 60_000);
+  });
+}

@@ -1,0 +1,70 @@
+// A throwaway Redis server on 127.0.0.1 for the store's backend tests (as the tests start their own Discord
+// server): `redis-server` from the machine's packages (.ci/run installs it), on a free port, nothing saved
+// to disk. Returns null when `redis-server` is not installed, so a machine without it skips those tests.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { connect, createServer } from "node:net";
+
+export type RedisServer = { url: string; flush: () => Promise<void>; stop: () => Promise<void> };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one inline command and resolves with the first line of the answer ("" when unreachable). */
+function command(port: number, line: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    let answer = "";
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve("");
+    });
+    socket.once("error", () => resolve(""));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("utf8");
+      const end = answer.indexOf("\r\n");
+      if (end !== -1) {
+        socket.end();
+        resolve(answer.slice(0, end));
+      }
+    });
+    socket.once("connect", () => socket.write(`${line}\r\n`));
+  });
+}
+
+export async function startRedis(): Promise<RedisServer | null> {
+  if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) return null;
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 10_000;
+  while ((await command(port, "PING")) !== "+PONG") {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`redis-server did not start on port ${port}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    flush: async () => {
+      if ((await command(port, "FLUSHALL")) !== "+OK") throw new Error("redis FLUSHALL failed");
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
