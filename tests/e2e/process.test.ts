@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
+import { startPostgres } from "../support/postgres.js";
 import { type BotProcess, spawnBot } from "../support/process.js";
 import { startRedis } from "../support/redis.js";
 
@@ -118,28 +119,39 @@ describe("the bot process (npm start) against the local Discord", () => {
   });
 });
 
-/** The same process on Redis (DATABASE_URL=redis://…), where one process is not enough for SQLite's file. */
-const redis = await startRedis();
-if (redis === null) {
-  describe("the bot process on Redis", () => {
-    it.skip("redis-server is not installed here: skipped (.ci/run installs it)", () => {});
-  });
-} else {
-  describe("the bot process on Redis", () => {
+/**
+ * The same process on Redis and on PostgreSQL (DATABASE_URL=redis://… or postgres://…), where one process
+ * is not enough for SQLite's file: servers of the test's own, skipped (and said so) where not installed.
+ */
+const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+const networked: Array<
+  [string, { url: string; flush: () => Promise<void>; stop: () => Promise<void> } | null]
+> = [
+  ["Redis", redis],
+  ["PostgreSQL", postgres],
+];
+for (const [name, backend] of networked) {
+  if (backend === null) {
+    describe(`the bot process on ${name}`, () => {
+      it.skip(`${name} is not installed here: skipped (.ci/run installs it)`, () => {});
+    });
+    continue;
+  }
+  describe(`the bot process on ${name}`, () => {
     let server: DiscordServer;
     let env: Record<string, string>;
     const running: BotProcess[] = [];
 
     beforeAll(async () => {
       server = await startDiscordServer();
-      await redis.flush();
-      env = { DISCORD_TOKEN: server.token, DISCORD_API_URL: server.apiUrl, DATABASE_URL: redis.url };
+      await backend.flush();
+      env = { DISCORD_TOKEN: server.token, DISCORD_API_URL: server.apiUrl, DATABASE_URL: backend.url };
     });
 
     afterAll(async () => {
       for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
       await server?.close();
-      await redis.stop();
+      await backend.stop();
     });
 
     async function start(): Promise<BotProcess> {
@@ -158,7 +170,7 @@ if (redis === null) {
               user: { id: String(700_000_000_000_000_000n + BigInt(i)), username: `learner${i}` },
               commandName: "learn",
               subcommand: "log",
-              options: { topic: "Caching and Redis", text: `Entry ${i}: keyv on Redis keeps every write` },
+              options: { topic: "Caching and Redis", text: `Entry ${i}: keyv on ${name} keeps every write` },
             })
             .reply(),
         ),
@@ -170,7 +182,7 @@ if (redis === null) {
 
       const second = await start();
       const found = await server
-        .interact({ commandName: "learn", subcommand: "search", options: { query: "keyv on Redis" } })
+        .interact({ commandName: "learn", subcommand: "search", options: { query: `keyv on ${name}` } })
         .reply();
       expect(JSON.stringify(found.embeds)).toContain("10 best matches");
       const stats = await server.interact({ commandName: "learn", subcommand: "stats" }).reply();

@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/log.js";
 import { guildKey, scopeOf } from "../../src/store/keys.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
+import { startPostgres } from "../support/postgres.js";
 import { startRedis } from "../support/redis.js";
 
 const Counter = z.object({ n: z.number().int().nonnegative() });
@@ -45,10 +46,10 @@ describe("keys", () => {
   });
 });
 
-/** A Redis server of the test's own (skipped, and said so, where redis-server is not installed). */
-const redis = await startRedis();
+/** Redis and PostgreSQL servers of the tests' own (skipped, and said so, where they are not installed). */
+const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
 afterAll(async () => {
-  await redis?.stop();
+  await Promise.all([redis?.stop(), postgres?.stop()]);
 });
 
 async function redisStore(): Promise<KeyvStore> {
@@ -59,15 +60,29 @@ async function redisStore(): Promise<KeyvStore> {
   return store;
 }
 
+async function postgresStore(): Promise<KeyvStore> {
+  if (postgres === null) throw new Error("no postgres");
+  await postgres.flush();
+  const store = await openStore(postgres.url, silentLogger());
+  stores.push(store);
+  return store;
+}
+
 const backends: Array<[string, () => Promise<KeyvStore>]> = [
   ["memory", async () => memoryStore(silentLogger())],
   ["sqlite", () => sqliteStore()],
 ];
 if (redis !== null) backends.push(["redis", redisStore]);
+if (postgres !== null) backends.push(["postgres", postgresStore]);
 
 if (redis === null) {
   describe("KeyvStore over redis", () => {
     it.skip("redis-server is not installed here: the Redis backend tests are skipped (.ci/run installs it)", () => {});
+  });
+}
+if (postgres === null) {
+  describe("KeyvStore over postgres", () => {
+    it.skip("PostgreSQL is not installed here: the PostgreSQL backend tests are skipped (.ci/run installs it)", () => {});
   });
 }
 
