@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
+import type { LocalServer } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
 import { type BotProcess, spawnBot } from "../support/process.js";
 import { startRedis } from "../support/redis.js";
@@ -124,9 +125,7 @@ describe("the bot process (npm start) against the local Discord", () => {
  * is not enough for SQLite's file: servers of the test's own, skipped (and said so) where not installed.
  */
 const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-const networked: Array<
-  [string, { url: string; flush: () => Promise<void>; stop: () => Promise<void> } | null]
-> = [
+const networked: Array<[string, LocalServer | null]> = [
   ["Redis", redis],
   ["PostgreSQL", postgres],
 ];

@@ -52,38 +52,29 @@ afterAll(async () => {
   await Promise.all([redis?.stop(), postgres?.stop()]);
 });
 
-async function redisStore(): Promise<KeyvStore> {
-  if (redis === null) throw new Error("no redis-server");
-  await redis.flush();
-  const store = await openStore(redis.url, silentLogger());
-  stores.push(store);
-  return store;
-}
-
-async function postgresStore(): Promise<KeyvStore> {
-  if (postgres === null) throw new Error("no postgres");
-  await postgres.flush();
-  const store = await openStore(postgres.url, silentLogger());
-  stores.push(store);
-  return store;
-}
-
 const backends: Array<[string, () => Promise<KeyvStore>]> = [
   ["memory", async () => memoryStore(silentLogger())],
   ["sqlite", () => sqliteStore()],
 ];
-if (redis !== null) backends.push(["redis", redisStore]);
-if (postgres !== null) backends.push(["postgres", postgresStore]);
-
-if (redis === null) {
-  describe("KeyvStore over redis", () => {
-    it.skip("redis-server is not installed here: the Redis backend tests are skipped (.ci/run installs it)", () => {});
-  });
-}
-if (postgres === null) {
-  describe("KeyvStore over postgres", () => {
-    it.skip("PostgreSQL is not installed here: the PostgreSQL backend tests are skipped (.ci/run installs it)", () => {});
-  });
+for (const [name, server] of [
+  ["redis", redis],
+  ["postgres", postgres],
+] as const) {
+  if (server === null) {
+    describe(`KeyvStore over ${name}`, () => {
+      it.skip(`${name} is not installed here: these backend tests are skipped (.ci/run installs it)`, () => {});
+    });
+    continue;
+  }
+  backends.push([
+    name,
+    async () => {
+      await server.flush();
+      const store = await openStore(server.url, silentLogger());
+      stores.push(store);
+      return store;
+    },
+  ]);
 }
 
 describe.each(backends)("KeyvStore over %s", (_name, open) => {

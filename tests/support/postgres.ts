@@ -4,11 +4,9 @@
 // Returns null when the server binaries are not installed, so a machine without them skips those tests.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-export type PostgresServer = { url: string; flush: () => Promise<void>; stop: () => Promise<void> };
+import { freePort, type LocalServer } from "./ports.js";
 
 /** The newest installed server's bin directory (Debian: /usr/lib/postgresql/<major>/bin). */
 function binDir(): string | null {
@@ -18,18 +16,6 @@ function binDir(): string | null {
     .filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, "bin", "postgres")))
     .sort((a, b) => Number(b) - Number(a));
   return majors[0] === undefined ? null : join(root, majors[0], "bin");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The command line that runs `argv` as the cluster's owner (the `postgres` user when we are root). */
@@ -53,7 +39,7 @@ function query(url: string, sql: string): Promise<void> {
   });
 }
 
-export async function startPostgres(): Promise<PostgresServer | null> {
+export async function startPostgres(): Promise<LocalServer | null> {
   const bin = binDir();
   if (bin === null || spawnSync("psql", ["--version"], { stdio: "ignore" }).status !== 0) return null;
   const root = process.getuid?.() === 0;

@@ -2,21 +2,8 @@
 // server): `redis-server` from the machine's packages (.ci/run installs it), on a free port, nothing saved
 // to disk. Returns null when `redis-server` is not installed, so a machine without it skips those tests.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { connect, createServer } from "node:net";
-
-export type RedisServer = { url: string; flush: () => Promise<void>; stop: () => Promise<void> };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { connect } from "node:net";
+import { freePort, type LocalServer } from "./ports.js";
 
 /** Sends one inline command and resolves with the first line of the answer ("" when unreachable). */
 function command(port: number, line: string): Promise<string> {
@@ -40,7 +27,7 @@ function command(port: number, line: string): Promise<string> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer | null> {
+export async function startRedis(): Promise<LocalServer | null> {
   if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) return null;
   const port = await freePort();
   const child: ChildProcess = spawn(
