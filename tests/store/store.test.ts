@@ -75,6 +75,24 @@ for (const [name, server] of [
       return store;
     },
   ]);
+  describe(`two stores on one ${name} server (two processes)`, () => {
+    it("GIVEN both claim one day THEN exactly one wins, and both read the winner's record", async () => {
+      await server.flush();
+      const [a, b] = await Promise.all([
+        openStore(server.url, silentLogger()),
+        openStore(server.url, silentLogger()),
+      ]);
+      stores.push(a, b);
+      const key = guildKey("1", "challenge", "posted", "2026-11-22");
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? b : a).claim(key, Counter, { n: i })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = { n: results.indexOf(true) };
+      expect(await a.get(key, Counter)).toEqual(winner);
+      expect(await b.get(key, Counter)).toEqual(winner);
+    });
+  });
 }
 
 describe.each(backends)("KeyvStore over %s", (_name, open) => {
