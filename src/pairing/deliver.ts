@@ -1,7 +1,8 @@
 /**
  * Discord side of a match: the pair's private thread (or public thread, or DMs), the 48 h follow-up, the
- * round's announcement, the announcement of expired requests. The match is always in the store before any of this runs; these functions only
- * read it, talk to Discord, and record the outcome through the domain.
+ * round's announcement, the announcement of expired requests. The match is always in the store before
+ * any of this runs; these functions only read it, talk to Discord, and record the outcome through the
+ * domain.
  */
 import {
   ChannelType,

@@ -929,8 +929,8 @@ export async function expireRequests(store: Store, clock: Clock, guildId: string
 
 /**
  * Hands out, once, the members whose request expired since the last call (by any command or pass), with
- * the guild's expiry in days, for the channel announcement. At most once: a post that then fails is not
- * retried (each member still gets the notice on their next /pair).
+ * the guild's expiry in days, for the channel announcement; not those already back in the queue. At most
+ * once: a post that then fails is not retried (each member still gets the notice on their next /pair).
  */
 export async function takeExpiredUnannounced(
   store: Store,
@@ -941,11 +941,12 @@ export async function takeExpiredUnannounced(
   const state = await store.get(pairStateKey(guildId), PairingStateSchema);
   if (state === undefined || state.expiredUnannounced.length === 0) return { users: [], expiryDays: 0 };
   return transact(store, clock, guildId, async (tx) => {
-    const users = tx.state.expiredUnannounced;
-    if (users.length > 0) {
+    const expired = tx.state.expiredUnannounced;
+    if (expired.length > 0) {
       tx.state.expiredUnannounced = [];
       tx.touchState();
     }
+    const users = expired.filter((user) => tx.entry(user) === undefined);
     return { users, expiryDays: tx.settings.expiryDays };
   });
 }

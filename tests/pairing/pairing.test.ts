@@ -473,7 +473,11 @@ describe("expiry", () => {
     clock.advance(3 * DAY_MS);
     // Expired inside another member's request, not by the job.
     await requestPair(store, clock, G, { userId: "3", role: "backend" });
-    expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: ["1", "2"], expiryDays: 3 });
+    // "4" expired too but is back in the queue before the announcement: not named.
+    await requestPair(store, clock, G, { userId: "4", role: "backend" });
+    clock.advance(3 * DAY_MS);
+    await requestPair(store, clock, G, { userId: "4", role: "backend" });
+    expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: ["1", "2", "3"], expiryDays: 3 });
     expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: [], expiryDays: 0 });
     expect((await state(store)).expiredUnannounced).toEqual([]);
     // The notice on the member's next /pair is still there.
