@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
-import type { LocalServer } from "../support/ports.js";
+import { type LocalServer, required, skipWithout } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
 import { type BotProcess, spawnBot } from "../support/process.js";
 import { startRedis } from "../support/redis.js";
@@ -122,7 +122,7 @@ describe("the bot process (npm start) against the local Discord", () => {
 
 /**
  * The same process on Redis and on PostgreSQL (DATABASE_URL=redis://… or postgres://…), where one process
- * is not enough for SQLite's file: servers of the test's own, skipped (and said so) where not installed.
+ * is not enough for SQLite's file: servers of the test's own (tests/support/ports.ts skipWithout: when skipped).
  */
 const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
 const networked: Array<[string, LocalServer | null]> = [
@@ -130,27 +130,22 @@ const networked: Array<[string, LocalServer | null]> = [
   ["PostgreSQL", postgres],
 ];
 for (const [name, backend] of networked) {
-  if (backend === null) {
-    describe(`the bot process on ${name}`, () => {
-      it.skip(`${name} is not installed here: skipped (.ci/run installs it)`, () => {});
-    });
-    continue;
-  }
-  describe(`the bot process on ${name}`, () => {
+  describe.skipIf(skipWithout(backend))(`the bot process on ${name}`, () => {
     let server: DiscordServer;
     let env: Record<string, string>;
     const running: BotProcess[] = [];
 
     beforeAll(async () => {
+      const database = required(name, backend);
       server = await startDiscordServer();
-      await backend.flush();
-      env = { DISCORD_TOKEN: server.token, DISCORD_API_URL: server.apiUrl, DATABASE_URL: backend.url };
+      await database.flush();
+      env = { DISCORD_TOKEN: server.token, DISCORD_API_URL: server.apiUrl, DATABASE_URL: database.url };
     });
 
     afterAll(async () => {
       for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
       await server?.close();
-      await backend.stop();
+      await backend?.stop();
     });
 
     async function start(): Promise<BotProcess> {

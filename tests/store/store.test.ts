@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/log.js";
 import { guildKey, scopeOf } from "../../src/store/keys.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
+import { type LocalServer, required, skipWithout } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
 import { startRedis } from "../support/redis.js";
 
@@ -46,43 +47,39 @@ describe("keys", () => {
   });
 });
 
-/** Redis and PostgreSQL servers of the tests' own (skipped, and said so, where they are not installed). */
+/** Redis and PostgreSQL servers of the tests' own (tests/support/ports.ts skipWithout: when they are skipped). */
 const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
 afterAll(async () => {
   await Promise.all([redis?.stop(), postgres?.stop()]);
 });
 
-const backends: Array<[string, () => Promise<KeyvStore>]> = [
-  ["memory", async () => memoryStore(silentLogger())],
-  ["sqlite", () => sqliteStore()],
+/** A fresh store on a server the tests started (emptied first). */
+function serverStore(name: string, server: LocalServer | null): () => Promise<KeyvStore> {
+  return async () => {
+    const running = required(name, server);
+    await running.flush();
+    const store = await openStore(running.url, silentLogger());
+    stores.push(store);
+    return store;
+  };
+}
+
+const backends: Array<[string, () => Promise<KeyvStore>, boolean]> = [
+  ["memory", async () => memoryStore(silentLogger()), false],
+  ["sqlite", () => sqliteStore(), false],
+  ["redis", serverStore("redis", redis), skipWithout(redis)],
+  ["postgres", serverStore("postgres", postgres), skipWithout(postgres)],
 ];
+
 for (const [name, server] of [
   ["redis", redis],
   ["postgres", postgres],
 ] as const) {
-  if (server === null) {
-    describe(`KeyvStore over ${name}`, () => {
-      it.skip(`${name} is not installed here: these backend tests are skipped (.ci/run installs it)`, () => {});
-    });
-    continue;
-  }
-  backends.push([
-    name,
-    async () => {
-      await server.flush();
-      const store = await openStore(server.url, silentLogger());
-      stores.push(store);
-      return store;
-    },
-  ]);
-  describe(`two stores on one ${name} server (two processes)`, () => {
+  describe.skipIf(skipWithout(server))(`two stores on one ${name} server (two processes)`, () => {
     it("GIVEN both claim one day THEN exactly one wins, and both read the winner's record", async () => {
-      await server.flush();
-      const [a, b] = await Promise.all([
-        openStore(server.url, silentLogger()),
-        openStore(server.url, silentLogger()),
-      ]);
-      stores.push(a, b);
+      const open = serverStore(name, server);
+      const [a, b] = [await open(), await openStore(required(name, server).url, silentLogger())];
+      stores.push(b);
       const key = guildKey("1", "challenge", "posted", "2026-11-22");
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => (i % 2 ? b : a).claim(key, Counter, { n: i })),
@@ -95,217 +92,219 @@ for (const [name, server] of [
   });
 }
 
-describe.each(backends)("KeyvStore over %s", (_name, open) => {
-  it("GIVEN 500 concurrent increments of one counter THEN it ends at exactly 500", async () => {
-    const store = await open();
-    const key = guildKey("1", "counter");
-    await Promise.all(
-      Array.from({ length: 500 }, () =>
-        store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })),
-      ),
-    );
-    expect(await store.get(key, Counter)).toEqual({ n: 500 });
-  });
-
-  it("GIVEN a record that fails its schema WHEN read THEN it is reported and skipped", async () => {
-    const store = await open();
-    const key = guildKey("1", "counter");
-    await store.keyv.set(key, { n: "seven" });
-    const reported: string[] = [];
-    store.on("corrupt", (record) => reported.push(record.key));
-    expect(await store.get(key, Counter)).toBeUndefined();
-    expect(reported).toEqual([key]);
-    expect(await store.getMany([key, guildKey("1", "other")], Counter)).toEqual([undefined, undefined]);
-  });
-
-  it("GIVEN a corrupt record WHEN updated THEN the old value is kept aside and the update proceeds", async () => {
-    const store = await open();
-    const key = guildKey("1", "counter");
-    await store.keyv.set(key, { n: -3 });
-    const next = await store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
-    expect(next).toEqual({ n: 1 });
-    const aside: unknown[] = [];
-    for await (const [k, v] of store.keyv.iterator?.(undefined) ?? []) {
-      if (String(k).includes("quarantine:")) aside.push(v);
-    }
-    expect(aside).toEqual([{ n: -3 }]);
-  });
-
-  it("GIVEN an invalid value WHEN written THEN it is rejected before reaching the store", async () => {
-    const store = await open();
-    const key = guildKey("1", "counter");
-    await expect(store.set(key, Counter, { n: -1 })).rejects.toThrow();
-    expect(await store.keyv.get(key)).toBeUndefined();
-  });
-
-  it("GIVEN 50 concurrent claims of one key THEN exactly one wins", async () => {
-    const store = await open();
-    const key = guildKey("1", "claim", "2026-11-22");
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => store.claim(key, Counter, { n: i })),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.get(key, Counter)).toEqual({ n: results.indexOf(true) });
-  });
-
-  it("GIVEN an update that throws THEN the record is unchanged and the lock is released", async () => {
-    const store = await open();
-    const key = guildKey("1", "counter");
-    await store.set(key, Counter, { n: 1 });
-    await expect(
-      store.update(key, Counter, () => {
-        throw new Error("boom");
-      }),
-    ).rejects.toThrow("boom");
-    await store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
-    expect(await store.get(key, Counter)).toEqual({ n: 2 });
-    expect(store.lock.activeKeys).toBe(0);
-  });
-
-  it("GIVEN a guild lock held WHEN its section updates and locks the same guild THEN it does not deadlock", async () => {
-    const store = await open();
-    const key = guildKey("9", "counter");
-    const result = await store.locked("9", async (section) => {
-      await section.update(key, Counter, () => ({ n: 5 }));
-      return section.locked("guild:9", (again) =>
-        again.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })),
+for (const [name, open, skip] of backends) {
+  describe.skipIf(skip)(`KeyvStore over ${name}`, () => {
+    it("GIVEN 500 concurrent increments of one counter THEN it ends at exactly 500", async () => {
+      const store = await open();
+      const key = guildKey("1", "counter");
+      await Promise.all(
+        Array.from({ length: 500 }, () =>
+          store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })),
+        ),
       );
+      expect(await store.get(key, Counter)).toEqual({ n: 500 });
     });
-    expect(result).toEqual({ n: 6 });
-    expect(store.lock.activeKeys).toBe(0);
-  });
 
-  it("GIVEN two nested sections on different guilds THEN the inner one waits for its own guild's lock only", async () => {
-    const store = await open();
-    const a = guildKey("1", "counter");
-    const b = guildKey("2", "counter");
-    const order: string[] = [];
-    let releaseB: () => void = () => {};
-    const holdingB = store.locked("2", async () => {
-      order.push("b held");
-      await new Promise<void>((resolve) => {
-        releaseB = resolve;
+    it("GIVEN a record that fails its schema WHEN read THEN it is reported and skipped", async () => {
+      const store = await open();
+      const key = guildKey("1", "counter");
+      await store.keyv.set(key, { n: "seven" });
+      const reported: string[] = [];
+      store.on("corrupt", (record) => reported.push(record.key));
+      expect(await store.get(key, Counter)).toBeUndefined();
+      expect(reported).toEqual([key]);
+      expect(await store.getMany([key, guildKey("1", "other")], Counter)).toEqual([undefined, undefined]);
+    });
+
+    it("GIVEN a corrupt record WHEN updated THEN the old value is kept aside and the update proceeds", async () => {
+      const store = await open();
+      const key = guildKey("1", "counter");
+      await store.keyv.set(key, { n: -3 });
+      const next = await store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
+      expect(next).toEqual({ n: 1 });
+      const aside: unknown[] = [];
+      for await (const [k, v] of store.keyv.iterator?.(undefined) ?? []) {
+        if (String(k).includes("quarantine:")) aside.push(v);
+      }
+      expect(aside).toEqual([{ n: -3 }]);
+    });
+
+    it("GIVEN an invalid value WHEN written THEN it is rejected before reaching the store", async () => {
+      const store = await open();
+      const key = guildKey("1", "counter");
+      await expect(store.set(key, Counter, { n: -1 })).rejects.toThrow();
+      expect(await store.keyv.get(key)).toBeUndefined();
+    });
+
+    it("GIVEN 50 concurrent claims of one key THEN exactly one wins", async () => {
+      const store = await open();
+      const key = guildKey("1", "claim", "2026-11-22");
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.claim(key, Counter, { n: i })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.get(key, Counter)).toEqual({ n: results.indexOf(true) });
+    });
+
+    it("GIVEN an update that throws THEN the record is unchanged and the lock is released", async () => {
+      const store = await open();
+      const key = guildKey("1", "counter");
+      await store.set(key, Counter, { n: 1 });
+      await expect(
+        store.update(key, Counter, () => {
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      await store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
+      expect(await store.get(key, Counter)).toEqual({ n: 2 });
+      expect(store.lock.activeKeys).toBe(0);
+    });
+
+    it("GIVEN a guild lock held WHEN its section updates and locks the same guild THEN it does not deadlock", async () => {
+      const store = await open();
+      const key = guildKey("9", "counter");
+      const result = await store.locked("9", async (section) => {
+        await section.update(key, Counter, () => ({ n: 5 }));
+        return section.locked("guild:9", (again) =>
+          again.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })),
+        );
       });
-      order.push("b released");
+      expect(result).toEqual({ n: 6 });
+      expect(store.lock.activeKeys).toBe(0);
     });
-    const nested = store.locked("1", async (section) => {
-      await section.set(a, Counter, { n: 1 });
-      return section.locked("2", async (inner) => {
-        order.push("nested in b");
-        return inner.set(b, Counter, { n: 2 });
+
+    it("GIVEN two nested sections on different guilds THEN the inner one waits for its own guild's lock only", async () => {
+      const store = await open();
+      const a = guildKey("1", "counter");
+      const b = guildKey("2", "counter");
+      const order: string[] = [];
+      let releaseB: () => void = () => {};
+      const holdingB = store.locked("2", async () => {
+        order.push("b held");
+        await new Promise<void>((resolve) => {
+          releaseB = resolve;
+        });
+        order.push("b released");
       });
+      const nested = store.locked("1", async (section) => {
+        await section.set(a, Counter, { n: 1 });
+        return section.locked("2", async (inner) => {
+          order.push("nested in b");
+          return inner.set(b, Counter, { n: 2 });
+        });
+      });
+      // Guild 1's lock is free for nobody else while the nested section waits for guild 2.
+      let otherA = false;
+      const other = store.update(a, Counter, (current) => {
+        otherA = true;
+        return { n: (current?.n ?? 0) + 10 };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(otherA).toBe(false);
+      releaseB();
+      await Promise.all([holdingB, nested, other]);
+      expect(order).toEqual(["b held", "b released", "nested in b"]);
+      expect(await store.get(a, Counter)).toEqual({ n: 11 });
+      expect(await store.get(b, Counter)).toEqual({ n: 2 });
+      expect(store.lock.activeKeys).toBe(0);
     });
-    // Guild 1's lock is free for nobody else while the nested section waits for guild 2.
-    let otherA = false;
-    const other = store.update(a, Counter, (current) => {
-      otherA = true;
-      return { n: (current?.n ?? 0) + 10 };
-    });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(otherA).toBe(false);
-    releaseB();
-    await Promise.all([holdingB, nested, other]);
-    expect(order).toEqual(["b held", "b released", "nested in b"]);
-    expect(await store.get(a, Counter)).toEqual({ n: 11 });
-    expect(await store.get(b, Counter)).toEqual({ n: 2 });
-    expect(store.lock.activeKeys).toBe(0);
-  });
 
-  it("GIVEN 20 writes in one section THEN each resolves with its value once the section is done and all are stored", async () => {
-    const store = await open();
-    const keys = Array.from({ length: 20 }, (_, i) => guildKey("3", "counter", i));
-    const written = await store.locked("3", (section) =>
-      Promise.all(keys.map((key, i) => section.set(key, Counter, { n: i }))),
-    );
-    expect(written.map((value) => value.n)).toEqual(keys.map((_, i) => i));
-    expect(await store.getMany(keys, Counter)).toEqual(keys.map((_, i) => ({ n: i })));
-  });
+    it("GIVEN 20 writes in one section THEN each resolves with its value once the section is done and all are stored", async () => {
+      const store = await open();
+      const keys = Array.from({ length: 20 }, (_, i) => guildKey("3", "counter", i));
+      const written = await store.locked("3", (section) =>
+        Promise.all(keys.map((key, i) => section.set(key, Counter, { n: i }))),
+      );
+      expect(written.map((value) => value.n)).toEqual(keys.map((_, i) => i));
+      expect(await store.getMany(keys, Counter)).toEqual(keys.map((_, i) => ({ n: i })));
+    });
 
-  it("GIVEN a section that writes, deletes and then throws THEN the caller gets the error and nothing changed", async () => {
-    const store = await open();
-    const kept = guildKey("4", "kept");
-    const gone = guildKey("4", "gone");
-    await store.set(kept, Counter, { n: 1 });
-    await store.set(gone, Counter, { n: 2 });
-    const failed: unknown[] = [];
-    store.on("writeFailed", (error) => failed.push(error));
-    await expect(
-      store.locked("4", async (section) => {
-        await section.set(kept, Counter, { n: 100 });
-        await section.update(guildKey("4", "new"), Counter, () => ({ n: 3 }));
-        await section.delete(gone);
-        throw new Error("half-way");
-      }),
-    ).rejects.toThrow("half-way");
-    expect(await store.get(kept, Counter)).toEqual({ n: 1 });
-    expect(await store.get(gone, Counter)).toEqual({ n: 2 });
-    expect(await store.get(guildKey("4", "new"), Counter)).toBeUndefined();
-    // In-process caches patched by the section drop what they hold.
-    expect(failed).toHaveLength(1);
-    expect(store.lock.activeKeys).toBe(0);
-  });
+    it("GIVEN a section that writes, deletes and then throws THEN the caller gets the error and nothing changed", async () => {
+      const store = await open();
+      const kept = guildKey("4", "kept");
+      const gone = guildKey("4", "gone");
+      await store.set(kept, Counter, { n: 1 });
+      await store.set(gone, Counter, { n: 2 });
+      const failed: unknown[] = [];
+      store.on("writeFailed", (error) => failed.push(error));
+      await expect(
+        store.locked("4", async (section) => {
+          await section.set(kept, Counter, { n: 100 });
+          await section.update(guildKey("4", "new"), Counter, () => ({ n: 3 }));
+          await section.delete(gone);
+          throw new Error("half-way");
+        }),
+      ).rejects.toThrow("half-way");
+      expect(await store.get(kept, Counter)).toEqual({ n: 1 });
+      expect(await store.get(gone, Counter)).toEqual({ n: 2 });
+      expect(await store.get(guildKey("4", "new"), Counter)).toBeUndefined();
+      // In-process caches patched by the section drop what they hold.
+      expect(failed).toHaveLength(1);
+      expect(store.lock.activeKeys).toBe(0);
+    });
 
-  it("GIVEN a section's writes and deletes THEN its own reads see them and readers outside see them once it ends", async () => {
-    const store = await open();
-    const a = guildKey("5", "a");
-    const b = guildKey("5", "b");
-    const c = guildKey("5", "c");
-    await store.set(b, Counter, { n: 2 });
-    await store.set(c, Counter, { n: 3 });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
+    it("GIVEN a section's writes and deletes THEN its own reads see them and readers outside see them once it ends", async () => {
+      const store = await open();
+      const a = guildKey("5", "a");
+      const b = guildKey("5", "b");
+      const c = guildKey("5", "c");
+      await store.set(b, Counter, { n: 2 });
+      await store.set(c, Counter, { n: 3 });
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const inside: unknown[] = [];
+      const section = store.locked("5", async (section) => {
+        await section.set(a, Counter, { n: 1 });
+        inside.push(await section.delete(b), await section.delete(b));
+        inside.push(await section.get(a, Counter), await section.get(b, Counter));
+        inside.push(await section.getMany([a, b, c], Counter));
+        inside.push(await section.update(a, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })));
+        inside.push(await section.claim(a, Counter, { n: 9 }));
+        await gate;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Outside the section, before it ends: the records as they were.
+      expect(await store.getMany([a, b, c], Counter)).toEqual([undefined, { n: 2 }, { n: 3 }]);
+      release();
+      await section;
+      expect(inside).toEqual([
+        true,
+        false,
+        { n: 1 },
+        undefined,
+        [{ n: 1 }, undefined, { n: 3 }],
+        { n: 2 },
+        false,
+      ]);
+      expect(await store.getMany([a, b, c], Counter)).toEqual([{ n: 2 }, undefined, { n: 3 }]);
     });
-    const inside: unknown[] = [];
-    const section = store.locked("5", async (section) => {
-      await section.set(a, Counter, { n: 1 });
-      inside.push(await section.delete(b), await section.delete(b));
-      inside.push(await section.get(a, Counter), await section.get(b, Counter));
-      inside.push(await section.getMany([a, b, c], Counter));
-      inside.push(await section.update(a, Counter, (current) => ({ n: (current?.n ?? 0) + 1 })));
-      inside.push(await section.claim(a, Counter, { n: 9 }));
-      await gate;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    // Outside the section, before it ends: the records as they were.
-    expect(await store.getMany([a, b, c], Counter)).toEqual([undefined, { n: 2 }, { n: 3 }]);
-    release();
-    await section;
-    expect(inside).toEqual([
-      true,
-      false,
-      { n: 1 },
-      undefined,
-      [{ n: 1 }, undefined, { n: 3 }],
-      { n: 2 },
-      false,
-    ]);
-    expect(await store.getMany([a, b, c], Counter)).toEqual([{ n: 2 }, undefined, { n: 3 }]);
-  });
 
-  it("GIVEN a section that takes another scope's lock inside THEN that scope stays held until the outer section has written", async () => {
-    const store = await open();
-    const a = guildKey("6", "counter");
-    const b = guildKey("7", "counter");
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
+    it("GIVEN a section that takes another scope's lock inside THEN that scope stays held until the outer section has written", async () => {
+      const store = await open();
+      const a = guildKey("6", "counter");
+      const b = guildKey("7", "counter");
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const outer = store.locked("6", async (section) => {
+        await section.locked("7", (inner) => inner.set(b, Counter, { n: 1 }));
+        await section.set(a, Counter, { n: 1 });
+        await gate;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      // An update of guild 7 waits for the outer section: it must read the inner section's write.
+      const other = store.update(b, Counter, (current) => ({ n: (current?.n ?? 0) + 10 }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      release();
+      await Promise.all([outer, other]);
+      expect(await store.get(b, Counter)).toEqual({ n: 11 });
+      expect(store.lock.activeKeys).toBe(0);
     });
-    const outer = store.locked("6", async (section) => {
-      await section.locked("7", (inner) => inner.set(b, Counter, { n: 1 }));
-      await section.set(a, Counter, { n: 1 });
-      await gate;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    // An update of guild 7 waits for the outer section: it must read the inner section's write.
-    const other = store.update(b, Counter, (current) => ({ n: (current?.n ?? 0) + 10 }));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    release();
-    await Promise.all([outer, other]);
-    expect(await store.get(b, Counter)).toEqual({ n: 11 });
-    expect(store.lock.activeKeys).toBe(0);
   });
-});
+}
 
 describe("Store over a failing backend", () => {
   function failing() {
