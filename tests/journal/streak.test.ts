@@ -102,10 +102,40 @@ describe("computeStreak", () => {
     expect(computeStreak(["2026-02-30", "nope", "2026-03-14"], "2026-03-14").activeDays).toBe(1);
   });
 
-  it("GIVEN a first entry years ago THEN the walk is still fast", () => {
-    const start = performance.now();
-    computeStreak(["2016-01-01", "2026-03-14"], "2026-03-14");
-    expect(performance.now() - start).toBeLessThan(50);
+  it("GIVEN days that are not calendar dates THEN only the real ones count", () => {
+    const wrong = [
+      "2025-02-29", // not a leap year
+      "2100-02-29", // a century that is not a leap year
+      "2026-04-31",
+      "2026-13-01",
+      "2026-00-10",
+      "2026-03-00",
+      "2026-3-14x",
+      "2026/03/14",
+      " 2026-03-14",
+      "2026-03-14 ",
+      "２０２６-03-14",
+      "20a6-03-14",
+      "",
+    ];
+    const streak = computeStreak([...wrong, "2024-02-29", "2000-02-29", "2026-03-14"], "2026-03-14");
+    expect(streak).toMatchObject({ activeDays: 3, firstDay: "2000-02-29", lastDay: "2026-03-14" });
+  });
+
+  it("GIVEN any two consecutive days from 1900 to 2200 THEN they make a streak of 2 starting on the first", () => {
+    const wrong: string[] = [];
+    for (let n = -25_567; n <= 84_000; n++) {
+      const day = fromDayNumber(n);
+      const next = fromDayNumber(n + 1);
+      const streak = computeStreak([day, next], next, 0);
+      if (streak.current !== 2 || streak.firstDay !== day || streak.lastDay !== next) wrong.push(day);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("GIVEN a first entry ten years ago and a gap THEN the walk covers every day in between", () => {
+    const streak = computeStreak(["2016-01-01", "2016-01-02", "2026-03-13", "2026-03-14"], "2026-03-14");
+    expect(streak).toMatchObject({ current: 2, longest: 2, activeDays: 4, firstDay: "2016-01-01" });
   });
 
   it("GIVEN every day number from 1900 to 2200 and far years THEN fromDayNumber is Date's ISO date", () => {
