@@ -262,6 +262,37 @@ describe("damaged records", () => {
       ids: [1, 2, 3, 4],
     });
   });
+
+  it("GIVEN member indexes with ids out of order, repeated or not whole, or day counts that are not positive whole numbers THEN each fails its schema and is rebuilt on the next log", async () => {
+    const damaged = [
+      { days: { "2026-03-10": 2 }, ids: [2, 1] },
+      { days: { "2026-03-10": 2 }, ids: [1, 1] },
+      { days: { "2026-03-10": 2 }, ids: [1, 2.5] },
+      { days: { "2026-03-10": 2 }, ids: ["1", "2"] },
+      { days: { "2026-03-10": 0 }, ids: [1, 2] },
+      { days: { "2026-03-10": 1.5 }, ids: [1, 2] },
+      { days: { "2026-03-10": "2" }, ids: [1, 2] },
+      { days: { "2026-3-10": 2 }, ids: [1, 2] },
+      { days: [2], ids: [1, 2] },
+    ];
+    for (const record of damaged) {
+      const { store, clock } = setup();
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+      expect(MemberJournalSchema.safeParse(record).success, JSON.stringify(record)).toBe(false);
+      await store.keyv.set(memberJournalKey(G, ALICE), record);
+      clock.advance(86_400_000);
+      const { streak } = await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT });
+      expect(streak.current).toBe(2);
+      expect(await store.get(memberJournalKey(G, ALICE), MemberJournalSchema)).toEqual({
+        days: { "2026-03-10": 2, "2026-03-11": 1 },
+        ids: [1, 2, 3],
+      });
+    }
+    expect(
+      MemberJournalSchema.safeParse({ days: { "2026-03-10": 2, "2026-03-11": 1 }, ids: [1, 2, 3] }).success,
+    ).toBe(true);
+  });
 });
 
 describe("days and streaks across time zones", () => {
