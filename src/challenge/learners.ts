@@ -205,7 +205,8 @@ export async function submitAnswer(
         };
       }),
       store.update(challengeKeys.totals(guildId), TotalsSchema, (current) => {
-        const totals = { ...(current?.points ?? {}) };
+        // `current` is this update's own parse of the record: changed in place, not copied.
+        const totals = current?.points ?? {};
         totals[userId] = Math.max(0, (totals[userId] ?? 0) + delta);
         return { points: totals };
       }),

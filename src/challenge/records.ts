@@ -153,8 +153,24 @@ export const MemberStatsSchema = z.object({
 });
 export type MemberStats = z.output<typeof MemberStatsSchema>;
 
+/**
+ * Member id → all-time points, checked by hand: `z.record` costs ~0.4 µs a member (800 µs for 2,000),
+ * twice per submission (read and write), under the guild's lock.
+ */
+function isPointTotals(value: unknown): value is Record<string, number> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    const points: unknown = (value as Record<string, unknown>)[key];
+    if (typeof points !== "number" || !Number.isSafeInteger(points) || points < 0) return false;
+  }
+  return true;
+}
+
 export const TotalsSchema = z.object({
-  points: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  points: z
+    .custom<Record<string, number>>(isPointTotals, "expected member ids → whole points")
+    .default(() => ({})),
 });
 
 export const KEEP_DATES = 400;

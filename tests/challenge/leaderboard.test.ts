@@ -84,6 +84,17 @@ describe("challengeLeaderboard", () => {
     expect(await challengeLeaderboard(store, clock, GUILD, "all")).toEqual([]);
     expect(formatChallengeLeaderboard([], "week").description).toContain("/challenge submit");
   });
+
+  it("GIVEN stored all-time totals with a negative, fractional or text count THEN the record fails its schema and no wrong board is shown", async () => {
+    const { store, clock } = await seeded();
+    for (const points of [{ a: -1 }, { a: 1.5 }, { a: "10" }, { a: null }, [10], "a"]) {
+      expect(TotalsSchema.safeParse({ points }).success, JSON.stringify(points)).toBe(false);
+      await store.keyv.set(challengeKeys.totals(GUILD), { points });
+      expect(await challengeLeaderboard(store, clock, GUILD, "all")).toEqual([]);
+    }
+    expect(TotalsSchema.parse({})).toEqual({ points: {} });
+    expect(TotalsSchema.parse({ points: { a: 0, b: 7 } })).toEqual({ points: { a: 0, b: 7 } });
+  });
 });
 
 describe("formatChallengeLeaderboard", () => {
