@@ -38,6 +38,15 @@ export async function challengeLeaderboard(
   const config = await getGuildConfig(store, clock, guildId);
   const today = localDate(clock.now(), config.timezone);
   const dates = Array.from({ length: PERIOD_DAYS[period] }, (_, i) => addDays(today, -i));
+  return sortRows(await pointsOn(store, guildId, dates));
+}
+
+/** Points per member summed over the submissions of the challenge days `dates` (local dates). */
+export async function pointsOn(
+  store: Store,
+  guildId: string,
+  dates: readonly string[],
+): Promise<Map<string, number>> {
   const days = await store.getMany(
     dates.map((date) => challengeKeys.subs(guildId, date)),
     SubsSchema,
@@ -46,7 +55,7 @@ export async function challengeLeaderboard(
   for (const day of days) {
     for (const entry of day?.entries ?? []) points.set(entry.u, (points.get(entry.u) ?? 0) + entry.p);
   }
-  return sortRows(points);
+  return points;
 }
 
 const PERIOD_TITLES: Record<ChallengePeriod, string> = {

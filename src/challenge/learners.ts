@@ -4,6 +4,7 @@ import { UserError } from "../discord/errors.js";
 import { getGuildConfig } from "../guild/config.js";
 import type { Store } from "../store/store.js";
 import { type Difficulty, parseCustomChallenge } from "./bank.js";
+import { pointsOn } from "./leaderboard.js";
 import {
   type ChallengeSettings,
   CustomChallengeSchema,
@@ -204,13 +205,19 @@ export async function submitAnswer(
           submissions: stats.submissions + (edited ? 0 : 1),
         };
       }),
-      store.update(challengeKeys.totals(guildId), TotalsSchema, (current) => {
-        // `current` is this update's own parse of the record: changed in place, not copied.
-        const totals = current?.points ?? {};
-        totals[userId] = Math.max(0, (totals[userId] ?? 0) + delta);
-        return { points: totals };
-      }),
     ]);
+    await store.update(challengeKeys.totals(guildId), TotalsSchema, async (current) => {
+      if (current === undefined) {
+        // The guild's first submission, or a totals record lost or damaged: summed again from the
+        // submissions of every posted day still listed (the last KEEP_DATES), this one included (its
+        // day's record was written above, in this section).
+        const dates = withDate(state.postedDates, day.date);
+        return { points: Object.fromEntries(await pointsOn(store, guildId, dates)) };
+      }
+      // `current` is this update's own parse of the record: changed in place, not copied.
+      current.points[userId] = Math.max(0, (current.points[userId] ?? 0) + delta);
+      return current;
+    });
     return { date: day.date, title: day.challenge.title, edited, points };
   });
 }

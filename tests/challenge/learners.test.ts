@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ChallengeSchema } from "../../src/challenge/bank.js";
+import { challengeLeaderboard } from "../../src/challenge/leaderboard.js";
 import {
   addCustomChallenge,
   challengePoints,
@@ -23,7 +24,7 @@ import { UserError } from "../../src/discord/errors.js";
 import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore } from "../../src/store/open.js";
-import type { Store } from "../../src/store/store.js";
+import type { KeyvStore, Store } from "../../src/store/store.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
@@ -194,6 +195,40 @@ describe("streaks and points by the guild's local day", () => {
     expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 0, best: 3 });
     await submitAnswer(w.store, w.clock, GUILD, ALICE, "back again");
     expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 1, best: 3 });
+  });
+
+  it("GIVEN the all-time totals record is lost or damaged WHEN a member submits THEN the totals are summed again from every posted day's submissions, this one included", async () => {
+    for (const damage of ["lost", "damaged"] as const) {
+      const w = await world("2026-06-01T08:00:00Z");
+      for (const date of ["2026-06-01", "2026-06-02"]) {
+        await at(w, `${date}T08:00:00Z`);
+        await submitAnswer(w.store, w.clock, GUILD, ALICE, `answer for ${date}`);
+        await submitAnswer(w.store, w.clock, GUILD, BOB, `bob's answer for ${date}`);
+      }
+      await at(w, "2026-06-03T08:00:00Z");
+      await submitAnswer(w.store, w.clock, GUILD, BOB, "bob on the third day");
+      const totalsKey = challengeKeys.totals(GUILD);
+      expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual([
+        { userId: BOB, points: 90 },
+        { userId: ALICE, points: 60 },
+      ]);
+      if (damage === "lost") await w.store.delete(totalsKey);
+      else await (w.store as KeyvStore).keyv.set(totalsKey, { points: { [ALICE]: -5 } });
+      expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual([]);
+      await submitAnswer(w.store, w.clock, GUILD, ALICE, "alice on the third day");
+      expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all"), damage).toEqual([
+        { userId: ALICE, points: 90 },
+        { userId: BOB, points: 90 },
+      ]);
+      // And it keeps counting from there: an edit before the reveal changes nothing, the next day adds.
+      await submitAnswer(w.store, w.clock, GUILD, ALICE, "alice edits her answer");
+      await at(w, "2026-06-04T08:00:00Z");
+      await submitAnswer(w.store, w.clock, GUILD, BOB, "bob on the fourth day");
+      expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual([
+        { userId: BOB, points: 120 },
+        { userId: ALICE, points: 90 },
+      ]);
+    }
   });
 
   it("GIVEN a day with no challenge posted (bot down) THEN it does not break the streak", () => {
