@@ -4,7 +4,7 @@ import { LIMITS, paginate } from "../discord/text.js";
 import { getGuildConfig } from "../guild/config.js";
 import type { Store } from "../store/store.js";
 import { addDays, localDate } from "../time.js";
-import { challengeKeys, SubsSchema, TotalsSchema } from "./records.js";
+import { challengeKeys, StateSchema, SubsSchema, TotalsSchema } from "./records.js";
 
 export type ChallengePeriod = "week" | "month" | "all";
 export type LeaderboardRow = { userId: string; points: number };
@@ -33,7 +33,11 @@ export async function challengeLeaderboard(
 ): Promise<LeaderboardRow[]> {
   if (period === "all") {
     const totals = await store.get(challengeKeys.totals(guildId), TotalsSchema);
-    return sortRows(new Map(Object.entries(totals?.points ?? {})));
+    if (totals !== undefined) return sortRows(new Map(Object.entries(totals.points)));
+    // No totals: no submission yet, or the record was lost or damaged. The sum the next submission
+    // writes back (src/challenge/learners.ts), made here read-only so the board is right meanwhile.
+    const state = await store.get(challengeKeys.state(guildId), StateSchema);
+    return sortRows(await pointsOn(store, guildId, state?.postedDates ?? []));
   }
   const config = await getGuildConfig(store, clock, guildId);
   const today = localDate(clock.now(), config.timezone);

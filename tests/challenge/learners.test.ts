@@ -18,6 +18,7 @@ import {
   getSettings,
   getState,
   SubsSchema,
+  TotalsSchema,
 } from "../../src/challenge/records.js";
 import { ManualClock } from "../../src/clock.js";
 import { UserError } from "../../src/discord/errors.js";
@@ -214,7 +215,12 @@ describe("streaks and points by the guild's local day", () => {
       ]);
       if (damage === "lost") await w.store.delete(totalsKey);
       else await (w.store as KeyvStore).keyv.set(totalsKey, { points: { [ALICE]: -5 } });
-      expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual([]);
+      // Meanwhile the board reads the same sum without writing it.
+      expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual([
+        { userId: BOB, points: 90 },
+        { userId: ALICE, points: 60 },
+      ]);
+      expect(await w.store.get(totalsKey, TotalsSchema)).toBeUndefined();
       await submitAnswer(w.store, w.clock, GUILD, ALICE, "alice on the third day");
       expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all"), damage).toEqual([
         { userId: ALICE, points: 90 },
