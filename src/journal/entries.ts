@@ -184,7 +184,8 @@ const logs = new GuildBatcher<ValidLog, LogResult>(async (store, clock, guildId,
     const day = localDate(item.createdAt, zones.get(item.authorId) ?? "UTC");
     let entry: Entry;
     try {
-      // Validated once, by `set`, before the section holds it: an entry that fails writes nothing and uses no id.
+      // Validated once, by `set`, before the section holds it: an entry that fails writes nothing and
+      // uses no id.
       entry = await store.set(entryKey(guildId, nextId), EntrySchema, {
         ...item,
         id: nextId,

@@ -49,7 +49,7 @@ export const JournalMetaSchema = z.object({
 });
 export type JournalMeta = z.output<typeof JournalMetaSchema>;
 
-/** Positive whole numbers, ascending (a member's entry ids), checked by a loop like the days (wholeNumberMap). */
+/** Positive whole numbers, strictly ascending (a member's entry ids), checked by a loop like the days. */
 function isAscendingIds(value: unknown): value is number[] {
   if (!Array.isArray(value)) return false;
   let previous = 0;

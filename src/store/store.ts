@@ -71,8 +71,8 @@ export interface Store {
    * Creates `key` with `value` only if it does not exist yet. Atomic across processes on backends that
    * support it (SQLite, Redis and PostgreSQL here: src/store/open.ts), and then made at once even inside
    * a section (it is the arbiter between processes; a section that throws later does not undo it);
-   * otherwise atomic within this process under the key's lock. A key the section itself wrote is decided by that write. Returns true when this call
-   * created the record.
+   * otherwise atomic within this process under the key's lock. A key the section itself wrote is
+   * decided by that write. Returns true when this call created the record.
    */
   claim<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<boolean>;
 }
