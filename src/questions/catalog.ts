@@ -206,15 +206,35 @@ export type ListPage = { entries: IndexEntry[]; page: number; pages: number; tot
 
 export const PAGE_SIZE = 10;
 
-/** Picks and orders the questions of a list (pure, for tests and the command). */
-export function selectQuestions(all: readonly IndexEntry[], query: ListQuery): IndexEntry[] {
+const newestFirst = (a: IndexEntry, b: IndexEntry) => b.createdAt - a.createdAt || b.n - a.n;
+
+/**
+ * The open questions of an index, newest first, once per index array: `readIndex` hands out the same
+ * array until the guild's questions change (then a new one), and `/questions open` asks for this list on
+ * every call, so it is filtered and sorted once per change, not per interaction.
+ */
+const openNewestFirst = new WeakMap<readonly IndexEntry[], readonly IndexEntry[]>();
+
+function openOf(all: readonly IndexEntry[]): readonly IndexEntry[] {
+  let open = openNewestFirst.get(all);
+  if (open === undefined) {
+    open = all.filter((entry) => entry.status === "open").sort(newestFirst);
+    openNewestFirst.set(all, open);
+  }
+  return open;
+}
+
+/**
+ * Picks and orders the questions of a list (pure, for tests and the command). `all` is read-only and
+ * never changed afterwards (the open list is remembered per array), and so is the result.
+ */
+export function selectQuestions(all: readonly IndexEntry[], query: ListQuery): readonly IndexEntry[] {
+  if (query.kind === "open") {
+    const open = openOf(all);
+    return query.topic ? open.filter((entry) => entry.topic === query.topic) : open;
+  }
   const live = all.filter((entry) => entry.status !== "deleted");
-  const newestFirst = (a: IndexEntry, b: IndexEntry) => b.createdAt - a.createdAt || b.n - a.n;
   switch (query.kind) {
-    case "open":
-      return live
-        .filter((entry) => entry.status === "open" && (!query.topic || entry.topic === query.topic))
-        .sort(newestFirst);
     case "mine":
       return live.filter((entry) => entry.author === query.userId).sort(newestFirst);
     case "search": {

@@ -121,7 +121,21 @@ function statusLabel(entry: IndexEntry): string {
   return entry.status === "solved" ? "✅ solved" : entry.status === "open" ? "open" : "deleted";
 }
 
+/**
+ * Rendered list lines per index entry: snapshot entries are never mutated (an update replaces the entry),
+ * and `/questions open` lists the same newest page to everyone. Keyed by entry, checked by guild.
+ */
+const lines = new WeakMap<IndexEntry, { guildId: string; line: string }>();
+
 export function listLine(guildId: string, entry: IndexEntry): string {
+  const cached = lines.get(entry);
+  if (cached?.guildId === guildId) return cached.line;
+  const line = renderListLine(guildId, entry);
+  lines.set(entry, { guildId, line });
+  return line;
+}
+
+function renderListLine(guildId: string, entry: IndexEntry): string {
   const link = messageLink(guildId, entry.channelId, entry.messageId);
   const title = linkLabel(entry.title, 100);
   return `**Q${entry.n}** ${link ? `[${title}](${link})` : title}\n${statusLabel(entry)} · ${plural(entry.answers, "answer")} · asked ${age(entry.createdAt)}${entry.topic ? ` · ${truncate(entry.topic, 40)}` : ""}`;

@@ -14,6 +14,7 @@ import {
   selectQuestions,
 } from "../../src/questions/catalog.js";
 import { answerChoices, openQuestionChoices } from "../../src/questions/choices.js";
+import { listEmbed } from "../../src/questions/embeds.js";
 import { acceptAnswer, addAnswer, askQuestion, markQuestionDeleted } from "../../src/questions/questions.js";
 import {
   CHUNK_SIZE,
@@ -135,6 +136,30 @@ describe("/questions lists", () => {
     expect(open.entries.map((e) => e.n)).toEqual([3, 1]);
     const docker = await listQuestions(store, GUILD, { kind: "open", topic: "Docker" });
     expect(docker.entries.map((e) => e.n)).toEqual([1]);
+  });
+
+  it("GIVEN the open list was shown WHEN an answer, an accept and a new question land THEN the next list shows each", async () => {
+    const { store, clock } = await seeded();
+    const shown = async (topic: string | null = null) => {
+      const page = await listQuestions(store, GUILD, { kind: "open", topic });
+      return { ns: page.entries.map((e) => e.n), text: listEmbed(GUILD, "Open", page, "none").toJSON() };
+    };
+    expect((await shown()).ns).toEqual([4, 3, 2, 1]);
+    expect((await shown()).text.description).not.toContain("1 answer");
+    await addAnswer(store, clock, GUILD, { questionNumber: 3, authorId: HELPER, text: "Version the keys" });
+    const answered = await shown();
+    expect(answered.ns).toEqual([4, 3, 2, 1]);
+    expect(answered.text.description).toMatch(/\*\*Q3\*\* .*\nopen · 1 answer · /);
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    expect((await shown()).ns).toEqual([4, 2, 1]);
+    expect((await shown("Docker")).ns).toEqual([1]);
+    await askQuestion(store, clock, GUILD, {
+      authorId: HELPER,
+      title: "Docker volumes lose my data",
+      topic: "Docker",
+    });
+    expect((await shown()).ns).toEqual([5, 4, 2, 1]);
+    expect((await shown("Docker")).ns).toEqual([5, 1]);
   });
 
   it("GIVEN a search THEN matches come best first (title, topic and details words) and `Q3` finds question 3 first", async () => {

@@ -140,6 +140,15 @@ describe("Q&A messages stay within Discord's limits and never look like pings", 
     expect(embed.description).toContain(`asked <t:${T0 / 1000}:R>`);
   });
 
+  it("GIVEN the same index entry listed for two guilds THEN each line links into its own guild", () => {
+    const listed = { ...entry(7), channelId: SNOW, messageId: SNOW };
+    const page = pageOf([listed], 1);
+    const other = "200000000000000002";
+    expect(listEmbed(GUILD, "Open", page, "none").toJSON().description).toContain(`/channels/${GUILD}/`);
+    expect(listEmbed(other, "Open", page, "none").toJSON().description).toContain(`/channels/${other}/`);
+    expect(listEmbed(GUILD, "Open", page, "none").toJSON().description).toContain(`/channels/${GUILD}/`);
+  });
+
   it("GIVEN titles THEN thread names stay within 100 characters, solved ones marked", () => {
     expect(threadName({ title: "x".repeat(200), status: "open" })).toHaveLength(100);
     const solved = threadName({ title: "x".repeat(200), status: "solved" });
