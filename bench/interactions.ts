@@ -530,9 +530,10 @@ const CAUSES: Record<string, string> = {
 /**
  * How much of Nexus's extra time per interaction over the floor's the echo floor (the same answers, no
  * logic) also takes: per round (1/echo − 1/floor) ÷ (1/Nexus − 1/floor) of the throughputs, the median.
- * `echoRatio`: the median of Nexus's throughput ÷ the echo floor's.
+ * `echoRatio`: the median of Nexus's throughput ÷ the echo floor's; `cpuBound`: whether Nexus's process was
+ * (else the rest is not all its own work: it also waited for the local server).
  */
-function answerShare(runs: CaseRound[], echoRatio: number): string {
+function answerShare(runs: CaseRound[], echoRatio: number, cpuBound: boolean): string {
   const share = median(
     runs.map((r) => {
       const floor = 1 / r.floor.burst.throughput;
@@ -548,7 +549,8 @@ function answerShare(runs: CaseRound[], echoRatio: number): string {
   }
   return (
     `Of the time per interaction Nexus takes beyond the floor's, ${echo} took ${fmt(Math.max(0, share) * 100, 0)}%: ` +
-    `that much comes with the answers' size; the other ${fmt((1 - Math.max(0, share)) * 100, 0)}% is Nexus's own work ` +
+    `that much comes with the answers' size; the other ${fmt((1 - Math.max(0, share)) * 100, 0)}% ` +
+    `${cpuBound ? "is Nexus's own work" : "is Nexus's own work or the local server's time for it"} ` +
     `(Nexus ran at ${fmt(echoRatio, 2)}× the echo floor).`
   );
 }
@@ -691,6 +693,17 @@ export async function benchInteractions(): Promise<Section> {
       }`,
     });
     if (!ratioMet) {
+      const cpuBound = busy("nexus") >= 90;
+      // Not CPU-bound: the bot waited, and on two cores the local server (this process) is what shares them.
+      const server = (side: Side) =>
+        fmt(
+          m((r) => r[side].burst.serverCpuMs),
+          2,
+        );
+      const waited =
+        `: it is not CPU-bound (it waited), and the local server spent ${server("nexus")} ms of CPU per ` +
+        `interaction in Nexus's bursts against ${server("floor")} in the floor's and ${server("echo")} in the ` +
+        "echo floor's (the harness columns), on the same two cores";
       notes.push(
         `- **${c.label}** at ${fmt(ratio, 2)}× the floor: Nexus's process was ${fmt(busy("nexus"), 0)}% busy and used ` +
           `${fmt(cpuRatio, 1)}× the floor's CPU per interaction (${fmt(
@@ -700,7 +713,7 @@ export async function benchInteractions(): Promise<Section> {
           `${fmt(
             m((r) => r.floor.burst.botCpuMs),
             2,
-          )} ms)${busy("nexus") >= 90 ? ": it is CPU-bound" : ""}. ${answerShare(runs, echoRatio)} ${CAUSES[c.label] ?? ""}`,
+          )} ms)${cpuBound ? ": it is CPU-bound" : waited}. ${answerShare(runs, echoRatio, cpuBound)} ${CAUSES[c.label] ?? ""}`,
       );
     }
     if (!deadlineMet) {
