@@ -2,7 +2,7 @@ import Keyv, { type KeyvStoreAdapter } from "keyv";
 import type { Logger } from "../log.js";
 import { deserialize, serialize } from "./codec.js";
 import { DurableSqliteAdapter } from "./sqlite.js";
-import { type AtomicCreate, KeyvStore } from "./store.js";
+import { type AtomicCommit, type AtomicCreate, KeyvStore } from "./store.js";
 
 const NAMESPACE = "nexus";
 
@@ -18,14 +18,14 @@ async function adapterFor(url: string): Promise<KeyvStoreAdapter | Map<string, u
       const { default: KeyvRedis } = await importAdapter<{ default: new (url: string) => RedisAdapter }>(
         "@keyv/redis",
       );
-      return withRedisCreate(new KeyvRedis(url));
+      return withRedisAtomics(new KeyvRedis(url));
     }
     case "postgres":
     case "postgresql": {
       const { default: KeyvPostgres } = await importAdapter<{
         default: new (opts: { uri: string }) => PostgresAdapter;
       }>("@keyv/postgres");
-      return withPostgresCreate(new KeyvPostgres({ uri: url }));
+      return withPostgresAtomics(new KeyvPostgres({ uri: url }));
     }
     default:
       throw new Error(`unsupported DATABASE_URL scheme "${scheme}"`);
@@ -33,12 +33,22 @@ async function adapterFor(url: string): Promise<KeyvStoreAdapter | Map<string, u
 }
 
 /**
- * The parts of @keyv/redis and @keyv/postgres used to give them `setIfAbsent` (src/store/store.ts
- * AtomicCreate): a claim (the day's challenge post, a delivery) is then atomic across processes on every
- * backend, as on SQLite, not only under this process's lock.
+ * The parts of @keyv/redis and @keyv/postgres used to give them `setIfAbsent` and `commitMany`
+ * (src/store/store.ts AtomicCreate, AtomicCommit): a claim (the day's challenge post, a delivery) is then
+ * atomic across processes on every backend, as on SQLite, not only under this process's lock; and a
+ * locked section's writes land in one transaction, as on SQLite (a pair, both members' histories and the
+ * pool: all of them or none, and no reader in another process sees some without the others).
  */
+type RedisMulti = {
+  set(key: string, value: string): RedisMulti;
+  del(key: string): RedisMulti;
+  exec(): Promise<unknown>;
+};
 type RedisAdapter = KeyvStoreAdapter & {
-  getClient(): Promise<{ set(key: string, value: string, options: { NX: true }): Promise<unknown> }>;
+  getClient(): Promise<{
+    set(key: string, value: string, options: { NX: true }): Promise<unknown>;
+    multi(): RedisMulti;
+  }>;
   createKeyPrefix(key: string, namespace?: string): string;
 };
 type PostgresAdapter = KeyvStoreAdapter & {
@@ -46,27 +56,61 @@ type PostgresAdapter = KeyvStoreAdapter & {
   query(sql: string, values: unknown[]): Promise<unknown[]>;
 };
 
-/** SET … NX on the key the adapter's own `set` writes. */
-function withRedisCreate(adapter: RedisAdapter): RedisAdapter & AtomicCreate {
+/**
+ * SET … NX on the key the adapter's own `set` writes; MULTI … EXEC of SETs and DELs of those keys (the
+ * commands are sent together and run as one, nothing between them; SET and DEL cannot fail one by one).
+ */
+function withRedisAtomics(adapter: RedisAdapter): RedisAdapter & AtomicCreate & AtomicCommit {
   return Object.assign(adapter, {
     async setIfAbsent(key: string, value: string): Promise<boolean> {
       const client = await adapter.getClient();
       const reply = await client.set(adapter.createKeyPrefix(key, adapter.namespace), value, { NX: true });
       return reply === "OK";
     },
+    async commitMany(writes: ReadonlyArray<readonly [string, string | null]>): Promise<void> {
+      const multi = (await adapter.getClient()).multi();
+      for (const [key, text] of writes) {
+        const stored = adapter.createKeyPrefix(key, adapter.namespace);
+        if (text === null) multi.del(stored);
+        else multi.set(stored, text);
+      }
+      await multi.exec();
+    },
   });
 }
 
-/** INSERT … ON CONFLICT DO NOTHING into the adapter's table: a row comes back only if this call made it. */
-function withPostgresCreate(adapter: PostgresAdapter): PostgresAdapter & AtomicCreate {
+/**
+ * INSERT … ON CONFLICT DO NOTHING into the adapter's table: a row comes back only if this call made it.
+ * A section's writes and deletes are one statement (a DELETE in a WITH and an upsert of the rest), which
+ * PostgreSQL runs as one transaction.
+ */
+function withPostgresAtomics(adapter: PostgresAdapter): PostgresAdapter & AtomicCreate & AtomicCommit {
+  const table = `${adapter.opts.schema}.${adapter.opts.table}`;
   return Object.assign(adapter, {
     async setIfAbsent(key: string, value: string): Promise<boolean> {
       const rows = await adapter.query(
-        `INSERT INTO ${adapter.opts.schema}.${adapter.opts.table} (key, value) VALUES ($1, $2)
-         ON CONFLICT (key) DO NOTHING RETURNING key`,
+        `INSERT INTO ${table} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
         [key, value],
       );
       return rows.length === 1;
+    },
+    async commitMany(writes: ReadonlyArray<readonly [string, string | null]>): Promise<void> {
+      const keys: string[] = [];
+      const texts: string[] = [];
+      const deletes: string[] = [];
+      for (const [key, text] of writes) {
+        if (text === null) deletes.push(key);
+        else {
+          keys.push(key);
+          texts.push(text);
+        }
+      }
+      await adapter.query(
+        `WITH deleted AS (DELETE FROM ${table} WHERE key = ANY($3::text[]))
+         INSERT INTO ${table} (key, value) SELECT * FROM UNNEST($1::text[], $2::text[])
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [keys, texts, deletes],
+      );
     },
   });
 }

@@ -15,6 +15,18 @@ function hasAtomicCreate(store: unknown): store is AtomicCreate {
   return typeof (store as Partial<AtomicCreate> | null)?.setIfAbsent === "function";
 }
 
+/**
+ * A backend that makes several writes (text) and deletes (null) all or nothing, in one transaction: no
+ * reader sees some of them without the others, and a failure makes none of them.
+ */
+export interface AtomicCommit {
+  commitMany(writes: ReadonlyArray<readonly [key: string, text: string | null]>): Promise<void>;
+}
+
+function hasAtomicCommit(store: unknown): store is AtomicCommit {
+  return typeof (store as Partial<AtomicCommit> | null)?.commitMany === "function";
+}
+
 /** A backend that queues writes synchronously (visible to reads at once) and reports durability later. */
 export interface QueuedWrites {
   queue(key: string, value: string | null): Promise<void>;
@@ -40,8 +52,9 @@ type Update<S extends z.ZodType> = (
  * interface, which knows the locks it holds. Inside, use that handle (name it `store`, shadowing the
  * outer one): its `update`/`locked` on a scope already held run at once instead of waiting for the lock
  * they are inside of. A section is all or nothing: its writes are held (its own reads see them) until
- * its callback returns, then written together (on SQLite, in one transaction), and a callback that
- * throws writes nothing. The outermost section resolves once every write made inside is durable.
+ * its callback returns, then written together (one transaction on SQLite, Redis and PostgreSQL), and a
+ * callback that throws writes nothing. The outermost section resolves once every write made inside is
+ * durable.
  * `claim` is the exception: it creates its record at once, as the arbiter between processes.
  */
 export interface Store {
@@ -326,13 +339,23 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
 
   /**
    * The end of an outermost section, still under its locks: a queuing backend gets every write in one
-   * turn (one transaction; durability awaited after the locks are released), any other backend writes
-   * them before the locks are released, so the next holder reads them.
+   * turn (one transaction; durability awaited after the locks are released); a backend with atomic
+   * commits (Redis, PostgreSQL) makes them in one transaction, and any other backend one by one, both
+   * before the locks are released, so the next holder reads them.
    */
   private async flush(held: Held): Promise<void> {
     if (held.writes.size === 0) return;
     const backend: unknown = this.keyv.store;
     const queue = hasQueuedWrites(backend) ? backend : undefined;
+    if (queue === undefined && hasAtomicCommit(backend)) {
+      const writes: Array<[string, string | null]> = [];
+      for (const [key, { text }] of held.writes)
+        if (text !== undefined) writes.push([this.prefixed(key), text]);
+      if (writes.length === held.writes.size) {
+        await this.watched(backend.commitMany(writes));
+        return;
+      }
+    }
     const now: Promise<void>[] = [];
     for (const [key, { value, text }] of held.writes) {
       if (queue !== undefined && text !== undefined) {

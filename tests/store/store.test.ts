@@ -89,8 +89,72 @@ for (const [name, server] of [
       expect(await a.get(key, Counter)).toEqual(winner);
       expect(await b.get(key, Counter)).toEqual(winner);
     });
+
+    it("GIVEN sections that rewrite 200 records WHEN the other process reads them meanwhile THEN it sees all of a section's writes or none", async () => {
+      const open = serverStore(name, server);
+      const [a, b] = [await open(), await openStore(required(name, server).url, silentLogger())];
+      stores.push(b);
+      const keys = Array.from({ length: 200 }, (_, i) => guildKey("1", "counter", i));
+      // What the records read as, in runs ("7×200"): before any section, after each, after the last.
+      const runs = (values: Array<{ n: number } | undefined>): string =>
+        values
+          .map((value) => String(value?.n ?? "absent"))
+          .reduce<Array<[string, number]>>((acc, value) => {
+            const last = acc.at(-1);
+            if (last?.[0] === value) last[1] += 1;
+            else acc.push([value, 1]);
+            return acc;
+          }, [])
+          .map(([value, count]) => `${value}×${count}`)
+          .join(" ");
+      const states = new Set([
+        "absent×200",
+        ...Array.from({ length: 19 }, (_, i) => `${i + 1}×200`),
+        "20×100 absent×100",
+      ]);
+      let writing = true;
+      const seen: string[] = [];
+      const reader = (async () => {
+        while (writing) seen.push(runs(await b.getMany(keys, Counter)));
+      })();
+      for (let n = 1; n <= 20; n++) {
+        await a.locked("1", async (section) => {
+          // The last section writes half the records and deletes the other half.
+          await Promise.all(
+            keys.map((key, i) =>
+              n === 20 && i >= 100 ? section.delete(key) : section.set(key, Counter, { n }),
+            ),
+          );
+        });
+      }
+      writing = false;
+      await reader;
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((state) => !states.has(state))).toEqual([]);
+      expect(runs(await b.getMany(keys, Counter))).toBe("20×100 absent×100");
+    });
   });
 }
+
+describe.skipIf(skipWithout(postgres))("a section over postgres", () => {
+  it("GIVEN a section one of whose writes the server refuses THEN the caller gets the error and none of its writes is stored", async () => {
+    const store = await serverStore("postgres", postgres)();
+    const before = guildKey("1", "counter", "kept");
+    await store.set(before, Counter, { n: 1 });
+    // @keyv/postgres keys are VARCHAR(255): PostgreSQL refuses this one when the section is written.
+    const tooLong = guildKey("1", "x".repeat(300));
+    await expect(
+      store.locked("1", async (section) => {
+        await section.set(before, Counter, { n: 2 });
+        await section.set(guildKey("1", "counter", "new"), Counter, { n: 3 });
+        await section.set(tooLong, Counter, { n: 4 });
+      }),
+    ).rejects.toThrow(/too long/);
+    expect(await store.get(before, Counter)).toEqual({ n: 1 });
+    expect(await store.get(guildKey("1", "counter", "new"), Counter)).toBeUndefined();
+    expect(store.lock.activeKeys).toBe(0);
+  });
+});
 
 for (const [name, open, skip] of backends) {
   describe.skipIf(skip)(`KeyvStore over ${name}`, () => {
