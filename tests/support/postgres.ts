@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type LocalServer } from "./ports.js";
+import { tiedToParent } from "./tied.js";
 
 /** The newest installed server's bin directory (Debian: /usr/lib/postgresql/<major>/bin). */
 function binDir(): string | null {
@@ -69,23 +70,27 @@ export async function startPostgres(): Promise<LocalServer | null> {
     throw new Error(`initdb failed: ${init.stderr}`);
   }
   const port = await freePort();
-  const [cmd, args] = asOwner([
-    join(bin, "postgres"),
-    "-D",
-    data,
-    "-p",
-    String(port),
-    "-h",
-    "127.0.0.1",
-    "-k",
-    dir,
-    "-c",
-    "fsync=off",
-    "-c",
-    "synchronous_commit=off",
-    "-c",
-    "full_page_writes=off",
-  ]);
+  // Killed with the test process however that ends (tests/support/tied.ts).
+  const [cmd, args] = tiedToParent(
+    [
+      join(bin, "postgres"),
+      "-D",
+      data,
+      "-p",
+      String(port),
+      "-h",
+      "127.0.0.1",
+      "-k",
+      dir,
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+    ],
+    root ? "postgres" : undefined,
+  );
   const child: ChildProcess = spawn(cmd, args, { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `postgres://nexus@127.0.0.1:${port}/postgres`;
@@ -108,7 +113,8 @@ export async function startPostgres(): Promise<LocalServer | null> {
     // @keyv/postgres creates its table when an adapter connects: dropping it starts the next store empty.
     flush: () => query(url, "DROP TABLE IF EXISTS keyv"),
     stop: async () => {
-      // SIGINT to the postmaster itself (runuser does not pass signals on): PostgreSQL's fast shutdown.
+      // SIGINT to the postmaster itself (without setpriv, runuser is the child and does not pass signals
+      // on): PostgreSQL's fast shutdown.
       if (child.exitCode === null) {
         try {
           process.kill(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), "SIGINT");

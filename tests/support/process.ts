@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { tiedToParent } from "./tied.js";
 
 export const ENTRY = fileURLToPath(new URL("../../dist/src/index.js", import.meta.url));
 
@@ -16,7 +17,8 @@ export type BotProcess = {
 
 /** Starts the compiled bot (`node dist/src/index.js`) as `npm start` does, with the given environment. */
 export function spawnBot(env: Record<string, string>, cwd?: string): BotProcess {
-  const child = spawn(process.execPath, [ENTRY], {
+  const [command, args] = tiedToParent([process.execPath, ENTRY]);
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     cwd,
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { freePort, type LocalServer } from "./ports.js";
+import { tiedToParent } from "./tied.js";
 
 /** Sends one inline command and resolves with the first line of the answer ("" when unreachable). */
 function command(port: number, line: string): Promise<string> {
@@ -30,11 +31,11 @@ function command(port: number, line: string): Promise<string> {
 export async function startRedis(): Promise<LocalServer | null> {
   if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) return null;
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const [cmd, args] = tiedToParent([
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
+    ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+  ]);
+  const child: ChildProcess = spawn(cmd, args, { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + 10_000;
   while ((await command(port, "PING")) !== "+PONG") {
