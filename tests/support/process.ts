@@ -15,9 +15,12 @@ export type BotProcess = {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 };
 
-/** Starts the compiled bot (`node dist/src/index.js`) as `npm start` does, with the given environment. */
-export function spawnBot(env: Record<string, string>, cwd?: string): BotProcess {
-  const [command, args] = tiedToParent([process.execPath, ENTRY]);
+/**
+ * Starts the compiled bot (`node dist/src/index.js`) as `npm start` does, with the given environment
+ * (`entry`: another copy of it, such as the container image's files in tests/e2e/image.test.ts).
+ */
+export function spawnBot(env: Record<string, string>, cwd?: string, entry = ENTRY): BotProcess {
+  const [command, args] = tiedToParent([process.execPath, entry]);
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     cwd,
