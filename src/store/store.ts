@@ -120,15 +120,28 @@ function lockKey(scope: string): string {
  */
 type StoreEvents = { corrupt: [CorruptRecord]; writeFailed: [unknown] };
 
+/** How long a section may wait for a lock before the wait is logged (src/store/lock.ts says why). */
+export const SLOW_LOCK_MS = 5_000;
+
 export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
-  readonly lock = new KeyedLock();
+  readonly lock: KeyedLock;
   corruptCount = 0;
 
   constructor(
     readonly keyv: Keyv,
     private readonly logger: Logger,
+    options: { slowLockMs?: number } = {},
   ) {
     super();
+    const afterMs = options.slowLockMs ?? SLOW_LOCK_MS;
+    this.lock = new KeyedLock({
+      afterMs,
+      report: (key, waitedMs) =>
+        this.logger.warn(
+          { lock: key, waitedMs },
+          "a section has waited for this lock for seconds: is the store answering?",
+        ),
+    });
   }
 
   get root(): KeyvStore {

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
+import Keyv from "keyv";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { silentLogger } from "../../src/log.js";
+import { createLogger, silentLogger } from "../../src/log.js";
 import { guildKey, scopeOf } from "../../src/store/keys.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import type { KeyvStore } from "../../src/store/store.js";
+import { KeyvStore } from "../../src/store/store.js";
 import { type LocalServer, required, skipWithout } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
 import { startRedis } from "../support/redis.js";
@@ -369,6 +371,44 @@ for (const [name, open, skip] of backends) {
     });
   });
 }
+
+describe("a lock held for long", () => {
+  it("GIVEN a section that does not end WHEN others wait past the threshold THEN one warning names the lock, once per episode", async () => {
+    const lines: Array<{ msg: string; lock?: string; waitedMs?: number }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const store = new KeyvStore(
+      new Keyv({ store: new Map(), namespace: "nexus" }),
+      createLogger("warn", sink),
+      {
+        slowLockMs: 200,
+      },
+    );
+    const key = guildKey("1", "counter");
+    const increment = () => store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
+    const stuck = async (ms: number) => {
+      let end: () => void = () => {};
+      const holder = store.locked("1", () => new Promise<void>((resolve) => (end = resolve)));
+      const waiters = [increment(), increment(), increment()];
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      end();
+      await Promise.all([holder, ...waiters]);
+    };
+
+    await stuck(500);
+    expect(lines).toEqual([expect.objectContaining({ lock: "guild:1", waitedMs: 200 })]);
+    await stuck(5);
+    expect(lines).toHaveLength(1);
+    await stuck(500);
+    expect(lines).toHaveLength(2);
+    expect(await store.get(key, Counter)).toEqual({ n: 9 });
+    expect(store.lock.activeKeys).toBe(0);
+  });
+});
 
 describe("Store over a failing backend", () => {
   function failing() {
