@@ -5,18 +5,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alive } from "./process.js";
 
 const LOCK_DIR = join(tmpdir(), "nexus-fault-suite-cpu.lock");
 const OWNER = join(LOCK_DIR, "owner");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function tryAcquire(): boolean {
   try {

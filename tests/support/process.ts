@@ -87,3 +87,13 @@ export function spawnBot(env: Record<string, string>, cwd?: string, entry = ENTR
     },
   };
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,16 +1,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { alive } from "./process.js";
 import { hasSetpriv, tiedToParent } from "./tied.js";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!hasSetpriv)("tiedToParent", () => {
   it("GIVEN a process started tied by a parent WHEN the parent is killed (SIGKILL) THEN the process dies too", async () => {
