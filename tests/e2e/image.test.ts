@@ -21,7 +21,7 @@ import { type BotProcess, spawnBot } from "../support/process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The Dockerfile's stages: each stage's COPY sources (`--from=build` ones marked) and its CMD. */
+/** The Dockerfile's two stages' COPY sources (a `--from=build` flag kept as written) and its CMD. */
 function dockerfile(): { build: string[]; run: string[]; cmd: string[] } {
   const stages: string[][] = [];
   let cmd: string[] = [];

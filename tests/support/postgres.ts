@@ -19,12 +19,6 @@ function binDir(): string | null {
   return majors[0] === undefined ? null : join(root, majors[0], "bin");
 }
 
-/** The command line that runs `argv` as the cluster's owner (the `postgres` user when we are root). */
-function asOwner(argv: string[]): [string, string[]] {
-  if (process.getuid?.() !== 0) return [argv[0] as string, argv.slice(1)];
-  return ["runuser", ["-u", "postgres", "--", ...argv]];
-}
-
 /** Runs one statement with psql (Debian's postgresql-client); rejects with its error output. */
 function query(url: string, sql: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -53,17 +47,12 @@ export async function startPostgres(): Promise<LocalServer | null> {
     chownSync(dir, uid, gid);
     chmodSync(dir, 0o700);
   }
-  const [initCmd, initArgs] = asOwner([
-    join(bin, "initdb"),
-    "-D",
-    data,
-    "-U",
-    "nexus",
-    "-A",
-    "trust",
-    "--no-sync",
-    "--encoding=UTF8",
-  ]);
+  // The cluster's programs run as its owner: the `postgres` user when we are root.
+  const owner = root ? "postgres" : undefined;
+  const [initCmd, initArgs] = tiedToParent(
+    [join(bin, "initdb"), "-D", data, "-U", "nexus", "-A", "trust", "--no-sync", "--encoding=UTF8"],
+    owner,
+  );
   const init = spawnSync(initCmd, initArgs, { encoding: "utf8" });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -89,7 +78,7 @@ export async function startPostgres(): Promise<LocalServer | null> {
       "-c",
       "full_page_writes=off",
     ],
-    root ? "postgres" : undefined,
+    owner,
   );
   const child: ChildProcess = spawn(cmd, args, { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
