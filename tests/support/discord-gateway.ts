@@ -43,12 +43,33 @@ export const CLOSE = {
   authenticationFailed: 4004,
   alreadyAuthenticated: 4005,
   invalidSeq: 4007,
+  invalidShard: 4010,
   invalidApiVersion: 4012,
   invalidIntents: 4013,
   disallowedIntents: 4014,
 } as const;
 
 const REPLAY_BUFFER = 2000;
+
+/** The shard a guild's events go to: (guild_id >> 22) % num_shards (Discord's sharding formula). */
+export function shardOf(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
+
+/**
+ * The guild a dispatch is about (its `guild_id`, or the `id` of a GUILD_* event's guild), or undefined
+ * (DMs and the like, which Discord sends to shard 0 only).
+ */
+function guildOf(event: string, data: unknown): string | undefined {
+  if (!isRecord(data)) return undefined;
+  if (typeof data.guild_id === "string") return data.guild_id;
+  return /^GUILD_(CREATE|UPDATE|DELETE)$/.test(event) && typeof data.id === "string" ? data.id : undefined;
+}
+
+/** Whether a session of `shard` gets the events of `guildId` (undefined: shard 0's events). */
+export function onShard(shard: readonly [number, number], guildId: string | undefined): boolean {
+  return guildId === undefined ? shard[0] === 0 : shardOf(guildId, shard[1]) === shard[0];
+}
 
 export interface DispatchRecord {
   op: 0;
@@ -142,14 +163,17 @@ export class DiscordGateway {
   }
 
   /**
-   * Sends a dispatch to every session whose intents include `intent` (when given). Sessions that are
-   * disconnected buffer it and get it on RESUME. Returns the sequence numbers used.
+   * Sends a dispatch to every session whose intents include `intent` (when given) and whose shard serves
+   * the event's guild (DMs: shard 0). Sessions that are disconnected buffer it and get it on RESUME.
+   * Returns the sequence numbers used.
    */
   dispatch(event: string, data: unknown, intent?: number): number[] {
     this.dispatched.push({ t: event, d: data, at: Date.now() });
     const seqs: number[] = [];
+    const guildId = guildOf(event, data);
     for (const session of this.sessions.values()) {
       if (intent !== undefined && (session.intents & intent) === 0) continue;
+      if (session.shard[1] > 1 && !onShard(session.shard, guildId)) continue;
       seqs.push(this.sendDispatch(session, event, data));
     }
     return seqs;
@@ -314,6 +338,10 @@ export class DiscordGateway {
       Array.isArray(shardRaw) && typeof shardRaw[0] === "number" && typeof shardRaw[1] === "number"
         ? [shardRaw[0], shardRaw[1]]
         : [0, 1];
+    if (!Number.isInteger(shard[0]) || !Number.isInteger(shard[1]) || shard[0] < 0 || shard[0] >= shard[1]) {
+      conn.socket.close(CLOSE.invalidShard, "Invalid shard.");
+      return;
+    }
     const session: GatewaySession = {
       id: randomUUID().replaceAll("-", ""),
       intents,
@@ -327,8 +355,13 @@ export class DiscordGateway {
     conn.session = session;
     this.identifies += 1;
     this.sendDispatch(session, "READY", this.host.readyPayload(session));
-    // GUILD_CREATE is sent for every guild whatever the intents (without GUILDS the client just gets less).
-    for (const guild of this.host.guildCreates()) this.sendDispatch(session, "GUILD_CREATE", guild);
+    // GUILD_CREATE is sent for every guild of the shard whatever the intents (without GUILDS the client
+    // just gets less).
+    for (const guild of this.host.guildCreates()) {
+      if (typeof guild.id === "string" && onShard(shard, guild.id)) {
+        this.sendDispatch(session, "GUILD_CREATE", guild);
+      }
+    }
     this.notifyLive();
   }
 

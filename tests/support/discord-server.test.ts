@@ -16,7 +16,8 @@ import {
 import * as spec from "discord-api-spec/zod";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
-import { FIXTURE_IDS } from "./discord-fixtures.js";
+import { defaultGuildSpec, FIXTURE_IDS, fixedSnowflake } from "./discord-fixtures.js";
+import { shardOf } from "./discord-gateway.js";
 import { type DiscordServer, type DiscordServerOptions, startDiscordServer } from "./discord-server.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -566,6 +567,62 @@ describe("local Discord server", () => {
       "first",
       "second",
     ]);
+  });
+
+  it("GIVEN two guilds on different shards WHEN shard 0 and shard 1 of 2 log in THEN each gets only its guild and its guild's interactions", async () => {
+    const first = FIXTURE_IDS.guildId;
+    const second = fixedSnowflake("2024-02-01T10:00:00.001Z", 1); // one millisecond later: the other shard
+    expect(shardOf(second, 2)).toBe(1 - shardOf(first, 2));
+    const server = await startDiscordServer({ guilds: [defaultGuildSpec(), { id: second, name: "Other" }] });
+    cleanups.push(() => server.close());
+    const clients = await Promise.all(
+      [0, 1].map(async (shard) => {
+        const client = new Client({
+          intents: [GatewayIntentBits.Guilds],
+          rest: { api: server.apiUrl },
+          shards: [shard],
+          shardCount: 2,
+        });
+        const commands: string[] = [];
+        client.on(Events.InteractionCreate, (interaction) => {
+          if (!interaction.isChatInputCommand()) return;
+          commands.push(interaction.guildId ?? "dm");
+          void interaction.reply({ content: `shard ${shard}` });
+        });
+        cleanups.push(() => client.destroy());
+        const ready = once(client, Events.ClientReady);
+        await client.login(server.token);
+        await ready;
+        return { client, commands };
+      }),
+    );
+    const served = (guildId: string) => clients[shardOf(guildId, 2)];
+    for (const guildId of [first, second]) {
+      expect([...(served(guildId)?.client.guilds.cache.keys() ?? [])]).toEqual([guildId]);
+    }
+    await clients[0]?.client.application?.commands.set([learn.toJSON()]);
+    for (const guildId of [first, second, second]) {
+      const reply = await server
+        .interact({ guildId, commandName: "learn", subcommand: "log", options: { text: "shards" } })
+        .reply();
+      expect(reply.content).toBe(`shard ${shardOf(guildId, 2)}`);
+    }
+    expect(served(first)?.commands).toEqual([first]);
+    expect(served(second)?.commands).toEqual([second, second]);
+  });
+
+  it("GIVEN a shard id outside the shard count WHEN identifying THEN the gateway closes 4010", async () => {
+    const server = await startDiscordServer();
+    cleanups.push(() => server.close());
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { api: server.apiUrl },
+      shards: [2],
+      shardCount: 2,
+    });
+    cleanups.push(() => client.destroy());
+    await expect(client.login(server.token)).rejects.toThrow();
+    expect(server.identifies).toBe(0);
   });
 
   it("GIVEN a raw gateway client THEN a wrong IDENTIFY token closes 4004, privileged intents close 4014 and an unknown RESUME gets op 9", async () => {

@@ -22,7 +22,7 @@ import {
   toApiUser,
   type UserSpec,
 } from "./discord-fixtures.js";
-import { DiscordGateway, type GatewaySession, INTENTS } from "./discord-gateway.js";
+import { DiscordGateway, type GatewaySession, INTENTS, onShard } from "./discord-gateway.js";
 import {
   type FaultConfig,
   HttpFrontend,
@@ -194,7 +194,9 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       v: 10,
       user_settings: {},
       user: { ...store.app.bot, verified: true, mfa_enabled: false, email: null },
-      guilds: [...store.guilds.keys()].map((id) => ({ id, unavailable: true })),
+      guilds: [...store.guilds.keys()]
+        .filter((id) => onShard(session.shard, id))
+        .map((id) => ({ id, unavailable: true })),
       session_id: session.id,
       session_type: "normal",
       resume_gateway_url: gatewayUrl(),
