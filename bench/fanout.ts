@@ -84,6 +84,7 @@ export async function benchFanout(): Promise<Section> {
       devGuildId: undefined,
       logLevel: "silent",
       shutdownTimeoutMs: 2_000,
+      shards: undefined,
     };
     bot = await createBot({ config, logger, store, clock });
     log(`fan-out: ${GUILDS} guilds due at ${POST_TIME} UTC; clock at ${new Date(clock.now()).toISOString()}`);

@@ -65,6 +65,7 @@ async function nexus(apiUrl: string, token: string, databaseUrl: string): Promis
     devGuildId: undefined,
     logLevel: "info",
     shutdownTimeoutMs: 500,
+    shards: undefined,
   };
   // Production logging (pino, async, to stdout): the parent points this process's stdout at /dev/null.
   const logger = createLogger(config.logLevel);

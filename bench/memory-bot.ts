@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     devGuildId: undefined,
     logLevel: "silent",
     shutdownTimeoutMs: 500,
+    shards: undefined,
   };
   const client = createClient(config, { defaultCaches: env("BENCH_CACHES") === "default" });
   collect();

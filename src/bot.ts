@@ -57,6 +57,8 @@ export function createClient(config: Config, options: { defaultCaches?: boolean 
     // makeRequest again, so they are limited too.
     rest: { api: config.apiUrl, makeRequest: limitedMakeRequest(new SlidingWindowLimiter(50, 1100)) },
     ...(options.defaultCaches ? {} : { makeCache: makeCache() }),
+    // As several processes: this one's shards only (each guild's events reach one process; src/config.ts).
+    ...(config.shards ? { shards: config.shards.ids, shardCount: config.shards.count } : {}),
   });
 }
 

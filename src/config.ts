@@ -42,6 +42,26 @@ const EnvSchema = z.object({
     .min(0)
     .max(7000, "must be at most 7000 so that the process exits within 8 s")
     .default(5000),
+  // Sharding: the shards this process runs, out of SHARD_COUNT. "0,1" or, as discord.js's
+  // ShardingManager sets it, "[0,1]".
+  SHARDS: z
+    .string()
+    .trim()
+    .regex(/^\[?\s*\d+(\s*,\s*\d+)*\s*\]?$/, "must list shard numbers, such as 0 or 0,1")
+    .transform((value) => [
+      ...new Set(
+        value
+          .replace(/[[\]\s]/g, "")
+          .split(",")
+          .map(Number),
+      ),
+    ])
+    .optional(),
+  SHARD_COUNT: z.coerce
+    .number({ error: "must be a whole number of shards" })
+    .int("must be a whole number of shards")
+    .min(1, "must be at least 1")
+    .optional(),
 });
 
 export type Config = {
@@ -52,6 +72,8 @@ export type Config = {
   devGuildId: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  /** The shards this process runs (ids out of count), when the bot runs as several processes. */
+  shards: { ids: number[]; count: number } | undefined;
 };
 
 export class ConfigError extends Error {
@@ -77,6 +99,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
   const env2 = result.data;
+  const shards = shardsOf(env2.SHARDS, env2.SHARD_COUNT);
+  if (typeof shards === "string") throw new ConfigError([shards]);
   return {
     token: env2.DISCORD_TOKEN,
     apiUrl: env2.DISCORD_API_URL,
@@ -85,7 +109,21 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     devGuildId: env2.DEV_GUILD_ID,
     logLevel: env2.LOG_LEVEL,
     shutdownTimeoutMs: env2.SHUTDOWN_TIMEOUT_MS,
+    shards,
   };
+}
+
+/** SHARDS and SHARD_COUNT together (or neither), every shard below the count; else the problem. */
+function shardsOf(ids: number[] | undefined, count: number | undefined): Config["shards"] | string {
+  if (ids === undefined && count === undefined) return undefined;
+  if (ids === undefined || count === undefined) {
+    return "SHARDS and SHARD_COUNT go together: set both (SHARDS=0 SHARD_COUNT=2 for the first of two processes)";
+  }
+  const outside = ids.filter((id) => id >= count);
+  if (outside.length > 0) {
+    return `SHARDS ${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} outside SHARD_COUNT=${count} (shards are numbered from 0)`;
+  }
+  return { ids, count };
 }
 
 /** Loads `.env` (without overriding the real environment) and parses it; on a problem prints it and exits 1, without a stack trace. */

@@ -23,7 +23,36 @@ describe("config", () => {
       devGuildId: undefined,
       logLevel: "info",
       shutdownTimeoutMs: 5000,
+      shards: undefined,
     });
+  });
+
+  it("GIVEN SHARDS and SHARD_COUNT, in either form THEN this process runs those shards", () => {
+    expect(parseConfig({ DISCORD_TOKEN: TOKEN, SHARDS: "1", SHARD_COUNT: "2" }).shards).toEqual({
+      ids: [1],
+      count: 2,
+    });
+    // The form discord.js's ShardingManager gives its processes.
+    expect(parseConfig({ DISCORD_TOKEN: TOKEN, SHARDS: "[0, 2]", SHARD_COUNT: "4" }).shards).toEqual({
+      ids: [0, 2],
+      count: 4,
+    });
+  });
+
+  it("GIVEN one of SHARDS and SHARD_COUNT, a shard outside the count or a bad list THEN each is named", () => {
+    expect(problems({ DISCORD_TOKEN: TOKEN, SHARDS: "0" })).toEqual([
+      expect.stringMatching(/SHARDS and SHARD_COUNT go together/),
+    ]);
+    expect(problems({ DISCORD_TOKEN: TOKEN, SHARD_COUNT: "2" })).toEqual([
+      expect.stringMatching(/SHARDS and SHARD_COUNT go together/),
+    ]);
+    expect(problems({ DISCORD_TOKEN: TOKEN, SHARDS: "1,2", SHARD_COUNT: "2" })).toEqual([
+      expect.stringMatching(/SHARDS 2 is outside SHARD_COUNT=2/),
+    ]);
+    expect(problems({ DISCORD_TOKEN: TOKEN, SHARDS: "first", SHARD_COUNT: "0" })).toEqual([
+      expect.stringMatching(/^SHARDS must list shard numbers/),
+      expect.stringMatching(/^SHARD_COUNT must be at least 1/),
+    ]);
   });
 
   it("GIVEN no token THEN the error says it is missing and how to get one", () => {

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
+import { defaultGuildSpec, fixedSnowflake } from "../support/discord-fixtures.js";
+import { shardOf } from "../support/discord-gateway.js";
 import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
 import { type LocalServer, required, skipWithout } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
@@ -125,6 +127,9 @@ describe("the bot process (npm start) against the local Discord", () => {
  * is not enough for SQLite's file: servers of the test's own (tests/support/ports.ts skipWithout: when skipped).
  */
 const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+afterAll(async () => {
+  await Promise.all([redis?.stop(), postgres?.stop()]);
+});
 const networked: Array<[string, LocalServer | null]> = [
   ["Redis", redis],
   ["PostgreSQL", postgres],
@@ -145,7 +150,6 @@ for (const [name, backend] of networked) {
     afterAll(async () => {
       for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
       await server?.close();
-      await backend?.stop();
     });
 
     async function start(): Promise<BotProcess> {
@@ -188,3 +192,68 @@ for (const [name, backend] of networked) {
     }, 60_000);
   });
 }
+
+/**
+ * The bot as two processes (SHARDS=0 and SHARDS=1 of SHARD_COUNT=2) on one Redis, against a local Discord
+ * with one guild on each shard: what the README's "shard by guild" means, end to end.
+ */
+describe.skipIf(skipWithout(redis))("the bot as two processes, one shard each, on Redis", () => {
+  const second = fixedSnowflake("2024-02-01T10:00:00.001Z", 1); // the other shard than the fixture guild
+  let server: DiscordServer;
+  const running: BotProcess[] = [];
+
+  beforeAll(async () => {
+    const database = required("Redis", redis);
+    await database.flush();
+    server = await startDiscordServer({ guilds: [defaultGuildSpec(), { id: second, name: "Other" }] });
+  });
+
+  afterAll(async () => {
+    for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
+    await server?.close();
+  });
+
+  it("GIVEN both started THEN commands are registered once, each guild is welcomed and served by its own shard's process", async () => {
+    const guilds = [FIXTURE_IDS.guildId, second];
+    expect(guilds.map((guild) => shardOf(guild, 2)).sort()).toEqual([0, 1]);
+    const bots = [0, 1].map((shard) =>
+      spawnBot({
+        DISCORD_TOKEN: server.token,
+        DISCORD_API_URL: server.apiUrl,
+        DATABASE_URL: required("Redis", redis).url,
+        LOG_LEVEL: "debug",
+        SHARDS: String(shard),
+        SHARD_COUNT: "2",
+      }),
+    );
+    running.push(...bots);
+    await Promise.all(bots.map((bot) => bot.waitForLog("nexus ready")));
+    // Only shard 0's process compares and registers the commands.
+    expect(server.requestsTo("GET", /\/commands$/)).toHaveLength(1);
+    expect(server.requestsTo("PUT", /\/commands$/)).toHaveLength(1);
+    const welcomed = server
+      .requestsTo("POST", /^\/channels\/\d+\/messages$/)
+      .filter((request) => JSON.stringify(request.body).includes(WELCOME_TITLE))
+      .map((request) => request.path);
+    expect(welcomed).toHaveLength(2);
+    expect(new Set(welcomed).size).toBe(2);
+
+    for (const guildId of guilds) {
+      const reply = await server
+        .interact({
+          guildId,
+          commandName: "learn",
+          subcommand: "log",
+          options: { topic: "Caching and Redis", text: `Logged in guild ${guildId} through its shard` },
+        })
+        .reply();
+      expect(JSON.stringify(reply.embeds)).toContain(`Logged in guild ${guildId}`);
+    }
+    // Every log line is written by the time the process has exited (pino writes asynchronously).
+    for (const bot of bots) bot.child.kill("SIGTERM");
+    expect((await Promise.all(bots.map((bot) => bot.exited))).map((exit) => exit.code)).toEqual([0, 0]);
+    const handled = (bot: BotProcess | undefined) =>
+      bot?.logs.filter((line) => line.msg === "handled").map((line) => line.guild);
+    for (const guildId of guilds) expect(handled(bots[shardOf(guildId, 2)])).toEqual([guildId]);
+  }, 60_000);
+});

@@ -55,6 +55,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     devGuildId: undefined,
     logLevel: "silent",
     shutdownTimeoutMs: 2000,
+    shards: undefined,
     ...options.config,
   };
   const logger = options.logger ?? silentLogger();
