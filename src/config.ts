@@ -47,7 +47,7 @@ const EnvSchema = z.object({
   SHARDS: z
     .string()
     .trim()
-    .regex(/^\[?\s*\d+(\s*,\s*\d+)*\s*\]?$/, "must list shard numbers, such as 0 or 0,1")
+    .regex(/^(\d+(\s*,\s*\d+)*|\[\s*\d+(\s*,\s*\d+)*\s*\])$/, "must list shard numbers, such as 0 or 0,1")
     .transform((value) => [
       ...new Set(
         value

@@ -49,6 +49,9 @@ describe("config", () => {
     expect(problems({ DISCORD_TOKEN: TOKEN, SHARDS: "1,2", SHARD_COUNT: "2" })).toEqual([
       expect.stringMatching(/SHARDS 2 is outside SHARD_COUNT=2/),
     ]);
+    expect(problems({ DISCORD_TOKEN: TOKEN, SHARDS: "[0,1", SHARD_COUNT: "2" })).toEqual([
+      expect.stringMatching(/^SHARDS must list shard numbers/),
+    ]);
     expect(problems({ DISCORD_TOKEN: TOKEN, SHARDS: "first", SHARD_COUNT: "0" })).toEqual([
       expect.stringMatching(/^SHARDS must list shard numbers/),
       expect.stringMatching(/^SHARD_COUNT must be at least 1/),
