@@ -23,6 +23,8 @@ export default defineEvent({
       } catch (error) {
         ctx.logger.error({ err: error }, "could not register commands");
       }
+    } else {
+      ctx.logger.info({ shards: ctx.config.shards.ids }, "commands are registered by the process of shard 0");
     }
     for (const guild of client.guilds.cache.values()) {
       await adoptAndWelcome(ctx, guild).catch((error: unknown) =>

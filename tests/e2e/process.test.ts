@@ -252,6 +252,9 @@ describe.skipIf(skipWithout(redis))("the bot as two processes, one shard each, o
     // Every log line is written by the time the process has exited (pino writes asynchronously).
     for (const bot of bots) bot.child.kill("SIGTERM");
     expect((await Promise.all(bots.map((bot) => bot.exited))).map((exit) => exit.code)).toEqual([0, 0]);
+    expect(bots[1]?.logs.map((line) => line.msg)).toContain(
+      "commands are registered by the process of shard 0",
+    );
     const handled = (bot: BotProcess | undefined) =>
       bot?.logs.filter((line) => line.msg === "handled").map((line) => line.guild);
     for (const guildId of guilds) expect(handled(bots[shardOf(guildId, 2)])).toEqual([guildId]);
