@@ -3,7 +3,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { InFlight } from "./discord/inflight.js";
 import { loadCommands, loadEvents } from "./discord/loader.js";
-import { limitedMakeRequest, SlidingWindowLimiter } from "./discord/ratelimit.js";
+import { globalWindow, limitedMakeRequest, SlidingWindowLimiter } from "./discord/ratelimit.js";
 import type { BotContext } from "./discord/types.js";
 import { Jobs } from "./jobs.js";
 import type { Logger } from "./log.js";
@@ -48,14 +48,19 @@ export function makeCache(): ReturnType<typeof Options.cacheWithLimits> {
   });
 }
 
+function globalLimiter(shards: Config["shards"]): SlidingWindowLimiter {
+  const { limit, windowMs } = globalWindow(shards);
+  return new SlidingWindowLimiter(limit, windowMs);
+}
+
 export function createClient(config: Config, options: { defaultCaches?: boolean } = {}): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds],
     allowedMentions: { parse: [], repliedUser: false },
-    // At most 50 releases per 1.1 s: the 100 ms margin absorbs the jitter between releasing a request and
-    // its arrival, so Discord never sees more than 50 in a second. Retries of a 429 or 5xx go through
-    // makeRequest again, so they are limited too.
-    rest: { api: config.apiUrl, makeRequest: limitedMakeRequest(new SlidingWindowLimiter(50, 1100)) },
+    // At most 50 releases per 1.1 s (several processes: their shards' share of it, src/discord/ratelimit.ts),
+    // so Discord never sees more than 50 in a second. Retries of a 429 or 5xx go through makeRequest
+    // again, so they are limited too.
+    rest: { api: config.apiUrl, makeRequest: limitedMakeRequest(globalLimiter(config.shards)) },
     ...(options.defaultCaches ? {} : { makeCache: makeCache() }),
     // As several processes: this one's shards only (each guild's events reach one process; src/config.ts).
     ...(config.shards ? { shards: config.shards.ids, shardCount: config.shards.count } : {}),

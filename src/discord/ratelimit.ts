@@ -36,6 +36,28 @@ export class SlidingWindowLimiter {
   }
 }
 
+/** Discord's global limit: requests per second per bot token, however many processes share it. */
+export const GLOBAL_REQUESTS_PER_SECOND = 50;
+
+/**
+ * The sliding window of this process's limiter: at most `limit` requests per `windowMs`. One process
+ * gets 50 per 1.1 s (the 100 ms margin absorbs the jitter between releasing a request and its arrival).
+ * Run as several processes (src/config.ts shards), each running `ids.length` of `count` shards gets that
+ * share of the 50, so together they stay within it: fewer per window, or, below one a second, a longer
+ * window.
+ */
+export function globalWindow(shards: { ids: readonly number[]; count: number } | undefined): {
+  limit: number;
+  windowMs: number;
+} {
+  const perSecond =
+    shards === undefined
+      ? GLOBAL_REQUESTS_PER_SECOND
+      : (GLOBAL_REQUESTS_PER_SECOND * shards.ids.length) / shards.count;
+  const limit = Math.max(1, Math.floor(perSecond));
+  return { limit, windowMs: Math.ceil((1100 * limit) / perSecond) };
+}
+
 /** Interaction callbacks are exempt from the global limit (Discord's documentation). */
 export function isInteractionCallback(url: string): boolean {
   return /\/interactions\/\d+\/[^/]+\/callback(?:\?|$)/.test(url);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  globalWindow,
   isInteractionCallback,
   limitedMakeRequest,
   SlidingWindowLimiter,
@@ -45,5 +46,26 @@ describe("sliding-window REST limiter", () => {
       "http://x/api/v10/interactions/9/t/callback",
     ]);
     void blocked;
+  });
+});
+
+describe("the global limit's share of a process", () => {
+  const perSecond = ({ limit, windowMs }: { limit: number; windowMs: number }) => (limit * 1000) / windowMs;
+
+  it("GIVEN one process THEN it gets 50 per 1.1 s; GIVEN shards THEN the processes' shares add up to at most 50 a second", () => {
+    expect(globalWindow(undefined)).toEqual({ limit: 50, windowMs: 1100 });
+    expect(globalWindow({ ids: [0], count: 1 })).toEqual({ limit: 50, windowMs: 1100 });
+    expect(globalWindow({ ids: [1], count: 2 })).toEqual({ limit: 25, windowMs: 1100 });
+    for (const count of [2, 3, 7, 16, 64, 100, 500]) {
+      // One process per shard, and processes of four shards each.
+      for (const size of [1, 4]) {
+        const processes = Array.from({ length: Math.ceil(count / size) }, (_, p) =>
+          Array.from({ length: Math.min(size, count - p * size) }, (_, i) => p * size + i),
+        );
+        const windows = processes.map((ids) => globalWindow({ ids, count }));
+        expect(windows.reduce((sum, window) => sum + perSecond(window), 0)).toBeLessThanOrEqual(50);
+        for (const window of windows) expect(window.limit).toBeGreaterThanOrEqual(1);
+      }
+    }
   });
 });
