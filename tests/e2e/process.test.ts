@@ -1,8 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/clock.js";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
+import { setupGuild } from "../../src/guild/config.js";
+import { silentLogger } from "../../src/log.js";
+import { openStore } from "../../src/store/open.js";
 import { defaultGuildSpec, fixedSnowflake } from "../support/discord-fixtures.js";
 import { shardOf } from "../support/discord-gateway.js";
 import { type DiscordServer, FIXTURE_IDS, startDiscordServer } from "../support/discord-server.js";
@@ -199,22 +204,32 @@ for (const [name, backend] of networked) {
  */
 describe.skipIf(skipWithout(redis))("the bot as two processes, one shard each, on Redis", () => {
   const second = fixedSnowflake("2024-02-01T10:00:00.001Z", 1); // the other shard than the fixture guild
+  const secondNexus = fixedSnowflake("2024-02-01T10:00:01.001Z", 1);
+  const guilds = [FIXTURE_IDS.guildId, second];
+  const nexusOf = new Map([
+    [FIXTURE_IDS.guildId, NEXUS],
+    [second, secondNexus],
+  ]);
   let server: DiscordServer;
   const running: BotProcess[] = [];
 
-  beforeAll(async () => {
-    const database = required("Redis", redis);
-    await database.flush();
-    server = await startDiscordServer({ guilds: [defaultGuildSpec(), { id: second, name: "Other" }] });
+  beforeEach(async () => {
+    await required("Redis", redis).flush();
+    server = await startDiscordServer({
+      guilds: [
+        defaultGuildSpec(),
+        { id: second, name: "Other", channels: [{ id: secondNexus, name: "prodevprojectnexus" }] },
+      ],
+    });
   });
 
-  afterAll(async () => {
-    for (const bot of running) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
+  afterEach(async () => {
+    for (const bot of running.splice(0)) if (bot.child.exitCode === null) bot.child.kill("SIGKILL");
     await server?.close();
   });
 
-  it("GIVEN both started THEN commands are registered once, each guild is welcomed and served by its own shard's process", async () => {
-    const guilds = [FIXTURE_IDS.guildId, second];
+  /** Both processes, shard 0 and shard 1 of 2, ready. */
+  async function startBoth(): Promise<BotProcess[]> {
     expect(guilds.map((guild) => shardOf(guild, 2)).sort()).toEqual([0, 1]);
     const bots = [0, 1].map((shard) =>
       spawnBot({
@@ -228,6 +243,17 @@ describe.skipIf(skipWithout(redis))("the bot as two processes, one shard each, o
     );
     running.push(...bots);
     await Promise.all(bots.map((bot) => bot.waitForLog("nexus ready")));
+    return bots;
+  }
+
+  async function stopBoth(bots: BotProcess[]): Promise<void> {
+    // Every log line is written by the time the process has exited (pino writes asynchronously).
+    for (const bot of bots) bot.child.kill("SIGTERM");
+    expect((await Promise.all(bots.map((bot) => bot.exited))).map((exit) => exit.code)).toEqual([0, 0]);
+  }
+
+  it("GIVEN both started THEN commands are registered once, each guild is welcomed and served by its own shard's process", async () => {
+    const bots = await startBoth();
     // Only shard 0's process compares and registers the commands.
     expect(server.requestsTo("GET", /\/commands$/)).toHaveLength(1);
     expect(server.requestsTo("PUT", /\/commands$/)).toHaveLength(1);
@@ -249,14 +275,41 @@ describe.skipIf(skipWithout(redis))("the bot as two processes, one shard each, o
         .reply();
       expect(JSON.stringify(reply.embeds)).toContain(`Logged in guild ${guildId}`);
     }
-    // Every log line is written by the time the process has exited (pino writes asynchronously).
-    for (const bot of bots) bot.child.kill("SIGTERM");
-    expect((await Promise.all(bots.map((bot) => bot.exited))).map((exit) => exit.code)).toEqual([0, 0]);
+    await stopBoth(bots);
     expect(bots[1]?.logs.map((line) => line.msg)).toContain(
       "commands are registered by the process of shard 0",
     );
     const handled = (bot: BotProcess | undefined) =>
       bot?.logs.filter((line) => line.msg === "handled").map((line) => line.guild);
     for (const guildId of guilds) expect(handled(bots[shardOf(guildId, 2)])).toEqual([guildId]);
+  }, 60_000);
+
+  it("GIVEN both guilds due for their daily challenge THEN each is posted once, by its own shard's process", async () => {
+    // Both guilds post at 00:00 UTC: due as soon as the processes are ready.
+    const seed = await openStore(required("Redis", redis).url, silentLogger());
+    for (const guildId of guilds) {
+      const channelId = nexusOf.get(guildId) ?? "";
+      await setupGuild(seed, systemClock, guildId, {
+        channelId,
+        timezone: "UTC",
+        postTime: "00:00",
+        by: "1",
+      });
+    }
+    await seed.close();
+    const posts = (guildId: string) =>
+      server
+        .messagesIn(nexusOf.get(guildId) ?? "")
+        .filter((message) => JSON.stringify(message.embeds ?? []).includes('"text":"Daily challenge '));
+    const bots = await startBoth();
+    const deadline = Date.now() + 15_000;
+    while (guilds.some((guildId) => posts(guildId).length === 0) && Date.now() < deadline) await sleep(20);
+    await sleep(1_500); // more ticks of both processes: nothing more may be posted
+    for (const guildId of guilds) expect(posts(guildId)).toHaveLength(1);
+    await stopBoth(bots);
+    const stepsFor = (bot: BotProcess | undefined) => [
+      ...new Set(bot?.logs.filter((line) => line.msg === "challenge step done").map((line) => line.guildId)),
+    ];
+    for (const guildId of guilds) expect(stepsFor(bots[shardOf(guildId, 2)])).toEqual([guildId]);
   }, 60_000);
 });
