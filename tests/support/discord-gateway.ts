@@ -173,6 +173,7 @@ export class DiscordGateway {
     const guildId = guildOf(event, data);
     for (const session of this.sessions.values()) {
       if (intent !== undefined && (session.intents & intent) === 0) continue;
+      // An unsharded session ([0, 1]) gets everything: skip the BigInt shard maths on that hot path.
       if (session.shard[1] > 1 && !onShard(session.shard, guildId)) continue;
       seqs.push(this.sendDispatch(session, event, data));
     }
