@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from "discord.js";
-import { requireGuild } from "../src/discord/interactions.js";
+import { replyThen, requireGuild } from "../src/discord/interactions.js";
 import type { Command } from "../src/discord/types.js";
 import { answerChoices } from "../src/questions/choices.js";
 import { showAccepted } from "../src/questions/discord.js";
@@ -45,8 +45,9 @@ export default {
       content = `Answer ${shown} is accepted: Q${question.number} is solved. ${credit}${moved}`;
     }
     // The state is stored: acknowledge now, then update the question's message and thread.
-    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
-    const notes = await showAccepted(ctx, guildId, result);
+    const notes = await replyThen(interaction, { content, flags: MessageFlags.Ephemeral }, () =>
+      showAccepted(ctx, guildId, result),
+    );
     if (notes.length > 0) {
       await interaction.followUp({ content: notes.join("\n"), flags: MessageFlags.Ephemeral });
     }

@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from "discord.js";
-import { requireGuild } from "../src/discord/interactions.js";
+import { replyThen, requireGuild } from "../src/discord/interactions.js";
 import type { Command } from "../src/discord/types.js";
 import { openQuestionChoices } from "../src/questions/choices.js";
 import { deliverAnswer } from "../src/questions/discord.js";
@@ -41,11 +41,14 @@ export default {
       question.threadId !== null && !question.threadGone
         ? `in <#${question.threadId}>`
         : `in the channel as a reply to Q${question.number}`;
-    await interaction.reply({
-      content: `Your answer **${id}** to Q${question.number} is saved and posted ${where}.`,
-      flags: MessageFlags.Ephemeral,
-    });
-    const delivery = await deliverAnswer(ctx, guildId, question, answer);
+    const delivery = await replyThen(
+      interaction,
+      {
+        content: `Your answer **${id}** to Q${question.number} is saved and posted ${where}.`,
+        flags: MessageFlags.Ephemeral,
+      },
+      () => deliverAnswer(ctx, guildId, question, answer),
+    );
     const link = messageLink(guildId, delivery.channelId, delivery.messageId);
     if (delivery.placement === "channel" && where.startsWith("in <#")) {
       await interaction.followUp({

@@ -6,7 +6,7 @@ import {
   SlashCommandBuilder,
 } from "discord.js";
 import { UserError } from "../src/discord/errors.js";
-import { requireGuild, requirePermission } from "../src/discord/interactions.js";
+import { replyThen, requireGuild, requirePermission } from "../src/discord/interactions.js";
 import { bySubcommand, topicAutocomplete } from "../src/discord/subcommands.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { handlePairingButton } from "../src/pairing/buttons.js";
@@ -178,20 +178,26 @@ const handlers: Record<string, Handler> = {
     const matched =
       `${resumed}You are paired! You are the **${result.role}** and <@${result.partner}> is the **${other}** ` +
       `(pair #${result.pair.id}).`;
-    // The match is stored; answer now (fast), then open the thread (several REST calls) after the reply.
-    await interaction.reply({
-      content: withNotices(result.notices, `${matched}\nOpening a private thread for you two…`),
-      flags: ephemeral,
-    });
-    let report: DeliveryReport | null = null;
-    try {
-      report = await deliverPair(ctx, guildId, result.pair, { fallbackChannelId: interaction.channelId });
-    } catch (error) {
-      ctx.logger.error(
-        { err: error, guild: guildId, pair: result.pair.id },
-        "pair introduction failed; the job retries",
-      );
-    }
+    // The match is stored; answer now (fast), then open the thread (several REST calls) after the reply,
+    // even when the reply came too late for Discord: the partner is waiting for that thread too.
+    const report = await replyThen(
+      interaction,
+      {
+        content: withNotices(result.notices, `${matched}\nOpening a private thread for you two…`),
+        flags: ephemeral,
+      },
+      async (): Promise<DeliveryReport | null> => {
+        try {
+          return await deliverPair(ctx, guildId, result.pair, { fallbackChannelId: interaction.channelId });
+        } catch (error) {
+          ctx.logger.error(
+            { err: error, guild: guildId, pair: result.pair.id },
+            "pair introduction failed; the job retries",
+          );
+          return null;
+        }
+      },
+    );
     await interaction
       .editReply({
         content: withNotices(result.notices, `${matched}\n${deliveryText(report, interaction.user.id)}`),

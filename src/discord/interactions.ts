@@ -5,6 +5,7 @@ import {
   type ChatInputCommandInteraction,
   DiscordAPIError,
   type Interaction,
+  type InteractionReplyOptions,
   MessageFlags,
   type PermissionResolvable,
   RESTJSONErrorCodes,
@@ -131,6 +132,26 @@ async function replyWithError(
   } catch (replyError) {
     log.warn({ err: replyError }, "could not deliver the error reply");
   }
+}
+
+/**
+ * Acknowledges with `reply`, then runs `after` (the posts that show a change already stored) whether or not
+ * the reply reached Discord: a command that waited past the 3 s deadline (its guild's lock busy, a slow
+ * store) must not leave a stored answer unposted or an accepted question unmarked. A failed reply is
+ * rethrown once `after` has run, for the one error path (which logs an expired interaction).
+ */
+export async function replyThen<T>(
+  interaction: ChatInputCommandInteraction,
+  reply: InteractionReplyOptions,
+  after: () => Promise<T>,
+): Promise<T> {
+  const failed = await interaction.reply(reply).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  const result = await after();
+  if (failed !== undefined) throw failed.error;
+  return result;
 }
 
 /** The guild an interaction came from, or a UserError for DMs. */

@@ -377,6 +377,36 @@ describe("/pair end to end", () => {
     expect(new Set(paired)).toEqual(new Set(users));
   }, 60_000);
 
+  it("GIVEN a matching /pair request acknowledged too late THEN the pair's thread is still opened at once", async () => {
+    const g = await freshGuild();
+    const backend = g.member("lou");
+    const frontend = g.member("lea");
+    await request(g, backend, { role: "backend" });
+    // The guild's lock held past Discord's 3 s deadline, as a long section of any feature would.
+    const busy = t.store.locked(g.id, () => sleep(3_200));
+    const late = t.server.interact({
+      guildId: g.id,
+      channelId: g.nexus,
+      user: frontend,
+      commandName: "pair",
+      subcommand: "request",
+      options: { role: "frontend" },
+    });
+    await expect(late.reply()).rejects.toThrow(/deadline/);
+    await busy;
+    // No pairing pass runs: the introduction follows the late reply itself.
+    const [thread] = await until("the pair's thread", () =>
+      threads(g).length === 1 ? threads(g) : undefined,
+    );
+    await until("both members in the thread", () => threadMemberIds(String(thread?.id)).length >= 2);
+    expect(threadMemberIds(String(thread?.id))).toEqual(expect.arrayContaining([backend, frontend]));
+    const pair = await until("the delivery to be recorded", async () => {
+      const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
+      return stored?.delivery.state === "private" ? stored : undefined;
+    });
+    expect(pair.delivery.threadId).toBe(thread?.id);
+  }, 20_000);
+
   it("GIVEN every request the bot made THEN all were valid and only introductions and follow-ups pinged, never roles or everyone", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ManualClock } from "../../src/clock.js";
 import { readIndex } from "../../src/questions/catalog.js";
-import { getQuestion } from "../../src/questions/questions.js";
+import { getAnswer, getQuestion } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog } from "../../src/questions/reputation.js";
 import { NUDGE_AFTER_MS } from "../../src/questions/schema.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
@@ -302,5 +302,61 @@ describe("Q&A end to end (in-process bot, local Discord)", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
     expect(t.server.requests.filter((r) => r.wouldPing).map((r) => r.path)).toEqual([]);
+  });
+});
+
+describe("Q&A when the reply misses Discord's acknowledgement deadline", () => {
+  // A short deadline, so a guild lock held a little longer makes the reply late without a 3 s wait.
+  const DEADLINE_MS = 300;
+  let t: TestBot;
+  let helper: string;
+
+  beforeAll(async () => {
+    t = await startTestBot({ serverOptions: { ackDeadlineMs: DEADLINE_MS } });
+    helper = t.server.addMember(t.server.guildId, { username: "alan", globalName: "Alan" }).user.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const settled = () =>
+    vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+  /** Holds the guild's lock past the deadline, as a long section of any feature in the guild would. */
+  const busyGuild = () =>
+    t.store.locked(t.server.guildId, () => new Promise((resolve) => setTimeout(resolve, DEADLINE_MS + 200)));
+
+  it("GIVEN /answer acknowledged too late THEN the stored answer is still posted in the thread and recorded", async () => {
+    await t.server.interact({ user: ASKER, commandName: "ask", options: { title: TITLE } }).reply();
+    await settled();
+    const q = await getQuestion(t.store, t.server.guildId, 1);
+    const busy = busyGuild();
+    const late = t.server.interact({
+      user: helper,
+      commandName: "answer",
+      options: { question: { type: 4, value: 1 }, text: "Run the migrations in the container's entrypoint." },
+    });
+    await expect(late.reply()).rejects.toThrow(/deadline/);
+    await busy;
+    await settled();
+    const titles = t.server
+      .messagesIn(String(q?.threadId))
+      .flatMap((m) => ((m.embeds ?? []) as JsonObject[]).map((e) => e.title));
+    expect(titles).toContain("Answer 1-1 · Q1");
+    expect((await getAnswer(t.store, t.server.guildId, 1, 1))?.placement).toBe("thread");
+  });
+
+  it("GIVEN /accept acknowledged too late THEN the question is still marked solved and its thread renamed", async () => {
+    const busy = busyGuild();
+    const late = t.server.interact({ user: ASKER, commandName: "accept", options: { answer: "1-1" } });
+    await expect(late.reply()).rejects.toThrow(/deadline/);
+    await busy;
+    await settled();
+    const q = await getQuestion(t.store, t.server.guildId, 1);
+    expect(q?.status).toBe("solved");
+    const edit = t.server
+      .requestsTo("PATCH", new RegExp(`/channels/${NEXUS}/messages/${q?.messageId}$`))
+      .at(-1);
+    expect(JSON.stringify(edit?.body)).toContain("✅ Solved");
+    expect(t.server.channel(String(q?.threadId))?.name).toBe(`✅ ${TITLE}`);
   });
 });
