@@ -31,17 +31,20 @@ describe("text search", () => {
     expect(tie).toEqual([5, 1]);
   });
 
-  it("GIVEN a corpus THEN every score is BM25 (k1 1.2, b 0.75) over the matching documents", () => {
+  it("GIVEN a corpus THEN every score is BM25 (k1 1.2, b 0.75) with the whole corpus's term weights, candidates or not", () => {
     const words = ["redis", "cache", "django", "docker", "celery", "queue", "index", "token", "jwt"];
     const docs = Array.from({ length: 60 }, (_, i) => ({
       id: i,
-      text: Array.from({ length: 3 + (i % 7) }, (_, j) => words[(i * 3 + j * j) % words.length]).join(" "),
+      text: Array.from({ length: 3 + (i % 7) }, (_, j) => words[(i * 5 + j * j * 2 + j) % words.length]).join(
+        " ",
+      ),
     }));
     const query = "redis cache token";
-    // Straight from the definition, over the documents that contain a query term.
+    // Straight from the definition, over every document.
     const terms = tokenize(query);
-    const matching = docs.map((d) => tokenize(d.text)).filter((doc) => terms.some((t) => doc.includes(t)));
-    const avg = matching.reduce((sum, doc) => sum + doc.length, 0) / matching.length;
+    const all = docs.map((d) => tokenize(d.text));
+    const avg = all.reduce((sum, doc) => sum + doc.length, 0) / all.length;
+    const frequency = (term: string) => all.filter((doc) => doc.includes(term)).length;
     const expected = new Map<number, number>();
     for (const d of docs) {
       const doc = tokenize(d.text);
@@ -49,16 +52,26 @@ describe("text search", () => {
       for (const term of terms) {
         const tf = doc.filter((t) => t === term).length;
         if (tf === 0) continue;
-        const n = matching.filter((m) => m.includes(term)).length;
-        const idf = Math.log(1 + (matching.length - n + 0.5) / (n + 0.5));
+        const n = frequency(term);
+        const idf = Math.log(1 + (all.length - n + 0.5) / (n + 0.5));
         score += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * doc.length) / avg));
       }
       if (score > 0) expected.set(d.id, score);
     }
+    expect(expected.size).toBeLessThan(docs.length);
+    const whole = rankByRelevance(docs, query, (d) => d.text);
+    // Only the candidates ranked, with the corpus's statistics given: the same scores.
     const candidates = docs.filter((d) => terms.some((t) => tokenize(d.text).includes(t)));
-    const ranked = rankByRelevance(candidates, query, (d) => d.text);
-    expect(ranked).toHaveLength(expected.size);
-    for (const { item, score } of ranked) expect(score).toBeCloseTo(expected.get(item.id) ?? Number.NaN, 12);
+    const picked = rankByRelevance(candidates, query, (d) => d.text, undefined, undefined, {
+      documents: all.length,
+      averageLength: avg,
+      frequency,
+    });
+    for (const ranked of [whole, picked]) {
+      expect(ranked).toHaveLength(expected.size);
+      for (const { item, score } of ranked)
+        expect(score).toBeCloseTo(expected.get(item.id) ?? Number.NaN, 12);
+    }
   });
 
   it("GIVEN cached term counts THEN the ranking is the same and each item is tokenised once", () => {

@@ -67,8 +67,9 @@ function isVisible(entry: Entry, visibility: Visibility): boolean {
 
 /**
  * Ranked entries, full records: `rankByRelevance` (BM25) over the candidates that share a term with the
- * query (the only ones it can score above zero). Ties in relevance go to the newest: candidates are
- * newest first and the sort is stable, so equal `createdAt` falls back to the higher id.
+ * query (the only ones it can score above zero), with the term weights of everything searched (the
+ * entries visible to the viewer, in the topic). Ties in relevance go to the newest: candidates are newest
+ * first and the sort is stable, so equal `createdAt` falls back to the higher id.
  */
 export async function rankEntries(
   store: Store,
@@ -96,16 +97,38 @@ export async function rankEntries(
   const cached = limit <= CACHED_RESULTS ? cache?.get(key) : undefined;
   if (cached !== undefined) return cached.slice(0, limit);
 
-  const candidates = entries.filter((entry) => {
-    if (topic !== undefined && entry.topic !== topic) return false;
-    if (!isVisible(entry, visibility)) return false;
-    const { counts } = countsOf(entry);
-    for (const term of terms) if (counts.has(term)) return true;
-    return false;
-  });
-  const ranked = rankByRelevance(candidates, query, searchable, (entry) => entry.createdAt, countsOf).map(
-    ({ item, score }) => ({ entry: item, score }),
-  );
+  // One pass over what this search covers: the candidates, and the collection's statistics for BM25.
+  const candidates: Entry[] = [];
+  const frequency = new Map<string, number>(terms.map((term) => [term, 0]));
+  let documents = 0;
+  let totalLength = 0;
+  for (const entry of entries) {
+    if (topic !== undefined && entry.topic !== topic) continue;
+    if (!isVisible(entry, visibility)) continue;
+    const { counts, length } = countsOf(entry);
+    documents += 1;
+    totalLength += length;
+    let matches = false;
+    for (const term of terms) {
+      if (!counts.has(term)) continue;
+      frequency.set(term, (frequency.get(term) ?? 0) + 1);
+      matches = true;
+    }
+    if (matches) candidates.push(entry);
+  }
+  const corpus = {
+    documents,
+    averageLength: documents === 0 ? 1 : totalLength / documents,
+    frequency: (term: string) => frequency.get(term) ?? 0,
+  };
+  const ranked = rankByRelevance(
+    candidates,
+    query,
+    searchable,
+    (entry) => entry.createdAt,
+    countsOf,
+    corpus,
+  ).map(({ item, score }) => ({ entry: item, score }));
   if (cache === undefined) {
     cache = new Map();
     resultCache.set(entries, cache);

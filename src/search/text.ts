@@ -63,9 +63,23 @@ export function cachedTermCounts<T extends object>(text: (item: T) => string): (
 }
 
 /**
+ * The collection a ranking is over, when the items ranked are only some of it (the candidates that share a
+ * term with the query): BM25's term weights and average length must come from the whole collection. Taken
+ * from the candidates alone, a term most of them share weighs almost nothing, and a query is ranked on its
+ * rarest term only.
+ */
+export type CorpusStats = {
+  documents: number;
+  averageLength: number;
+  /** How many documents of the collection contain `term` (asked only for the query's terms). */
+  frequency: (term: string) => number;
+};
+
+/**
  * Ranks `items` by BM25 relevance of `text(item)` to `query`; ties broken by `recency(item)` (newer
  * first). Items with no query term are left out. `countsOf` gives an item's term counts (default:
- * tokenise `text(item)`; pass a `cachedTermCounts` for immutable items).
+ * tokenise `text(item)`; pass a `cachedTermCounts` for immutable items). `corpus`: the statistics of the
+ * collection `items` were picked from (default: `items` are the whole collection).
  */
 export function rankByRelevance<T>(
   items: readonly T[],
@@ -73,16 +87,20 @@ export function rankByRelevance<T>(
   text: (item: T) => string,
   recency: (item: T) => number = () => 0,
   countsOf: (item: T) => TermCounts = (item) => termCounts(text(item)),
+  corpus?: CorpusStats,
 ): Ranked<T>[] {
   const terms = [...new Set(tokenize(query))];
   if (terms.length === 0 || items.length === 0) return [];
   const docs = items.map(countsOf);
-  const avgLength = docs.reduce((sum, doc) => sum + doc.length, 0) / docs.length || 1;
+  const documents = corpus?.documents ?? docs.length;
+  const avgLength =
+    (corpus?.averageLength ?? docs.reduce((sum, doc) => sum + doc.length, 0) / docs.length) || 1;
   // Only the query's terms are scored, so only their document frequencies are needed.
   const idf = terms.map((term) => {
     let n = 0;
-    for (const doc of docs) if (doc.counts.has(term)) n += 1;
-    return Math.log(1 + (docs.length - n + 0.5) / (n + 0.5));
+    if (corpus !== undefined) n = corpus.frequency(term);
+    else for (const doc of docs) if (doc.counts.has(term)) n += 1;
+    return Math.log(1 + (documents - n + 0.5) / (n + 0.5));
   });
   const k1 = 1.2;
   const b = 0.75;

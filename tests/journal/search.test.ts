@@ -91,6 +91,25 @@ describe("searchJournal", () => {
   });
 });
 
+describe("search ranking", () => {
+  it("GIVEN a word most candidates share THEN an entry with every query word still outranks one with the rarer word only", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    const log = async (authorId: string, topic: string, text: string) => {
+      clock.advance(60_000);
+      return (await logEntry(store, clock, G, { authorId, topic, text })).entry;
+    };
+    for (let i = 0; i < 150; i += 1) await log(BOB, "Docker", `Compose networks and volumes, note ${i}`);
+    for (let i = 0; i < 40; i += 1) await log(BOB, "Django", `Class-based views and forms, note ${i}`);
+    const celeryOnly = await log(BOB, "Celery and RabbitMQ", "Beat schedules periodic");
+    const both = await log(ALICE, "Celery and RabbitMQ", "Workers run Django tasks in the background");
+    // Among the 42 candidates "django" is in 41 and would weigh nothing; across the journal it is specific.
+    const hits = await searchJournal(store, G, "django celery", { limit: 10 });
+    expect(hits[0]?.id).toBe(both.id);
+    expect(hits.findIndex((hit) => hit.id === celeryOnly.id)).toBeGreaterThan(0);
+  });
+});
+
 describe("search caching", () => {
   it("GIVEN a public search cached first THEN a viewer with private entries still gets their own", async () => {
     const { store, clock } = await seeded();
