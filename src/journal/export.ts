@@ -25,8 +25,18 @@ const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 /** A URL as a Markdown autolink; the characters that would end it early are percent-encoded. */
 const autolink = (url: string) => `<${url.replace(/[<>\s]/g, (c) => encodeURIComponent(c))}>`;
 
-/** Keeps a paragraph of user text from turning into a heading, quote or list item. */
-const escapeBlockStart = (text: string) => text.replace(/^(?=[#>*+-]|\d+[.)]\s)/gm, "\\");
+/**
+ * Keeps user text a paragraph (or a list item's text) in CommonMark: a line that would open a heading,
+ * quote, list, code fence, thematic break, setext underline, table or raw-HTML block has its marker
+ * backslash-escaped (any ASCII punctuation may be), and an ordered list's number its delimiter, `1\.`
+ * (a backslash before a digit would show). Indentation, which can make a code block, is dropped. An
+ * unescaped `<script>` line would swallow the rest of the file.
+ */
+const escapeBlockStart = (text: string) =>
+  text
+    .replace(/^[ \t]+/gm, "")
+    .replace(/^(\d{1,9})([.)])(?=[ \t]|$)/gm, "$1\\$2")
+    .replace(/^(?=[#>*+\-=_|<`~])/gm, "\\");
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
@@ -110,7 +120,7 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
   for (const group of learnings) {
     out.push(`### ${group.topic}`, "");
     for (const entry of group.entries.filter((e) => e.kind === "learning")) {
-      out.push(`- ${oneLine(entry.text)} (${ref(entry)})`);
+      out.push(`- ${escapeBlockStart(oneLine(entry.text))} (${ref(entry)})`);
     }
     out.push("");
   }

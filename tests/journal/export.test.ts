@@ -1,3 +1,4 @@
+import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { setMemberTimezone } from "../../src/guild/members.js";
@@ -127,17 +128,54 @@ describe("exportJournal (markdown)", () => {
 });
 
 describe("renderMarkdown", () => {
-  it("GIVEN text that starts like a heading or list THEN it stays a paragraph", async () => {
+  // A CommonMark renderer (with GitHub's tables), as the portfolio's readers see it.
+  const markdown = new MarkdownIt({ html: true });
+  const HOSTILE = [
+    "# not a heading, really",
+    "1. not a list either",
+    "2) nor this",
+    "<script> tags in Django templates are escaped by the autoescape filter",
+    "<!-- an HTML comment opener in a note",
+    "```python fences open code blocks",
+    "~~~ and so do tildes",
+    "> not a quote",
+    "- not a bullet",
+    "* nor a star bullet",
+    "+ nor a plus bullet",
+    "___",
+    "=== setext underline",
+    "| not | a | table |",
+  ];
+
+  it("GIVEN entries whose text starts like Markdown blocks THEN each renders as its own text, in lists too, and nothing after it is lost", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(Date.UTC(2026, 2, 1));
-    await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: "# not a heading, really" });
-    await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: "1. not a list either" });
+    for (const text of HOSTILE) {
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", text: text.padEnd(10, "!") });
+      clock.advance(DAY_MS);
+    }
+    await logEntry(store, clock, G, {
+      authorId: ALICE,
+      topic: "Docker",
+      text: "Last entry, after all of them",
+    });
     const { content } = await exportJournal(store, clock, G, alice);
-    expect(content).toContain("\n\\# not a heading, really\n");
-    expect(content).toContain("\n\\1. not a list either\n");
-    expect(content).not.toMatch(/^# not a heading/m);
+    const html = markdown.render(content);
+    for (const text of HOSTILE) {
+      const shown = markdown.utils.escapeHtml(text.padEnd(10, "!"));
+      // In "Journal by topic" as a paragraph; in "Key concepts" as a list item's text.
+      expect(html).toContain(`<p>${shown}</p>`);
+      expect(html).toMatch(new RegExp(`<li>${escapeRegExp(shown)} \\(`));
+    }
+    expect(html).toContain("<h3>Docker (1 entry)</h3>");
+    expect(html).toContain("<p>Last entry, after all of them</p>");
+    expect(html).not.toMatch(
+      /<(h1|h2|h3|h4)>(?:not|nor)|<blockquote>|<pre>|<table>\s*<thead>\s*<tr>\s*<th>not/,
+    );
   });
 });
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("exportJournal (json)", () => {
   it("GIVEN format json THEN every own entry is there with ISO dates, private included", async () => {
