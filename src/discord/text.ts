@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** Discord's limits (developer documentation), in one place. */
 export const LIMITS = {
   content: 2000,
@@ -16,6 +18,44 @@ export const LIMITS = {
   threadName: 100,
   customId: 100,
 } as const;
+
+/**
+ * The length of `text` as Discord counts it: in code points (its API is Python, where `len` counts code
+ * points), not in UTF-16 units (`.length`, which counts an emoji twice). Every check that mirrors an
+ * option's `min_length`/`max_length` counts with this, or input Discord accepted is refused.
+ */
+export function charLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdbff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      length--;
+      i++;
+    }
+  }
+  return length;
+}
+
+/** At most `max` characters as Discord counts them; O(1) for the usual text (UTF-16 length ≤ `max`). */
+export const atMostChars = (text: string, max: number): boolean =>
+  text.length <= max || charLength(text) <= max;
+
+/** At least `min` characters as Discord counts them; O(1) unless the text is short (or mostly emoji). */
+export const atLeastChars = (text: string, min: number): boolean =>
+  text.length >= 2 * min || charLength(text) >= min;
+
+/**
+ * A stored string of `min`–`max` characters as Discord counts them: records keep what the options
+ * accepted (a `.max()` in zod counts UTF-16 units and would call an emoji-rich answer corrupt).
+ */
+export function chars(min: number, max: number) {
+  return z
+    .string()
+    .refine((text) => atLeastChars(text, min), `must be at least ${min} characters`)
+    .refine((text) => atMostChars(text, max), `must be at most ${max} characters`);
+}
 
 /** Cuts `text` to at most `max` characters (code points kept whole), ending with "…" when cut. */
 export function truncate(text: string, max: number): string {

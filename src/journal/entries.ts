@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
+import { atMostChars, charLength } from "../discord/text.js";
 import { memberTimezone, memberTimezones } from "../guild/members.js";
 import { GuildBatcher, type Outcome } from "../store/batcher.js";
 import type { Store } from "../store/store.js";
@@ -32,9 +33,10 @@ import { computeStreak, type StreakSummary } from "./streak.js";
 /** Entry text: trimmed, 10–1,000 characters. */
 export function parseEntryText(input: string): string {
   const text = input.trim();
-  if (text.length < TEXT_MIN || text.length > TEXT_MAX) {
+  const length = charLength(text);
+  if (length < TEXT_MIN || length > TEXT_MAX) {
     throw new UserError(
-      `An entry needs ${TEXT_MIN}–${TEXT_MAX.toLocaleString("en-US")} characters of text; yours has ${text.length.toLocaleString("en-US")}.`,
+      `An entry needs ${TEXT_MIN}–${TEXT_MAX.toLocaleString("en-US")} characters of text; yours has ${length.toLocaleString("en-US")}.`,
     );
   }
   return text;
@@ -57,7 +59,7 @@ export function parseLink(input: string | null | undefined): string | null {
   }
   // The normalised form (spaces and the like percent-encoded) is what Discord accepts as an embed URL.
   const href = url.href;
-  if (trimmed.length > LINK_MAX || href.length > LINK_MAX) {
+  if (!atMostChars(trimmed, LINK_MAX) || href.length > LINK_MAX) {
     throw new UserError(`A link can be at most ${LINK_MAX} characters long.`);
   }
   return href;

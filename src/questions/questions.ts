@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
+import { atMostChars, charLength } from "../discord/text.js";
 import type { Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
 import { readMeta, upsertIndex } from "./catalog.js";
@@ -20,10 +21,11 @@ import {
 
 export function parseTitle(input: string): string {
   const title = input.replace(/\s+/g, " ").trim();
-  if (title.length < TITLE_MIN || title.length > TITLE_MAX) {
+  const length = charLength(title);
+  if (length < TITLE_MIN || length > TITLE_MAX) {
     throw new UserError(
-      `A question title is ${TITLE_MIN}–${TITLE_MAX} characters (yours is ${title.length}). ` +
-        (title.length < TITLE_MIN ? "Say what you tried and what goes wrong." : "Put the rest in `details`."),
+      `A question title is ${TITLE_MIN}–${TITLE_MAX} characters (yours is ${length}). ` +
+        (length < TITLE_MIN ? "Say what you tried and what goes wrong." : "Put the rest in `details`."),
     );
   }
   return title;
@@ -32,9 +34,9 @@ export function parseTitle(input: string): string {
 export function parseDetails(input: string | null | undefined): string | null {
   const details = input?.trim() ?? "";
   if (details === "") return null;
-  if (details.length > DETAILS_MAX) {
+  if (!atMostChars(details, DETAILS_MAX)) {
     throw new UserError(
-      `Question details are at most ${DETAILS_MAX} characters (yours are ${details.length}).`,
+      `Question details are at most ${DETAILS_MAX} characters (yours are ${charLength(details)}).`,
     );
   }
   return details;
@@ -43,8 +45,8 @@ export function parseDetails(input: string | null | undefined): string | null {
 export function parseAnswerText(input: string): string {
   const text = input.trim();
   if (text === "") throw new UserError("An answer needs some text.");
-  if (text.length > ANSWER_MAX) {
-    throw new UserError(`An answer is at most ${ANSWER_MAX} characters (yours is ${text.length}).`);
+  if (!atMostChars(text, ANSWER_MAX)) {
+    throw new UserError(`An answer is at most ${ANSWER_MAX} characters (yours is ${charLength(text)}).`);
   }
   return text;
 }

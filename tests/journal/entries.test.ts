@@ -44,6 +44,19 @@ function setup() {
 }
 
 describe("logEntry", () => {
+  it("GIVEN text of 1,000 characters with emoji, as Discord counts them THEN it is saved and reads back; 1,001 is refused", async () => {
+    const { store, clock } = setup();
+    // 940 plain characters and 60 emoji: 1,000 characters for Discord, 1,060 UTF-16 units.
+    const text = `${"Signals fire after save. ".repeat(40).slice(0, 940)}${"🐍".repeat(60)}`;
+    expect(text.length).toBe(1_060);
+    const { entry } = await logEntry(store, clock, G, { authorId: ALICE, topic: "Django", text });
+    expect(entry.text).toBe(text);
+    expect((await guildEntriesOf(store)).map((e) => e.text)).toEqual([text]);
+    await expect(
+      logEntry(store, clock, G, { authorId: ALICE, topic: "Django", text: `${text}🐍` }),
+    ).rejects.toThrow(/yours has 1,001\./);
+  });
+
   it("GIVEN a valid entry THEN it is stored under the guild's learn keys with id #1 and today's day", async () => {
     const { store, clock } = setup();
     const { entry, streak } = await logEntry(store, clock, G, {

@@ -12,6 +12,7 @@ import {
   answersOf,
   askQuestion,
   attachQuestionMessage,
+  getAnswer,
   getQuestion,
   markQuestionDeleted,
   parseAnswerId,
@@ -136,6 +137,30 @@ describe("/ask", () => {
 });
 
 describe("/answer", () => {
+  it("GIVEN a title and an answer at Discord's limits in characters, emoji included THEN both are saved and read back; one more is refused", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    // Discord counts code points: 🔥 is one character, two UTF-16 units.
+    const title = `Why does this break my JSON parser ${"🔥".repeat(165)}`;
+    const details = "🔥".repeat(2_000);
+    const question = await askQuestion(store, clock, GUILD, {
+      authorId: ASKER,
+      title,
+      details,
+      topic: null,
+    });
+    expect(question.title).toBe(title);
+    const text = "🙂".repeat(2_000);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text });
+    expect((await getQuestion(store, GUILD, 1))?.details).toBe(details);
+    expect((await getAnswer(store, GUILD, 1, 1))?.text).toBe(text);
+    await expectUserError(ask(store, clock, `${title}🔥`), /\(yours is 201\)/);
+    await expectUserError(
+      addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: `${text}🙂` }),
+      /\(yours is 2001\)/,
+    );
+  });
+
   it("GIVEN an open question WHEN answered twice THEN answers are numbered 1 and 2 and stored before posting", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
