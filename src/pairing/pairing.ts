@@ -317,11 +317,16 @@ export function isPaused(entry: PoolEntry, now: number): boolean {
   return entry.pausedUntil !== undefined && entry.pausedUntil > now;
 }
 
-/** A request expires once both its creation and the end of its pause are older than the expiry. */
+/**
+ * Where a request's expiry starts: its creation, or the end of its pause (scheduled, or the pause that ended
+ * earlier and left only `resumedAt`), whichever is later. A pause does not use up the request's time.
+ */
+export function expiryStart(entry: PoolEntry): number {
+  return Math.max(entry.at, entry.pausedUntil ?? 0, entry.resumedAt ?? 0);
+}
+
 export function isExpired(entry: PoolEntry, now: number, expiryMs: number): boolean {
-  return (
-    now - entry.at >= expiryMs && (entry.pausedUntil === undefined || now - entry.pausedUntil >= expiryMs)
-  );
+  return now - expiryStart(entry) >= expiryMs;
 }
 
 function pushNotice(member: PairMember, notice: Notice): void {
@@ -398,7 +403,17 @@ function pruneHistory(member: PairMember, now: number): void {
 }
 
 function side(entry: PoolEntry, note: string | null): PairSide {
-  return { user: entry.user, topic: entry.topic, note, tz: entry.tz, requestedAt: entry.at };
+  // A paired request is not paused: a `pausedUntil` left on it is a pause that ended before the pass
+  // that resumes it, and it is always later than an older `resumedAt`.
+  const resumedAt = entry.pausedUntil ?? entry.resumedAt;
+  return {
+    user: entry.user,
+    topic: entry.topic,
+    note,
+    tz: entry.tz,
+    requestedAt: entry.at,
+    ...(resumedAt !== undefined ? { resumedAt } : {}),
+  };
 }
 
 /** Records a new pair: pair record, both members' histories, follow-up and delivery queues, counters. */
@@ -611,6 +626,7 @@ async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult>
     entry.topic = topic;
     entry.tz = tz;
     entry.seenAt = now;
+    entry.resumedAt = now;
     delete entry.pausedUntil;
   } else {
     entry = { user: userId, role, topic, tz, at: now, seenAt: now };
@@ -635,7 +651,7 @@ async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult>
     waiting: counts(tx.state.pool, now),
     recentlyPaired,
     recencyDays: tx.settings.recencyDays,
-    expiresAt: entry.at + tx.expiryMs,
+    expiresAt: expiryStart(entry) + tx.expiryMs,
     resumed,
     notices,
   };
@@ -666,7 +682,7 @@ function openRequest(tx: Tx, entry: PoolEntry, member: PairMember): OpenRequest 
     topic: entry.topic,
     note: member.note,
     at: entry.at,
-    expiresAt: Math.max(entry.at, entry.pausedUntil ?? 0) + tx.expiryMs,
+    expiresAt: expiryStart(entry) + tx.expiryMs,
     pausedUntil: paused,
   };
 }
@@ -965,6 +981,8 @@ export async function resumePaused(
       .sort((a, b) => a.at - b.at);
     const pairs: Pair[] = [];
     for (const entry of resumed) {
+      // From its scheduled end, not this pass: the expiry the member was promised while paused.
+      entry.resumedAt = entry.pausedUntil;
       delete entry.pausedUntil;
       tx.touchState();
       if (tx.entry(entry.user) === undefined) continue; // already paired by an earlier one in this loop
@@ -1187,6 +1205,7 @@ export async function dissolvePair(
       tz: stayingSide.tz,
       at: stayingSide.requestedAt,
       seenAt: tx.now,
+      ...(stayingSide.resumedAt !== undefined ? { resumedAt: stayingSide.resumedAt } : {}),
     };
     tx.state.pool.push(entry);
     const rematch = await tryMatch(tx, entry, "request", isStillMember);

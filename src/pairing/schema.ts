@@ -39,10 +39,16 @@ export const PoolEntrySchema = z.object({
   topic: z.string().max(100).nullable(),
   /** The member's IANA time zone when they asked (offsets are taken at match time). */
   tz: z.string().min(1).max(64),
-  /** When the request was made: the wait, and the expiry. */
+  /** When the request was made: its place in the queue (the wait), and where its expiry starts. */
   at: Ms,
   /** Not matchable before this instant (from /pair pause). */
   pausedUntil: Ms.optional(),
+  /**
+   * When its last pause ended: the scheduled end, or the moment the member lifted it with /pair request.
+   * The expiry counts from the latest of `at`, `pausedUntil` and this, so a pause never eats into the
+   * wait it promised; `at` stays the queue order. Absent on requests never paused (and on older records).
+   */
+  resumedAt: Ms.optional(),
   /** Last time the member was known to be in the guild (their request, or a membership check). */
   seenAt: Ms.optional(),
   /** A round left this member over at this instant; they are told the next time they use /pair. */
@@ -121,6 +127,8 @@ export const PairSideSchema = z.object({
   note: z.string().max(NOTE_MAX).nullable(),
   tz: z.string().min(1).max(64),
   requestedAt: Ms,
+  /** The request's `resumedAt`, so a dissolved pair re-queues the partner with the same expiry. */
+  resumedAt: Ms.optional(),
 });
 export type PairSide = z.output<typeof PairSideSchema>;
 

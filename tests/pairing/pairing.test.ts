@@ -507,6 +507,59 @@ describe("expiry", () => {
     clock.advance(DAY_MS);
     expect(await expireRequests(store, clock, G)).toBe(1);
   });
+
+  it("GIVEN a pause that ends by itself after longer than the expiry THEN the expiry counts from its end and the request keeps its place", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await pausePairing(store, clock, G, "1", 10);
+    const expiresAt = T0 + 17 * DAY_MS;
+    expect((await pairStatus(store, clock, G, "1")).open?.expiresAt).toBe(expiresAt);
+    clock.advance(10 * DAY_MS);
+    expect(await resumePaused(store, clock, G)).toEqual([]);
+    clock.advance(60_000); // the next pairing pass
+    expect(await expireRequests(store, clock, G)).toBe(0);
+    expect((await pairStatus(store, clock, G, "1")).open).toMatchObject({
+      at: T0,
+      expiresAt,
+      pausedUntil: null,
+    });
+    expect((await pairStats(store, clock, G)).waiting).toEqual({ backend: 1, frontend: 0, paused: 0 });
+    await requestPair(store, clock, G, { userId: "3", role: "backend" });
+    clock.advance(expiresAt - 1 - clock.now());
+    expect(await expireRequests(store, clock, G)).toBe(0);
+    const matched = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(matched.kind === "matched" && matched.partner).toBe("1"); // still ahead of "3"
+  });
+
+  it("GIVEN a member who lifts their pause with /pair request THEN the expiry counts from that moment", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await pausePairing(store, clock, G, "1", 10);
+    clock.advance(8 * DAY_MS);
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    const liftedAt = clock.now();
+    expect(result).toMatchObject({ kind: "waiting", resumed: true, expiresAt: liftedAt + 7 * DAY_MS });
+    expect((await state(store)).pool[0]?.at).toBe(T0);
+    clock.advance(7 * DAY_MS - 1);
+    expect(await expireRequests(store, clock, G)).toBe(0);
+    expect((await pairStatus(store, clock, G, "1")).open?.expiresAt).toBe(liftedAt + 7 * DAY_MS);
+    clock.advance(1);
+    expect(await expireRequests(store, clock, G)).toBe(1);
+  });
+
+  it("GIVEN a pause that ended before the pass resumed it WHEN the request is matched and the pair dissolves THEN the re-queued request keeps the expiry from the pause's end", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await pausePairing(store, clock, G, "1", 10);
+    clock.advance(10 * DAY_MS);
+    const matched = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(matched.kind === "matched" && matched.partner).toBe("1");
+    const dissolved = await dissolvePair(store, clock, G, 1, "2");
+    expect(dissolved).toEqual({ requeued: "1", rematch: null });
+    clock.advance(60_000);
+    expect(await expireRequests(store, clock, G)).toBe(0);
+    expect((await pairStatus(store, clock, G, "1")).open?.expiresAt).toBe(T0 + 17 * DAY_MS);
+  });
 });
 
 describe("runRound", () => {
