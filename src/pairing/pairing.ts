@@ -902,7 +902,8 @@ export async function pairStats(store: Store, clock: Clock, guildId: string): Pr
     stats: state.stats,
     waiting: counts(live, now),
     settings,
-    followUpsPending: state.nextPairId - state.followUpCursor,
+    // Floored: a state rebuilt after damage restarts the cursor at 1 and this counter at 0.
+    followUpsPending: Math.max(0, state.nextPairId - state.followUpCursor - state.followUpsDissolved),
   };
 }
 
@@ -1022,6 +1023,7 @@ export async function claimDueFollowUps(store: Store, clock: Clock, guildId: str
   return transact(store, clock, guildId, async (tx) => {
     const claimed: Pair[] = [];
     let cursor = tx.state.followUpCursor;
+    let dissolvedPassed = 0;
     await scanPairs(store, guildId, cursor, tx.state.nextPairId, (id, pair) => {
       if (pair !== undefined && pair.createdAt + FOLLOW_UP_MS > tx.now) return false;
       if (pair !== undefined && pair.dissolved === null && pair.followUpSentAt === null) {
@@ -1029,11 +1031,13 @@ export async function claimDueFollowUps(store: Store, clock: Clock, guildId: str
         tx.putPair(pair);
         claimed.push(pair);
       }
+      if (pair !== undefined && pair.dissolved !== null) dissolvedPassed++;
       cursor = id + 1;
       return true;
     });
     if (cursor !== tx.state.followUpCursor) {
       tx.state.followUpCursor = cursor;
+      tx.state.followUpsDissolved = Math.max(0, tx.state.followUpsDissolved - dissolvedPassed);
       tx.touchState();
     }
     return claimed;
@@ -1185,6 +1189,8 @@ export async function dissolvePair(
     tx.putPair(pair);
     tx.state.stats.matches = Math.max(0, tx.state.stats.matches - 1);
     tx.state.stats.departed += 1;
+    // Out of "Follow-ups to come" until the cursor passes it (a pair it passed already was not counted).
+    if (pairId >= tx.state.followUpCursor) tx.state.followUpsDissolved += 1;
     tx.touchState();
     const stayingSide = departed === pair.backend.user ? pair.frontend : pair.backend;
     const stayingRole: PairRole = departed === pair.backend.user ? "frontend" : "backend";

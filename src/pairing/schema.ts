@@ -64,6 +64,12 @@ export const PairingStateSchema = z.object({
    * follow-up handed out (or was dissolved). A cursor instead of a list keeps this record small.
    */
   followUpCursor: z.number().int().min(1).default(1),
+  /**
+   * Dissolved pairs at or above `followUpCursor`: they never get a follow-up, so "Follow-ups to come" in
+   * /pair stats leaves them out without reading pair records. Raised by a dissolve, lowered as the cursor
+   * passes them.
+   */
+  followUpsDissolved: z.number().int().nonnegative().default(0),
   /** Every pair below this id has been introduced (thread or DMs), given up on, or dissolved. */
   deliveryCursor: z.number().int().min(1).default(1),
   /**

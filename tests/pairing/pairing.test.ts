@@ -721,6 +721,32 @@ describe("follow-ups, answers, deliveries", () => {
 });
 
 describe("stats and settings", () => {
+  it("GIVEN pairs undone because a member left THEN 'Follow-ups to come' leaves them out, before and after the follow-up pass", async () => {
+    const { store, clock } = setup();
+    for (const [userId, role] of [
+      ["1", "backend"],
+      ["2", "frontend"],
+      ["3", "backend"],
+      ["4", "frontend"],
+    ] as const) {
+      await requestPair(store, clock, G, { userId, role });
+    }
+    await dissolvePair(store, clock, G, 1, "2"); // "1" waits again: nobody to rematch
+    let stats = await pairStats(store, clock, G);
+    expect(stats.stats.matches).toBe(1);
+    expect(stats.followUpsPending).toBe(1);
+    clock.advance(FOLLOW_UP_MS);
+    expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([2]);
+    expect((await state(store)).followUpsDissolved).toBe(0);
+    // Undone after the cursor passed it (an introduction that never happened): not counted again.
+    await dissolvePair(store, clock, G, 2, "4");
+    expect((await state(store)).followUpsDissolved).toBe(0);
+    await requestPair(store, clock, G, { userId: "5", role: "frontend" });
+    stats = await pairStats(store, clock, G);
+    expect(stats.stats.matches).toBe(1);
+    expect(stats.followUpsPending).toBe(1);
+  });
+
   it("GIVEN activity THEN stats count requests, matches, met and waiting", async () => {
     const { store, clock } = setup();
     await requestPair(store, clock, G, { userId: "1", role: "backend" });
