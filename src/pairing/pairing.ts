@@ -1184,6 +1184,8 @@ export async function dissolvePair(
     if (departed !== pair.backend.user && departed !== pair.frontend.user) {
       throw new Error(`${departed} is not in pair ${pairId}`);
     }
+    // As every other path into matching: a request that expired since the last pass is not a candidate.
+    await expire(tx);
     pair.dissolved = { at: tx.now, departed };
     pair.delivery = { ...pair.delivery, state: "failed", at: tx.now };
     tx.putPair(pair);

@@ -708,6 +708,23 @@ describe("follow-ups, answers, deliveries", () => {
     expect((await dissolvePair(store, clock, G, 1, "1")).requeued).toBeNull();
   });
 
+  it("GIVEN a request that expired since the last pass WHEN a dissolved pair's partner is re-matched THEN the expired one is not chosen and is told it expired", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [
+      waitingEntry("1", "backend", { topic: "Docker" }),
+      waitingEntry("2", "frontend", { topic: "Docker" }),
+      waitingEntry("3", "frontend", { at: T0 - 7 * DAY_MS + 30_000 }), // expires 30 s after the round
+    ]);
+    const round = await runRound(store, clock, G);
+    expect(round.pairs.map((p) => [p.backend.user, p.frontend.user])).toEqual([["1", "2"]]);
+    clock.advance(45_000); // the round's introductions find "2" gone, before the next pass
+    const result = await dissolvePair(store, clock, G, 1, "2");
+    expect(result).toEqual({ requeued: "1", rematch: null });
+    expect((await state(store)).pool.map((entry) => entry.user)).toEqual(["1"]);
+    expect((await pairStatus(store, clock, G, "3")).notices.map((n) => n.kind)).toEqual(["expired"]);
+    expect(await takeExpiredUnannounced(store, clock, G)).toEqual({ users: ["3"], expiryDays: 7 });
+  });
+
   it("GIVEN a dissolved pair with nobody else waiting THEN the partner waits with their original place", async () => {
     const { store, clock } = setup();
     await requestPair(store, clock, G, { userId: "1", role: "backend", note: "hi" });
