@@ -403,17 +403,7 @@ function pruneHistory(member: PairMember, now: number): void {
 }
 
 function side(entry: PoolEntry, note: string | null): PairSide {
-  // A paired request is not paused: a `pausedUntil` left on it is a pause that ended before the pass
-  // that resumes it, and it is always later than an older `resumedAt`.
-  const resumedAt = entry.pausedUntil ?? entry.resumedAt;
-  return {
-    user: entry.user,
-    topic: entry.topic,
-    note,
-    tz: entry.tz,
-    requestedAt: entry.at,
-    ...(resumedAt !== undefined ? { resumedAt } : {}),
-  };
+  return { user: entry.user, topic: entry.topic, note, tz: entry.tz, requestedAt: entry.at };
 }
 
 /** Records a new pair: pair record, both members' histories, follow-up and delivery queues, counters. */
@@ -1213,7 +1203,9 @@ export async function dissolvePair(
       tz: stayingSide.tz,
       at: stayingSide.requestedAt,
       seenAt: tx.now,
-      ...(stayingSide.resumedAt !== undefined ? { resumedAt: stayingSide.resumedAt } : {}),
+      // The request was fulfilled and is revived now: a full wait from here, not an expiry a minute after
+      // "you are back in the queue" (it keeps its place: `at`).
+      resumedAt: tx.now,
     };
     tx.state.pool.push(entry);
     const rematch = await tryMatch(tx, entry, "request", isStillMember);

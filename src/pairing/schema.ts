@@ -44,9 +44,10 @@ export const PoolEntrySchema = z.object({
   /** Not matchable before this instant (from /pair pause). */
   pausedUntil: Ms.optional(),
   /**
-   * When its last pause ended: the scheduled end, or the moment the member lifted it with /pair request.
-   * The expiry counts from the latest of `at`, `pausedUntil` and this, so a pause never eats into the
-   * wait it promised; `at` stays the queue order. Absent on requests never paused (and on older records).
+   * When its last pause ended (the scheduled end, or the moment the member lifted it with /pair request),
+   * or when an undone pair put it back. The expiry counts from the latest of `at`, `pausedUntil` and this,
+   * so neither eats into the wait it promised; `at` stays the queue order. Absent on requests never paused
+   * or revived (and on older records).
    */
   resumedAt: Ms.optional(),
   /** Last time the member was known to be in the guild (their request, or a membership check). */
@@ -133,8 +134,6 @@ export const PairSideSchema = z.object({
   note: z.string().max(NOTE_MAX).nullable(),
   tz: z.string().min(1).max(64),
   requestedAt: Ms,
-  /** The request's `resumedAt`, so a dissolved pair re-queues the partner with the same expiry. */
-  resumedAt: Ms.optional(),
 });
 export type PairSide = z.output<typeof PairSideSchema>;
 

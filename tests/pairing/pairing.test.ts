@@ -547,18 +547,23 @@ describe("expiry", () => {
     expect(await expireRequests(store, clock, G)).toBe(1);
   });
 
-  it("GIVEN a pause that ended before the pass resumed it WHEN the request is matched and the pair dissolves THEN the re-queued request keeps the expiry from the pause's end", async () => {
+  it("GIVEN a request matched near its expiry WHEN the pair is undone THEN the re-queued request waits a full expiry from the undo, keeping its place", async () => {
     const { store, clock } = setup();
     await requestPair(store, clock, G, { userId: "1", role: "backend" });
     await pausePairing(store, clock, G, "1", 10);
-    clock.advance(10 * DAY_MS);
+    clock.advance(10 * DAY_MS); // the pause ended, and no pass resumed it yet
+    clock.advance(7 * DAY_MS - 60_000); // a minute before the request expires
     const matched = await requestPair(store, clock, G, { userId: "2", role: "frontend" });
     expect(matched.kind === "matched" && matched.partner).toBe("1");
+    const undoneAt = clock.now();
     const dissolved = await dissolvePair(store, clock, G, 1, "2");
     expect(dissolved).toEqual({ requeued: "1", rematch: null });
-    clock.advance(60_000);
+    clock.advance(7 * DAY_MS - 1);
     expect(await expireRequests(store, clock, G)).toBe(0);
-    expect((await pairStatus(store, clock, G, "1")).open?.expiresAt).toBe(T0 + 17 * DAY_MS);
+    const open = (await pairStatus(store, clock, G, "1")).open;
+    expect(open).toMatchObject({ at: T0, expiresAt: undoneAt + 7 * DAY_MS });
+    clock.advance(1);
+    expect(await expireRequests(store, clock, G)).toBe(1);
   });
 });
 
