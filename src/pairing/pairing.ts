@@ -11,6 +11,7 @@
 import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
+import { atMostChars, charLength } from "../discord/text.js";
 import { memberTimezones } from "../guild/members.js";
 import { GuildBatcher, type Outcome } from "../store/batcher.js";
 import { lastInSequence } from "../store/probe.js";
@@ -536,8 +537,8 @@ export function parseRole(input: string): PairRole {
 export function parseNote(input: string | null | undefined): string | null {
   const note = (input ?? "").trim();
   if (note === "") return null;
-  if (note.length > NOTE_MAX) {
-    throw new UserError(`A note can be at most ${NOTE_MAX} characters; yours has ${note.length}.`);
+  if (!atMostChars(note, NOTE_MAX)) {
+    throw new UserError(`A note can be at most ${NOTE_MAX} characters; yours has ${charLength(note)}.`);
   }
   return note;
 }

@@ -165,6 +165,18 @@ describe("requestPair", () => {
     expect((await state(store)).pool).toEqual([]);
   });
 
+  it("GIVEN a note of 300 characters as Discord counts them, emoji included THEN it is kept through the pair; 301 is refused", async () => {
+    const { store, clock } = setup();
+    const note = `Evenings ${"🌙".repeat(291)}`; // 300 characters, 591 UTF-16 units
+    await expect(
+      requestPair(store, clock, G, { userId: "1", role: "backend", note: `${note}🌙` }),
+    ).rejects.toThrow(/yours has 301/);
+    await requestPair(store, clock, G, { userId: "1", role: "backend", note });
+    expect((await pairStatus(store, clock, G, "1")).open?.note).toBe(note);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect((await getPair(store, G, 1))?.backend.note).toBe(note);
+  });
+
   it("GIVEN two learners paired 27 days ago WHEN both request again THEN they wait; after 28 days they pair", async () => {
     const { store, clock } = setup();
     await requestPair(store, clock, G, { userId: "1", role: "backend" });
