@@ -9,7 +9,13 @@ import {
 } from "discord.js";
 import type { BotContext } from "../discord/types.js";
 import type { Logger } from "../log.js";
-import { type ChallengeDeps, type ChallengeSender, createRunner, type Runner } from "./post.js";
+import {
+  type ChallengeDeps,
+  type ChallengeSender,
+  createRunner,
+  type Runner,
+  SendRefusedError,
+} from "./post.js";
 
 /** How far before a claim `find` starts looking (clock skew between the bot and Discord). */
 const FIND_SLACK_MS = 60_000;
@@ -19,7 +25,7 @@ export function discordSender(client: Client, logger?: Logger): ChallengeSender 
   async function channelOf(channelId: string): Promise<SendableChannels> {
     const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
     if (channel === null || !channel.isSendable()) {
-      throw new Error(`channel ${channelId} is not a channel Nexus can send to`);
+      throw new SendRefusedError(`channel ${channelId} is not a channel Nexus can send to`);
     }
     return channel;
   }
@@ -47,13 +53,22 @@ export function discordSender(client: Client, logger?: Logger): ChallengeSender 
 
   return {
     async send(_guildId, channelId, payload, nonce) {
-      const channel = await channelOf(channelId);
-      const message = await channel.send({
-        embeds: payload.embeds,
-        nonce,
-        enforceNonce: true,
-        allowedMentions: { parse: [] },
-      });
+      let message: Message;
+      try {
+        const channel = await channelOf(channelId);
+        message = await channel.send({
+          embeds: payload.embeds,
+          nonce,
+          enforceNonce: true,
+          allowedMentions: { parse: [] },
+        });
+      } catch (error) {
+        // A 4xx is Discord's answer that it created nothing; a timeout or a 5xx may hide a created message.
+        if (error instanceof DiscordAPIError && error.status >= 400 && error.status < 500) {
+          throw new SendRefusedError(error.message, { cause: error });
+        }
+        throw error;
+      }
       const threadId = payload.thread ? await ensureThread(message, payload.thread.name) : null;
       return { messageId: message.id, threadId };
     },

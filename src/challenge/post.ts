@@ -43,13 +43,19 @@ export type FindQuery = { marker: string; nonce: string; since: number; payload:
 /**
  * The only door to Discord the scheduler has, so all of it runs (and is tested) without a client.
  * `send` posts with `nonce` enforced (Discord returns the first message for a repeated nonce within a few
- * minutes) and opens `payload.thread` on the message when asked (idempotently); `find` looks among the
- * channel's messages since `since` for the bot's message with that nonce or whose embed footer is `marker`
- * (opening the thread if the post has none yet).
+ * minutes) and opens `payload.thread` on the message when asked (idempotently); it throws a
+ * `SendRefusedError` when Discord refused the message (so it certainly does not exist). `find` looks
+ * among the channel's messages since `since` for the bot's message with that nonce or whose embed footer
+ * is `marker` (opening the thread if the post has none yet).
  */
 export interface ChallengeSender {
   send(guildId: string, channelId: string, payload: ChallengePayload, nonce: string): Promise<SentMessage>;
   find(guildId: string, channelId: string, query: FindQuery): Promise<SentMessage | null>;
+}
+
+/** Discord answered a send with a refusal (no access, unknown channel…): no message was created. */
+export class SendRefusedError extends Error {
+  override readonly name = "SendRefusedError";
 }
 
 /**
@@ -85,11 +91,19 @@ export type RecoveryAction = "wait" | "resend" | "search";
  * What to do about a delivery that is claimed but not posted. Wait while someone alive may still be
  * sending it; otherwise resend with the same nonce while Discord would deduplicate it, and after that
  * first search the channel for the message (the send may have reached Discord before the crash).
+ * `channelId` is where the delivery should go now: this run's back-off after failures in another channel
+ * does not delay a try in the new one.
  */
-export function recoveryAction(delivery: Delivery, runner: Runner, now: number): RecoveryAction {
+export function recoveryAction(
+  delivery: Delivery,
+  runner: Runner,
+  now: number,
+  channelId = delivery.channelId,
+): RecoveryAction {
   if (delivery.state === "posted") return "wait";
   if (delivery.owner === runner.id) {
-    if (delivery.failures > 0 && now - delivery.attemptAt < retryDelay(delivery.failures)) return "wait";
+    const backingOff = delivery.failures > 0 && now - delivery.attemptAt < retryDelay(delivery.failures);
+    if (backingOff && channelId === delivery.channelId) return "wait";
   } else if (delivery.attemptAt >= runner.startedAt && now - delivery.attemptAt < STALE_ATTEMPT_MS) {
     return "wait";
   }
@@ -110,7 +124,8 @@ type Ctx = { store: Store; clock: Clock; deps: ChallengeDeps; events: TickEvent[
 type Slot = {
   what: string;
   read(): Promise<Delivery | undefined>;
-  write(fn: (delivery: Delivery) => Delivery): Promise<void>;
+  /** Returns the delivery as written (undefined when it is gone). */
+  write(fn: (delivery: Delivery) => Delivery): Promise<Delivery | undefined>;
 };
 
 function postSlot(store: Store, guildId: string, date: string, version: number): Slot {
@@ -122,9 +137,10 @@ function postSlot(store: Store, guildId: string, date: string, version: number):
       return day?.version === version ? day.post : undefined;
     },
     write: async (fn) => {
-      await store.update(key, DaySchema, (day) =>
+      const day = await store.update(key, DaySchema, (day) =>
         day?.version === version ? { ...day, post: fn(day.post) } : day,
       );
+      return day?.version === version ? day.post : undefined;
     },
   };
 }
@@ -133,9 +149,7 @@ function recordSlot(store: Store, key: string, what: string): Slot {
   return {
     what,
     read: () => store.get(key, DeliverySchema),
-    write: async (fn) => {
-      await store.update(key, DeliverySchema, (delivery) => (delivery ? fn(delivery) : delivery));
-    },
+    write: (fn) => store.update(key, DeliverySchema, (delivery) => (delivery ? fn(delivery) : delivery)),
   };
 }
 
@@ -154,13 +168,19 @@ function newDelivery(
     attemptAt: now,
     tries: 0,
     failures: 0,
+    attempts: 1,
+    unsent: 0,
     messageId: null,
     threadId: null,
     postedAt: null,
   };
 }
 
-/** Sends (or, in search mode, first looks for) one claimed message and marks it posted. */
+/**
+ * Sends (or, in search mode, first looks for) one claimed message and marks it posted. `channelId` is
+ * where it should go now: a post claimed for a channel the setting has since left moves to the new one,
+ * unless it turns out to be out already in the old one (see `sentBeforeMove`).
+ */
 async function attempt(
   ctx: Ctx,
   guildId: string,
@@ -168,19 +188,35 @@ async function attempt(
   delivery: Delivery,
   payload: ChallengePayload,
   mode: RecoveryAction,
+  channelId = delivery.channelId,
 ): Promise<SentMessage | null> {
   const { sender, runner, logger } = ctx.deps;
+  const query = { marker: delivery.marker, nonce: delivery.nonce, since: delivery.claimedAt, payload };
+  let sending = false;
   try {
     let sent: SentMessage | null = null;
-    if (mode === "search") {
-      sent = await sender.find(guildId, delivery.channelId, {
-        marker: delivery.marker,
-        nonce: delivery.nonce,
-        since: delivery.claimedAt,
-        payload,
-      });
+    let target = delivery.channelId;
+    if (channelId !== delivery.channelId) {
+      sent = await sentBeforeMove(ctx, guildId, delivery, query);
+      if (sent === null) {
+        // The counts are per channel: nothing of this delivery has gone to the new one yet.
+        const moved = await slot.write((current) =>
+          current.state === "claimed" && current.owner === runner.id
+            ? { ...current, channelId, attempts: 1, unsent: 0, failures: 0 }
+            : current,
+        );
+        if (moved?.state !== "claimed" || moved.owner !== runner.id || moved.channelId !== channelId) {
+          return null;
+        }
+        target = channelId;
+      }
+    } else if (mode === "search") {
+      sent = await sender.find(guildId, target, query);
     }
-    sent ??= await sender.send(guildId, delivery.channelId, payload, delivery.nonce);
+    if (sent === null) {
+      sending = true;
+      sent = await sender.send(guildId, target, payload, delivery.nonce);
+    }
     const posted = sent;
     await slot.write((current) => ({
       ...current,
@@ -192,14 +228,36 @@ async function attempt(
     return posted;
   } catch (error) {
     logger?.warn({ err: error, guild: guildId, what: slot.what }, "challenge message not sent yet");
+    // This attempt created nothing if it made no send or Discord refused it.
+    const unsent = !sending || error instanceof SendRefusedError ? 1 : 0;
     await slot
       .write((current) =>
         current.owner === runner.id && current.state === "claimed"
-          ? { ...current, failures: current.failures + 1 }
+          ? { ...current, failures: current.failures + 1, unsent: current.unsent + unsent }
           : current,
       )
       .catch(() => undefined);
     return null;
+  }
+}
+
+/**
+ * Before a claimed post moves to another channel: the post itself if an earlier attempt put it in the
+ * old channel, else null. Throws when that cannot be ruled out: the old channel cannot be searched and
+ * some earlier attempt there may have created the message (it did not end in a refusal).
+ */
+async function sentBeforeMove(
+  ctx: Ctx,
+  guildId: string,
+  delivery: Delivery,
+  query: FindQuery,
+): Promise<SentMessage | null> {
+  try {
+    return await ctx.deps.sender.find(guildId, delivery.channelId, query);
+  } catch (error) {
+    // `attempts` counts this attempt too, which has sent nothing yet.
+    if (delivery.unsent >= delivery.attempts - 1) return null;
+    throw error;
   }
 }
 
@@ -217,7 +275,9 @@ async function takeOver(ctx: Ctx, guildId: string, date: string, slot: Slot): Pr
     const key = challengeKeys.takeover(guildId, date, slot.what, n);
     if (await store.claim(key, TakeoverSchema, { owner: runner.id, at: now })) {
       await slot.write((delivery) =>
-        delivery.state === "claimed" ? { ...delivery, owner: runner.id, attemptAt: now, tries: n } : delivery,
+        delivery.state === "claimed"
+          ? { ...delivery, owner: runner.id, attemptAt: now, tries: n, attempts: delivery.attempts + 1 }
+          : delivery,
       );
       const taken = await slot.read();
       return taken?.state === "claimed" && taken.owner === runner.id ? taken : null;
@@ -228,7 +288,10 @@ async function takeOver(ctx: Ctx, guildId: string, date: string, slot: Slot): Pr
   return null;
 }
 
-/** Recovers a delivery if it is this run's to recover; returns the message when it was (re)posted. */
+/**
+ * Recovers a delivery if it is this run's to recover; returns the message when it was (re)posted.
+ * `channelId`: where it should go now (a day's post follows the channel setting until it is out).
+ */
 async function recover(
   ctx: Ctx,
   guildId: string,
@@ -236,17 +299,18 @@ async function recover(
   slot: Slot,
   delivery: Delivery,
   payload: () => Promise<ChallengePayload> | ChallengePayload,
+  channelId = delivery.channelId,
 ): Promise<SentMessage | null> {
   const { runner } = ctx.deps;
   const flight = flightKey(guildId, date, slot.what);
   if (delivery.state === "posted" || runner.inFlight.has(flight)) return null;
-  const action = recoveryAction(delivery, runner, ctx.clock.now());
+  const action = recoveryAction(delivery, runner, ctx.clock.now(), channelId);
   if (action === "wait") return null;
   runner.inFlight.add(flight);
   try {
     const taken = await takeOver(ctx, guildId, date, slot);
     if (taken === null) return null;
-    return await attempt(ctx, guildId, slot, taken, await payload(), action);
+    return await attempt(ctx, guildId, slot, taken, await payload(), action, channelId);
   } finally {
     runner.inFlight.delete(flight);
   }
@@ -332,7 +396,7 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   const { runner } = ctx.deps;
   const key = challengeKeys.day(guildId, date);
   const existing = await store.get(key, DaySchema);
-  if (existing !== undefined) return recoverPost(ctx, guildId, existing);
+  if (existing !== undefined) return recoverPost(ctx, guildId, existing, channelId);
   const flight = flightKey(guildId, date, "post.0");
   const outcome = await store.locked(guildId, async (store) => {
     const again = await store.get(key, DaySchema);
@@ -368,7 +432,9 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
     return { claimed: day };
   });
   if ("existing" in outcome) {
-    return outcome.existing ? recoverPost(ctx, guildId, outcome.existing) : { status: "failed", day: null };
+    return outcome.existing
+      ? recoverPost(ctx, guildId, outcome.existing, channelId)
+      : { status: "failed", day: null };
   }
   const day = outcome.claimed;
   try {
@@ -393,8 +459,11 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   return { status: "posted", day: posted };
 }
 
-/** A day that is claimed: finish it if it is ours to finish; bring the state up to date if it is posted. */
-async function recoverPost(ctx: Ctx, guildId: string, day: Day): Promise<PostOutcome> {
+/**
+ * A day that is claimed: finish it if it is ours to finish, in the guild's channel now (`channelId`);
+ * bring the state up to date if it is posted.
+ */
+async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: string): Promise<PostOutcome> {
   const { store } = ctx;
   if (day.post.state === "posted") {
     const state = await getState(store, guildId, ctx.clock);
@@ -402,7 +471,7 @@ async function recoverPost(ctx: Ctx, guildId: string, day: Day): Promise<PostOut
     return { status: "already", day };
   }
   const slot = postSlot(store, guildId, day.date, day.version);
-  const sent = await recover(ctx, guildId, day.date, slot, day.post, () => postPayload(day));
+  const sent = await recover(ctx, guildId, day.date, slot, day.post, () => postPayload(day), channelId);
   if (sent === null) {
     const now = await store.get(challengeKeys.day(guildId, day.date), DaySchema);
     return { status: now?.post.state === "posted" ? "already" : "pending", day: now ?? day };
@@ -540,7 +609,7 @@ async function tickGuild(
   const date = localDate(ctx.clock.now(), config.timezone);
   if (config.channelId !== null) {
     if (due) await ensurePost(ctx, guildId, date, config.channelId);
-    else if (today !== undefined) await recoverPost(ctx, guildId, today);
+    else if (today !== undefined) await recoverPost(ctx, guildId, today, config.channelId);
   }
   // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.
   const state = await repairState(ctx.store, ctx.clock, guildId);

@@ -67,6 +67,14 @@ export const DeliverySchema = z.object({
   /** Number of takeovers (each one claimed atomically under challenge:try:…). */
   tries: z.number().int().nonnegative(),
   failures: z.number().int().nonnegative().default(0),
+  /**
+   * Attempts begun in `channelId` (the claim and each takeover) and how many of them ended having created
+   * nothing there (Discord refused the send, or no send was made). Equal: no message of this delivery can
+   * be in `channelId`, so a post may follow a new channel setting without a search. Records from before
+   * these fields read as one attempt of unknown outcome.
+   */
+  attempts: z.number().int().nonnegative().default(1),
+  unsent: z.number().int().nonnegative().default(0),
   messageId: snowflake.nullable(),
   threadId: snowflake.nullable(),
   postedAt: ms.nullable(),

@@ -1,5 +1,7 @@
 // /challenge end to end: the in-process bot (real discord.js client, real store) against the local Discord.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discordSender } from "../../src/challenge/discord.js";
+import { SendRefusedError } from "../../src/challenge/post.js";
 import { challengeKeys, EntrySchema, getState } from "../../src/challenge/records.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
 import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
@@ -123,5 +125,20 @@ describe("/challenge end to end (in-process bot, local Discord)", () => {
     const streak = await interact("streak");
     expect(streak.ephemeral).toBe(true);
     expect(streak.content).toMatch(/streak of/);
+  });
+
+  it("GIVEN a channel where Discord refuses Nexus's message THEN the challenge sender reports a refusal: nothing was created", async () => {
+    const sender = discordSender(t.bot.ctx.client);
+    const payload = { embeds: [{ title: "Refused", footer: { text: "Refused test" } }] };
+    const before = t.server.messagesIn(NEXUS).length;
+    t.server.denyPermissions(NEXUS, { sendMessages: true });
+    try {
+      await expect(sender.send(t.server.guildId, NEXUS, payload, "refused-1")).rejects.toBeInstanceOf(
+        SendRefusedError,
+      );
+    } finally {
+      t.server.restorePermissions(NEXUS);
+    }
+    expect(t.server.messagesIn(NEXUS)).toHaveLength(before);
   });
 });

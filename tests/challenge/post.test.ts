@@ -6,11 +6,13 @@ import type { Challenge } from "../../src/challenge/bank.js";
 import { addCustomChallenge, submitAnswer } from "../../src/challenge/learners.js";
 import {
   type ChallengeDeps,
+  type ChallengeSender,
   createRunner,
   NONCE_WINDOW_MS,
   postToday,
   recoveryAction,
   runDuePosts,
+  SendRefusedError,
   skipToday,
 } from "../../src/challenge/post.js";
 import { challengeKeys, DaySchema, DeliverySchema, getState } from "../../src/challenge/records.js";
@@ -525,6 +527,82 @@ describe("/challenge post and /challenge skip", () => {
   it("GIVEN nothing posted today WHEN /challenge skip THEN a UserError points to /challenge post", async () => {
     const w = await world("2026-06-01T06:00:00Z");
     await expect(skipToday(w.store, w.clock, boot(w, "run"), GUILD, "1")).rejects.toThrow(/challenge post/);
+  });
+});
+
+describe("a new channel setting before today's post is out", () => {
+  const OTHER = "200000000000000002";
+  const moveTo = (w: World, channelId: string) =>
+    setupGuild(w.store, w.clock, GUILD, { channelId, timezone: "Europe/London", postTime: "09:00", by: "1" });
+
+  /** Like Discord for a channel Nexus has no access to: sends are refused, and so are reads. */
+  function noAccessTo(discord: MemorySender, channels: Set<string>): ChallengeSender {
+    return {
+      send: (guildId, channelId, payload, nonce) =>
+        channels.has(channelId)
+          ? Promise.reject(new SendRefusedError("Missing Access"))
+          : discord.send(guildId, channelId, payload, nonce),
+      find: (guildId, channelId, query) =>
+        channels.has(channelId)
+          ? Promise.reject(new Error("Missing Access"))
+          : discord.find(guildId, channelId, query),
+    };
+  }
+
+  it("GIVEN today's post failing in a channel that rejects it WHEN an admin sets another channel and runs /challenge post THEN it is posted there at once, and only once", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    const deps = boot(w, "run");
+    w.discord.brokenChannels.add(CHANNEL);
+    await runUntil(w, deps, "2026-06-01T08:10:00Z");
+    await moveTo(w, OTHER);
+    const manual = await postToday(w.store, w.clock, deps, GUILD);
+    expect(manual).toMatchObject({
+      status: "recovered",
+      day: { post: { state: "posted", channelId: OTHER } },
+    });
+    await runUntil(w, deps, "2026-06-01T22:59:00Z");
+    expect(w.discord.posts(GUILD).map((m) => m.channelId)).toEqual([OTHER]);
+  });
+
+  it("GIVEN today's post backing off after failures WHEN the channel setting changes THEN the next tick posts in the new channel", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    const deps = boot(w, "run");
+    w.discord.brokenChannels.add(CHANNEL);
+    await runUntil(w, deps, "2026-06-01T08:10:00Z");
+    await moveTo(w, OTHER);
+    await tick(w, deps);
+    expect(w.discord.posts(GUILD).map((m) => m.channelId)).toEqual([OTHER]);
+  });
+
+  it("GIVEN a crash after Discord created the post WHEN the channel setting changes before the restart THEN the post is found in the old channel and none is sent in the new one", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    w.discord.failNext("after");
+    await tick(w, boot(w, "crashed"));
+    await moveTo(w, OTHER);
+    w.clock.advance(MIN);
+    await runUntil(w, boot(w, "restarted"), "2026-06-01T12:00:00Z");
+    expect(w.discord.posts(GUILD).map((m) => m.channelId)).toEqual([CHANNEL]);
+    const day = await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema);
+    expect(day?.post).toMatchObject({ state: "posted", channelId: CHANNEL });
+  });
+
+  it("GIVEN every send refused in a channel Nexus cannot read WHEN the channel setting changes THEN the post moves to the new channel", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    const deps = { ...boot(w, "run"), sender: noAccessTo(w.discord, new Set([CHANNEL])) };
+    await runUntil(w, deps, "2026-06-01T08:20:00Z");
+    await moveTo(w, OTHER);
+    await tick(w, deps);
+    expect(w.discord.posts(GUILD).map((m) => m.channelId)).toEqual([OTHER]);
+  });
+
+  it("GIVEN a send of unknown outcome in a channel Nexus can no longer read WHEN the channel setting changes THEN nothing is posted in the new channel", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    w.discord.failNext("after");
+    await tick(w, boot(w, "crashed"));
+    await moveTo(w, OTHER);
+    const deps = { ...boot(w, "restarted"), sender: noAccessTo(w.discord, new Set([CHANNEL])) };
+    await runUntil(w, deps, "2026-06-01T12:00:00Z");
+    expect(w.discord.posts(GUILD).map((m) => m.channelId)).toEqual([CHANNEL]);
   });
 });
 
