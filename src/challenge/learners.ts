@@ -87,6 +87,11 @@ export type MemberView = {
   earlyHints: number;
 };
 
+/** A member's entry for `day`'s challenge: one kept from a challenge `/challenge skip` replaced is none. */
+function entryFor(day: Day, entry: Entry | undefined): Entry | undefined {
+  return entry?.version === day.version ? entry : undefined;
+}
+
 function viewOf(day: Day, entry: Entry | undefined): MemberView {
   const visible = Math.min(day.challenge.hints.length, Math.max(publicHints(day), entry?.unlocked ?? 0));
   const earlyHints = entry?.earlyHints ?? 0;
@@ -119,7 +124,7 @@ export async function todayView(
     };
   }
   const entry = await store.get(challengeKeys.entry(guildId, day.date, userId), EntrySchema);
-  return viewOf(day, entry);
+  return viewOf(day, entryFor(day, entry));
 }
 
 /**
@@ -137,7 +142,7 @@ export async function takeHint(
     const day = await currentDay(store, clock, guildId);
     if (day === undefined) throw new UserError("There is no challenge to give hints for yet.");
     const key = challengeKeys.entry(guildId, day.date, userId);
-    const entry = await store.get(key, EntrySchema);
+    const entry = entryFor(day, await store.get(key, EntrySchema));
     const view = viewOf(day, entry);
     if (!early) return { ...view, unlocked: null };
     if (view.hintsLeft === 0) {
@@ -146,11 +151,15 @@ export async function takeHint(
       );
     }
     const unlocked = view.hints.length + 1;
-    const saved = await store.update(key, EntrySchema, (current) => ({
-      ...EntrySchema.parse(current ?? {}),
-      unlocked,
-      earlyHints: Math.min(3, (current?.earlyHints ?? 0) + 1),
-    }));
+    const saved = await store.update(key, EntrySchema, (stored) => {
+      const current = entryFor(day, stored);
+      return {
+        ...EntrySchema.parse(current ?? {}),
+        version: day.version,
+        unlocked,
+        earlyHints: Math.min(3, (current?.earlyHints ?? 0) + 1),
+      };
+    });
     return { ...viewOf(day, saved), unlocked };
   });
 }
@@ -177,7 +186,12 @@ export async function submitAnswer(
     if (day === undefined) throw new UserError("There is no open challenge to answer yet.");
     const now = clock.now();
     const entryKey = challengeKeys.entry(guildId, day.date, userId);
-    const before = await store.get(entryKey, EntrySchema);
+    const memberKey = challengeKeys.member(guildId, userId);
+    const [stored, statsBefore] = await Promise.all([
+      store.get(entryKey, EntrySchema),
+      store.get(memberKey, MemberStatsSchema),
+    ]);
+    const before = entryFor(day, stored);
     const edited = before?.submittedAt != null;
     const points = challengePoints(day.challenge.difficulty, before?.earlyHints ?? 0);
     const delta = points - (edited ? (before?.points ?? 0) : 0);
@@ -185,16 +199,22 @@ export async function submitAnswer(
     await Promise.all([
       store.set(entryKey, EntrySchema, {
         ...EntrySchema.parse(before ?? {}),
+        version: day.version,
         answer,
         submittedAt: before?.submittedAt ?? now,
         editedAt: edited ? now : null,
         points,
       }),
       store.update(challengeKeys.subs(guildId, day.date), SubsSchema, (current) => {
-        const entries = (current?.entries ?? []).filter((entry) => entry.u !== userId);
-        return { entries: [...entries, { u: userId, p: points }] };
+        const entries = current?.entries ?? [];
+        // The best streak before the day's first submission, for a skip to restore (an edit keeps it).
+        const b = edited ? entries.find((entry) => entry.u === userId)?.b : (statsBefore?.best ?? 0);
+        const others = entries.filter((entry) => entry.u !== userId);
+        return {
+          entries: [...others, b === undefined ? { u: userId, p: points } : { u: userId, p: points, b }],
+        };
       }),
-      store.update(challengeKeys.member(guildId, userId), MemberStatsSchema, (current) => {
+      store.update(memberKey, MemberStatsSchema, (current) => {
         const stats = MemberStatsSchema.parse(current ?? {});
         const dates = withDate(stats.dates, day.date);
         const streak = streakOf(dates, state.postedDates, state.current);
@@ -220,6 +240,41 @@ export async function submitAnswer(
     });
     return { date: day.date, title: day.challenge.title, edited, points };
   });
+}
+
+/**
+ * `/challenge skip` replaces `date`'s challenge: the submissions to the replaced one earn nothing. Takes
+ * back their points (member stats, all-time totals), streak day, submission count and the best streak
+ * they raised, and empties the day's index (the reveal and the week/month boards read it). Members'
+ * entries stay, read as none for the new challenge (`entryFor`). Call under the guild lock, in the
+ * section that writes the new challenge, so both land together.
+ */
+export async function forfeitSubmissions(store: Store, guildId: string, date: string): Promise<void> {
+  const subs = await store.get(challengeKeys.subs(guildId, date), SubsSchema);
+  if (subs === undefined || subs.entries.length === 0) return;
+  await Promise.all(
+    subs.entries.map((entry) =>
+      store.update(challengeKeys.member(guildId, entry.u), MemberStatsSchema, (stats) =>
+        stats === undefined
+          ? stats
+          : {
+              dates: stats.dates.filter((day) => day !== date),
+              best: Math.min(stats.best, entry.b ?? stats.best),
+              points: Math.max(0, stats.points - entry.p),
+              submissions: Math.max(0, stats.submissions - 1),
+            },
+      ),
+    ),
+  );
+  await store.update(challengeKeys.totals(guildId), TotalsSchema, (totals) => {
+    // Lost or damaged: summed again later from the day indexes, this one emptied below.
+    if (totals === undefined) return totals;
+    for (const entry of subs.entries) {
+      totals.points[entry.u] = Math.max(0, (totals.points[entry.u] ?? 0) - entry.p);
+    }
+    return totals;
+  });
+  await store.set(challengeKeys.subs(guildId, date), SubsSchema, { entries: [] });
 }
 
 export type StreakView = {

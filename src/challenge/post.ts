@@ -6,6 +6,7 @@ import type { Logger } from "../log.js";
 import type { Store } from "../store/store.js";
 import { localDate } from "../time.js";
 import { BANK, type Challenge } from "./bank.js";
+import { forfeitSubmissions } from "./learners.js";
 import {
   type ChallengeState,
   CustomChallengeSchema,
@@ -732,6 +733,7 @@ export async function skipToday(
     ) {
       throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
     }
+    await forfeitSubmissions(store, guildId, date);
     const state = await getState(store, guildId, clock);
     const pick = await pickNext(store, guildId, state, deps.bank ?? BANK);
     const next: Day = {

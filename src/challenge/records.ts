@@ -137,6 +137,11 @@ export type CustomChallenge = z.output<typeof CustomChallengeSchema>;
 
 /** One member's work on one day's challenge: hints taken early and the (hidden) submission. */
 export const EntrySchema = z.object({
+  /**
+   * The day's version (its challenge) this entry is for: after a `/challenge skip` an entry of the
+   * replaced challenge reads as no entry (learners.ts `entryFor`). Absent in older records: version 0.
+   */
+  version: z.number().int().nonnegative().default(0),
   /** Hints unlocked personally (counting from hint 1) and how many of them were taken early. */
   unlocked: z.number().int().min(0).max(3).default(0),
   earlyHints: z.number().int().min(0).max(3).default(0),
@@ -147,9 +152,21 @@ export const EntrySchema = z.object({
 });
 export type Entry = z.output<typeof EntrySchema>;
 
-/** Compact per-day index of submissions: the reveal's count and the week/month leaderboards. */
+/**
+ * Compact per-day index of submissions to the day's current challenge (emptied by `/challenge skip`):
+ * the reveal's count, the week/month leaderboards, and what a skip takes back. `b` is the member's best
+ * streak before that day's submission (absent in older records).
+ */
 export const SubsSchema = z.object({
-  entries: z.array(z.object({ u: z.string(), p: z.number().int().nonnegative() })).default([]),
+  entries: z
+    .array(
+      z.object({
+        u: z.string(),
+        p: z.number().int().nonnegative(),
+        b: z.number().int().nonnegative().optional(),
+      }),
+    )
+    .default([]),
 });
 export type Subs = z.output<typeof SubsSchema>;
 

@@ -11,7 +11,7 @@ import {
   todayView,
   updateChallengeSettings,
 } from "../../src/challenge/learners.js";
-import { type ChallengeDeps, createRunner, runDuePosts } from "../../src/challenge/post.js";
+import { type ChallengeDeps, createRunner, runDuePosts, skipToday } from "../../src/challenge/post.js";
 import {
   challengeKeys,
   EntrySchema,
@@ -20,6 +20,7 @@ import {
   SubsSchema,
   TotalsSchema,
 } from "../../src/challenge/records.js";
+import { markers } from "../../src/challenge/render.js";
 import { ManualClock } from "../../src/clock.js";
 import { UserError } from "../../src/discord/errors.js";
 import { setupGuild } from "../../src/guild/config.js";
@@ -45,7 +46,12 @@ const HARD = ChallengeSchema.parse({
 
 type World = { store: Store; clock: ManualClock; deps: ChallengeDeps; discord: MemorySender };
 
-async function world(start: string, timezone = "Europe/London", postTime = "09:00"): Promise<World> {
+async function world(
+  start: string,
+  timezone = "Europe/London",
+  postTime = "09:00",
+  bank = [HARD],
+): Promise<World> {
   const clock = new ManualClock(utc(start));
   const store = memoryStore(silentLogger());
   await setupGuild(store, clock, GUILD, { channelId: "200000000000000001", timezone, postTime, by: "1" });
@@ -54,7 +60,7 @@ async function world(start: string, timezone = "Europe/London", postTime = "09:0
     store,
     clock,
     discord,
-    deps: { runner: createRunner(clock, "run"), sender: discord, bank: [HARD] },
+    deps: { runner: createRunner(clock, "run"), sender: discord, bank },
   };
 }
 
@@ -97,7 +103,7 @@ describe("/challenge submit", () => {
     expect(first).toMatchObject({ edited: false, points: 30, date: "2026-06-01" });
     expect(second).toMatchObject({ edited: true, points: 30 });
     const subs = await w.store.get(challengeKeys.subs(GUILD, "2026-06-01"), SubsSchema);
-    expect(subs?.entries).toEqual([{ u: ALICE, p: 30 }]);
+    expect(subs?.entries).toEqual([{ u: ALICE, p: 30, b: 0 }]);
     const entry = await w.store.get(challengeKeys.entry(GUILD, "2026-06-01", ALICE), EntrySchema);
     expect(entry).toMatchObject({ answer: "better answer", submittedAt: utc("2026-06-01T08:00:00Z") });
     expect((await memberStreak(w.store, GUILD, ALICE)).points).toBe(30);
@@ -249,6 +255,59 @@ describe("streaks and points by the guild's local day", () => {
     const result = await submitAnswer(w.store, w.clock, GUILD, ALICE, "kia ora");
     expect(result.date).toBe("2026-06-02");
     expect((await getState(w.store, GUILD)).postedDates).toEqual(["2026-06-02"]);
+  });
+});
+
+describe("a challenge replaced by /challenge skip", () => {
+  const BANK = [HARD, ChallengeSchema.parse({ ...HARD, id: "hard-two", title: "Another hard one" })];
+
+  it("GIVEN a member who took a hint early and submitted WHEN the challenge is replaced THEN the new one starts fresh for them: not submitted, no hint, full points", async () => {
+    const w = await world("2026-06-01T08:00:00Z", "Europe/London", "09:00", BANK);
+    await at(w, "2026-06-01T08:00:00Z");
+    await takeHint(w.store, w.clock, GUILD, ALICE, true);
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "my answer to the first challenge");
+    const skipped = await skipToday(w.store, w.clock, w.deps, GUILD, "1");
+    const view = await todayView(w.store, w.clock, GUILD, ALICE);
+    expect(view.day?.challenge.id).not.toBe(skipped.replaced.id);
+    expect(view).toMatchObject({ submitted: false, hints: [], earlyHints: 0, points: 30 });
+    const hint = await takeHint(w.store, w.clock, GUILD, ALICE, true);
+    expect(hint).toMatchObject({ unlocked: 1, earlyHints: 1 });
+    const result = await submitAnswer(w.store, w.clock, GUILD, ALICE, "my answer to the second one");
+    expect(result).toMatchObject({ edited: false, points: 23 });
+  });
+
+  it("GIVEN submissions to a challenge WHEN it is replaced THEN they earn nothing: no points, streak day, submission, best or leaderboard place, and the reveal counts only answers to the new one", async () => {
+    const w = await world("2026-06-01T08:00:00Z", "Europe/London", "09:00", BANK);
+    await at(w, "2026-06-01T08:00:00Z");
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "day one");
+    await at(w, "2026-06-02T08:00:00Z");
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "day two, first challenge");
+    await submitAnswer(w.store, w.clock, GUILD, BOB, "bob on the first challenge");
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 2, best: 2 });
+    await skipToday(w.store, w.clock, w.deps, GUILD, "1");
+    expect(await memberStreak(w.store, GUILD, ALICE)).toEqual({
+      current: 1,
+      best: 1,
+      points: 30,
+      submissions: 1,
+      answeredCurrent: false,
+    });
+    expect(await memberStreak(w.store, GUILD, BOB)).toMatchObject({ points: 0, submissions: 0, best: 0 });
+    for (const period of ["week", "all"] as const) {
+      expect(await challengeLeaderboard(w.store, w.clock, GUILD, period)).toEqual([
+        { userId: ALICE, points: 30 },
+      ]);
+    }
+    await submitAnswer(w.store, w.clock, GUILD, BOB, "bob on the replacement");
+    await at(w, "2026-06-03T08:00:00Z");
+    const reveal = w.discord.messages.find(
+      (m) => m.payload.embeds[0]?.footer?.text === markers.reveal("2026-06-02"),
+    );
+    expect(reveal?.payload.embeds[0]?.fields?.[0]?.value).toBe("1 member submitted an answer.");
+    expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual([
+      { userId: ALICE, points: 30 },
+      { userId: BOB, points: 30 },
+    ]);
   });
 });
 
