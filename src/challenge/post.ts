@@ -323,13 +323,19 @@ function hashOrder(guildId: string, cycle: number, id: string): string {
 
 type Pick = { challenge: Challenge; source: Day["source"]; cycle: number };
 
-/** The next challenge for a guild: the first queued custom one, else an unused bank one (a new cycle when all are used). */
+/**
+ * The next challenge for a guild: the first queued custom one, else an unused bank one (a new cycle when
+ * all are used), never one in `avoid` (a new cycle starts with the whole bank, which holds the challenges
+ * just posted). Undefined when only avoided ones are left.
+ */
 async function pickNext(
   store: Store,
   guildId: string,
   state: ChallengeState,
   bank: readonly Challenge[],
-): Promise<Pick> {
+  avoid: ReadonlySet<string> = new Set(),
+): Promise<Pick | undefined> {
+  if (bank.length === 0) throw new Error("the challenge bank is empty");
   for (const n of state.queue) {
     const custom = await store.get(challengeKeys.custom(guildId, n), CustomChallengeSchema);
     if (custom !== undefined) {
@@ -339,10 +345,10 @@ async function pickNext(
   }
   const used = new Set(state.used);
   let cycle = state.cycle;
-  let candidates = bank.filter((challenge) => !used.has(challenge.id));
+  let candidates = bank.filter((challenge) => !used.has(challenge.id) && !avoid.has(challenge.id));
   if (candidates.length === 0) {
     cycle += 1;
-    candidates = [...bank];
+    candidates = bank.filter((challenge) => !avoid.has(challenge.id));
   }
   let best: Challenge | undefined;
   let bestKey = "";
@@ -353,8 +359,7 @@ async function pickNext(
       bestKey = key;
     }
   }
-  if (best === undefined) throw new Error("the challenge bank is empty");
-  return { challenge: best, source: "bank", cycle };
+  return best === undefined ? undefined : { challenge: best, source: "bank", cycle };
 }
 
 /** Records that `day`'s challenge was drawn (idempotent): used in its cycle, or taken off the queue. */
@@ -403,7 +408,13 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
     const again = await store.get(key, DaySchema);
     if (again !== undefined) return { existing: again };
     const state = await getState(store, guildId, clock);
-    const pick = await pickNext(store, guildId, state, ctx.deps.bank ?? BANK);
+    const bank = ctx.deps.bank ?? BANK;
+    // Not the latest day's challenge again (as a new cycle could), unless the bank holds nothing else.
+    const latest = state.lastDate && (await store.get(challengeKeys.day(guildId, state.lastDate), DaySchema));
+    const pick =
+      (await pickNext(store, guildId, state, bank, new Set(latest ? [latest.challenge.id] : []))) ??
+      (await pickNext(store, guildId, state, bank));
+    if (pick === undefined) throw new Error("no challenge to pick");
     const day: Day = {
       date,
       version: 0,
@@ -724,6 +735,16 @@ export async function skipToday(
     if (current.post.state !== "posted") {
       throw new UserError("Today's challenge is still being posted. Try again in a minute.");
     }
+    const state = await getState(store, guildId, clock);
+    const bank = deps.bank ?? BANK;
+    // Never the challenge being replaced, and none replaced earlier today while others are left.
+    const today = [current.challenge.id, ...current.replaced.map((earlier) => earlier.challengeId)];
+    const pick =
+      (await pickNext(store, guildId, state, bank, new Set(today))) ??
+      (await pickNext(store, guildId, state, bank, new Set([current.challenge.id])));
+    if (pick === undefined) {
+      throw new UserError("There is no other challenge to post today: `/challenge add` queues one.");
+    }
     const version = current.version + 1;
     if (
       !(await store.claim(challengeKeys.skip(guildId, date, version), SkipClaimSchema, {
@@ -734,8 +755,6 @@ export async function skipToday(
       throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
     }
     await forfeitSubmissions(store, guildId, date);
-    const state = await getState(store, guildId, clock);
-    const pick = await pickNext(store, guildId, state, deps.bank ?? BANK);
     const next: Day = {
       ...current,
       ...pick,

@@ -455,6 +455,73 @@ describe("choosing challenges", () => {
     expect((await getState(w.store, GUILD)).cycle).toBe(2);
   });
 
+  /** The challenge ids of `dates`' day records, in order. */
+  const challengeIds = async (w: World, dates: string[]) =>
+    (
+      await w.store.getMany(
+        dates.map((date) => challengeKeys.day(GUILD, date)),
+        DaySchema,
+      )
+    ).map((day) => day?.challenge.id);
+
+  it("GIVEN banks of two and three WHEN a month is posted THEN a new cycle never starts with the previous day's challenge", async () => {
+    for (const bank of [SMALL_BANK.slice(0, 2), SMALL_BANK]) {
+      const w = await world("2026-06-01T08:00:00Z");
+      const deps = boot(w, "run", bank);
+      const dates = Array.from({ length: 30 }, (_, i) => `2026-06-${String(i + 1).padStart(2, "0")}`);
+      for (const date of dates) {
+        w.clock.set(utc(`${date}T08:00:00Z`));
+        await tick(w, deps);
+      }
+      const ids = await challengeIds(w, dates);
+      expect(ids.filter((id, i) => id === ids[i - 1])).toEqual([]);
+      expect((await getState(w.store, GUILD)).cycle).toBe(30 / bank.length - 1);
+    }
+  });
+
+  it("GIVEN a bank of one WHEN every day is posted THEN it is posted every day", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    const deps = boot(w, "run", [challenge("only")]);
+    await runUntil(w, deps, "2026-06-03T12:00:00Z");
+    expect(await challengeIds(w, ["2026-06-01", "2026-06-02", "2026-06-03"])).toEqual([
+      "only",
+      "only",
+      "only",
+    ]);
+  });
+
+  it("GIVEN the bank used up today WHEN /challenge skip runs twice THEN neither replacement is a challenge posted earlier today", async () => {
+    // A guild whose draw order would bring the first challenge back in the new cycle.
+    const guildId = "100000000000000005";
+    const w = await world("2026-06-01T08:00:00Z", [{ guildId }]);
+    const deps = boot(w, "run");
+    await runUntil(w, deps, "2026-06-03T08:01:00Z", 30_000, [guildId]);
+    const posted = (await w.store.get(challengeKeys.day(guildId, "2026-06-03"), DaySchema))?.challenge.id;
+    const first = await skipToday(w.store, w.clock, deps, guildId, "1");
+    const second = await skipToday(w.store, w.clock, deps, guildId, "1");
+    const today = [posted, first.day?.challenge.id, second.day?.challenge.id];
+    expect(new Set(today).size).toBe(3);
+  });
+
+  it("GIVEN a bank of one and no custom challenge WHEN /challenge skip THEN a UserError, and after /challenge add the skip posts the custom one", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    const deps = boot(w, "run", [challenge("only")]);
+    await tick(w, deps);
+    await expect(skipToday(w.store, w.clock, deps, GUILD, "1")).rejects.toThrow(/no other challenge/);
+    expect(w.discord.posts(GUILD)).toHaveLength(1);
+    await addCustomChallenge(w.store, w.clock, GUILD, "1", {
+      title: "Our own N+1 hunt",
+      topic: "Django",
+      difficulty: "hard",
+      track: "pair",
+      prompt: "Find the N+1 in our project's order list and fix it together.",
+      hints: ["Look at the serializer", null, undefined],
+      answer: "select_related on the customer and prefetch the items.",
+    });
+    const outcome = await skipToday(w.store, w.clock, deps, GUILD, "1");
+    expect(outcome).toMatchObject({ status: "posted", day: { challenge: { id: "custom-1" } } });
+  });
+
   it("GIVEN a custom challenge queued WHEN the next day is posted THEN it goes ahead of the bank, once", async () => {
     const w = await world("2026-06-01T07:00:00Z");
     const deps = boot(w, "run");
@@ -522,6 +589,16 @@ describe("/challenge post and /challenge skip", () => {
     expect(w.discord.posts(GUILD)).toHaveLength(2);
     expect(w.discord.in(after?.post.threadId ?? "")).toHaveLength(1); // the replacement's hint
     expect(w.discord.in(before?.post.threadId ?? "")).toHaveLength(0);
+  });
+
+  it("GIVEN a bank of two used up WHEN /challenge skip on the day it runs out THEN the replacement is the other challenge", async () => {
+    // A guild whose draw order would start the new cycle with the challenge being replaced.
+    const guildId = "100000000000000005";
+    const w = await world("2026-06-01T08:00:00Z", [{ guildId }]);
+    const deps = boot(w, "run", SMALL_BANK.slice(0, 2));
+    await runUntil(w, deps, "2026-06-02T10:00:00Z", 30_000, [guildId]);
+    const outcome = await skipToday(w.store, w.clock, deps, guildId, "1");
+    expect(outcome.day?.challenge.id).not.toBe(outcome.replaced.id);
   });
 
   it("GIVEN nothing posted today WHEN /challenge skip THEN a UserError points to /challenge post", async () => {
