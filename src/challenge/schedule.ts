@@ -3,9 +3,24 @@ import { addDays, localDate, zonedInstant } from "../time.js";
 
 export type ScheduleConfig = Pick<GuildConfig, "channelId" | "timezone" | "postTime">;
 
-/** The instant of the guild's post on its local `date` (a DST gap moves it forward, an overlap takes the first). */
+/**
+ * The instant of the guild's post on its local `date`. A time the date does not have (a DST gap) moves
+ * forward by the gap, as luxon does (01:30 → 02:30 BST); when that lands on the next date (a gap that
+ * runs to midnight: America/Nuuk skips 23:00–24:00 on 2024-03-30), the post comes in the date's last
+ * minute instead, so that every date has a post time the 30 s tick can see, like a 23:59 post time.
+ */
 export function postInstant(date: string, config: Pick<ScheduleConfig, "timezone" | "postTime">): number {
-  return zonedInstant(date, config.postTime, config.timezone);
+  const instant = zonedInstant(date, config.postTime, config.timezone);
+  if (localDate(instant, config.timezone) === date) return instant;
+  // Bisection over whole minutes (offsets are whole minutes): `on` stays on the date, `after` past it.
+  let on = zonedInstant(date, "00:00", config.timezone);
+  let after = instant;
+  while (after - on > 60_000) {
+    const mid = on + Math.floor((after - on) / 120_000) * 60_000;
+    if (localDate(mid, config.timezone) === date) on = mid;
+    else after = mid;
+  }
+  return on;
 }
 
 /**

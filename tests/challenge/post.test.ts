@@ -22,6 +22,7 @@ import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
+import { localDate } from "../../src/time.js";
 import { challenge } from "../support/challenge-fixtures.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
@@ -113,6 +114,21 @@ describe("daily post schedule (fake clock)", () => {
     expect(["2026-10-25T00:30:00.000Z", "2026-10-25T01:30:00.000Z"]).toContain(first);
     expect(second).toBe("2026-10-26T01:30:00.000Z");
     expect(rest).toEqual([]);
+  });
+
+  it("GIVEN a Nuuk guild posting at 23:30 WHEN 2024-03-30 skips 23:00–24:00 THEN it still posts once that date, in its last minute", async () => {
+    const w = await world("2024-03-29T12:00:00Z", [{ timezone: "America/Nuuk", postTime: "23:30" }]);
+    await runUntil(w, boot(w, "run"), "2024-04-01T12:00:00Z");
+    expect(postTimes(w)).toEqual([
+      "2024-03-30T01:30:00.000Z",
+      "2024-03-31T00:59:00.000Z",
+      "2024-04-01T00:30:00.000Z",
+    ]);
+    expect(w.discord.posts(GUILD).map((m) => localDate(m.at, "America/Nuuk"))).toEqual([
+      "2024-03-29",
+      "2024-03-30",
+      "2024-03-31",
+    ]);
   });
 
   it("GIVEN a New York guild WHEN ticking across both DST changes THEN it posts at 09:00 EST/EDT", async () => {

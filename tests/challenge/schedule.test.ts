@@ -36,6 +36,12 @@ describe("postInstant", () => {
       "2026-03-29T01:30:00.000Z",
     );
   });
+
+  it("GIVEN 23:30 in America/Nuuk on 2024-03-30 (23:00–24:00 skipped) THEN the post is in the date's last minute, 22:59 -02", () => {
+    expect(new Date(postInstant("2024-03-30", config("America/Nuuk", "23:30"))).toISOString()).toBe(
+      "2024-03-31T00:59:00.000Z",
+    );
+  });
 });
 
 describe("isDue", () => {
@@ -77,6 +83,35 @@ describe("isDue", () => {
       "2026-10-25T09:00:00.000Z",
       "2026-10-26T09:00:00.000Z",
     ]);
+  });
+});
+
+describe("isDue across a DST gap at the end of a day", () => {
+  it("GIVEN America/Nuuk at 23:30 stepping every 30 s across 2024-03-30 THEN it becomes due exactly once on each local date", () => {
+    const nuuk = config("America/Nuuk", "23:30");
+    let last: string | null = null;
+    const dueAt: string[] = [];
+    for (let t = utc("2024-03-29T12:00:00Z"); t < utc("2024-04-01T12:00:00Z"); t += 30_000) {
+      if (isDue(t, nuuk, last)) {
+        dueAt.push(`${localDate(t, "America/Nuuk")} ${new Date(t).toISOString()}`);
+        last = localDate(t, "America/Nuuk");
+      }
+    }
+    expect(dueAt).toEqual([
+      "2024-03-29 2024-03-30T01:30:00.000Z", // 23:30 -02
+      "2024-03-30 2024-03-31T00:59:00.000Z", // 22:59 -02, the date's last minute
+      "2024-03-31 2024-04-01T00:30:00.000Z", // 23:30 -01
+    ]);
+  });
+
+  it("GIVEN the Nuuk gap day THEN the next post is in its last minute, and once posted the next day's 23:30", () => {
+    const nuuk = config("America/Nuuk", "23:30");
+    expect(new Date(nextPostAt(utc("2024-03-30T12:00:00Z"), nuuk, null)).toISOString()).toBe(
+      "2024-03-31T00:59:00.000Z",
+    );
+    expect(new Date(nextPostAt(utc("2024-03-31T00:59:30Z"), nuuk, "2024-03-30")).toISOString()).toBe(
+      "2024-04-01T00:30:00.000Z",
+    );
   });
 });
 
