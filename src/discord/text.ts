@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /** Discord's limits (developer documentation), in one place. */
 export const LIMITS = {
   content: 2000,
@@ -21,8 +19,10 @@ export const LIMITS = {
 
 /**
  * The length of `text` as Discord counts it: in code points (its API is Python, where `len` counts code
- * points), not in UTF-16 units (`.length`, which counts an emoji twice). Every check that mirrors an
- * option's `min_length`/`max_length` counts with this, or input Discord accepted is refused.
+ * points), not in UTF-16 units (`.length`, which counts an emoji twice). Every hand-written check that
+ * mirrors an option's `min_length`/`max_length` counts with this, or input Discord accepted is refused.
+ * zod's string `.min()`/`.max()` already count code points (zod 4.6, the locked version), so schemas
+ * need nothing more.
  */
 export function charLength(text: string): number {
   let length = text.length;
@@ -45,17 +45,6 @@ export const atMostChars = (text: string, max: number): boolean =>
 /** At least `min` characters as Discord counts them; O(1) unless the text is short (or mostly emoji). */
 export const atLeastChars = (text: string, min: number): boolean =>
   text.length >= 2 * min || charLength(text) >= min;
-
-/**
- * A stored string of `min`–`max` characters as Discord counts them: records keep what the options
- * accepted (a `.max()` in zod counts UTF-16 units and would call an emoji-rich answer corrupt).
- */
-export function chars(min: number, max: number) {
-  return z
-    .string()
-    .refine((text) => atLeastChars(text, min), `must be at least ${min} characters`)
-    .refine((text) => atMostChars(text, max), `must be at most ${max} characters`);
-}
 
 /** Cuts `text` to at most `max` characters (code points kept whole), ending with "…" when cut. */
 export function truncate(text: string, max: number): string {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { chars } from "../discord/text.js";
 import { guildKey } from "../store/keys.js";
 import { wholeNumberMap } from "../store/schemas.js";
 
@@ -29,9 +28,9 @@ const userId = z
 export const EntrySchema = z.object({
   id: z.number().int().positive(),
   authorId: userId,
-  topic: chars(1, 100),
+  topic: z.string().min(1).max(100),
   kind: EntryKindSchema.default("learning"),
-  text: chars(TEXT_MIN, TEXT_MAX),
+  text: z.string().min(TEXT_MIN).max(TEXT_MAX),
   link: z.string().max(LINK_MAX).nullable().default(null),
   private: z.boolean().default(false),
   createdAt: z.number().int().nonnegative(),

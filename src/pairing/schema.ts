@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { chars } from "../discord/text.js";
 import { guildKey } from "../store/keys.js";
 
 /**
@@ -121,7 +120,7 @@ export type HistoryItem = z.output<typeof HistoryItemSchema>;
 
 export const PairMemberSchema = z.object({
   /** The note of the open request (the pool entry is the authority on whether one is open). */
-  note: chars(0, NOTE_MAX).nullable().default(null),
+  note: z.string().max(NOTE_MAX).nullable().default(null),
   /** Newest last. Kept while inside the longest possible recency window, and at least the last 25. */
   history: z.array(HistoryItemSchema).default([]),
   notices: z.array(NoticeSchema).max(20).default([]),
@@ -132,7 +131,7 @@ export type PairMember = z.output<typeof PairMemberSchema>;
 export const PairSideSchema = z.object({
   user: Snowflake,
   topic: z.string().max(100).nullable(),
-  note: chars(0, NOTE_MAX).nullable(),
+  note: z.string().max(NOTE_MAX).nullable(),
   tz: z.string().min(1).max(64),
   requestedAt: Ms,
 });

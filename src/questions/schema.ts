@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { chars } from "../discord/text.js";
 import { guildKey } from "../store/keys.js";
 
 /** Q&A rules, in one place: the commands' option limits and the error messages quote these. */
@@ -25,9 +24,9 @@ export type QuestionStatus = z.output<typeof QuestionStatus>;
 export const QuestionSchema = z.object({
   number: questionNumber,
   authorId: snowflake,
-  title: chars(1, TITLE_MAX),
-  details: chars(0, DETAILS_MAX).nullable(),
-  topic: chars(0, 100).nullable(),
+  title: z.string().min(1).max(TITLE_MAX),
+  details: z.string().max(DETAILS_MAX).nullable(),
+  topic: z.string().max(100).nullable(),
   status: QuestionStatus,
   createdAt: instant,
   /** Where the question embed was posted; null until posted. */
@@ -57,7 +56,7 @@ export const AnswerSchema = z.object({
   questionNumber,
   number: z.number().int().positive(),
   authorId: snowflake,
-  text: chars(1, ANSWER_MAX),
+  text: z.string().min(1).max(ANSWER_MAX),
   createdAt: instant,
   channelId: snowflake.nullable(),
   messageId: snowflake.nullable(),
@@ -69,7 +68,7 @@ export type Answer = z.output<typeof AnswerSchema>;
 export const IndexEntrySchema = z.object({
   n: questionNumber,
   author: snowflake,
-  title: chars(0, TITLE_MAX),
+  title: z.string().max(TITLE_MAX),
   topic: z.string().nullable(),
   status: QuestionStatus,
   answers: z.number().int().nonnegative(),

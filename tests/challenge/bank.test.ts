@@ -168,6 +168,17 @@ describe("custom challenges use the bank's schema", () => {
     expect(parseCustomChallenge(valid)).toMatchObject({ topic: "Docker", hints: ["Think about DNS"] });
   });
 
+  it("GIVEN fields at their limits in characters as Discord counts them, emoji included THEN they are accepted", () => {
+    const fields = {
+      ...valid,
+      title: "🐳".repeat(CHALLENGE_LIMITS.title),
+      prompt: "🐳".repeat(CHALLENGE_LIMITS.prompt),
+      hints: ["🐳".repeat(CHALLENGE_LIMITS.hint), null, null],
+      answer: "🐳".repeat(CHALLENGE_LIMITS.answer),
+    };
+    expect(parseCustomChallenge(fields)).toMatchObject({ title: fields.title, answer: fields.answer });
+  });
+
   it.each([
     [{ prompt: "x".repeat(CHALLENGE_LIMITS.prompt + 1) }, "`prompt` must be at most 2,000 characters"],
     [{ prompt: "too short" }, "`prompt` must be at least 20 characters"],
@@ -175,6 +186,7 @@ describe("custom challenges use the bank's schema", () => {
     [{ difficulty: "impossible" }, "`difficulty` must be easy, medium or hard"],
     [{ title: "  " }, "`title` must be at least 3 characters"],
     [{ answer: "x".repeat(CHALLENGE_LIMITS.answer + 1) }, "`answer` must be at most 2,500 characters"],
+    [{ answer: "🐳".repeat(CHALLENGE_LIMITS.answer + 1) }, "`answer` must be at most 2,500 characters"],
     [{ hints: ["Think about DNS", null, "x"] }, "`hint3` must be at least 3 characters"],
   ])("GIVEN a bad field %j THEN the UserError names it", (override, message) => {
     const attempt = () => parseCustomChallenge({ ...valid, ...override });

@@ -94,6 +94,18 @@ describe("/challenge submit", () => {
     });
   });
 
+  it("GIVEN an answer of 2,000 characters as Discord counts them, emoji included THEN it is accepted and kept; 2,001 is refused", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    const answer = "🧩".repeat(2000); // 2,000 characters, 4,000 UTF-16 units
+    await expect(submitAnswer(w.store, w.clock, GUILD, ALICE, `${answer}🧩`)).rejects.toThrow(/too long/);
+    await expect(submitAnswer(w.store, w.clock, GUILD, ALICE, answer)).resolves.toMatchObject({
+      edited: false,
+    });
+    const again = await submitAnswer(w.store, w.clock, GUILD, ALICE, answer);
+    expect(again.edited).toBe(true);
+  });
+
   it("GIVEN a submission WHEN the member submits again before the reveal THEN it replaces the first: one entry, same points", async () => {
     const w = await world("2026-06-01T08:00:00Z");
     await at(w, "2026-06-01T08:00:00Z");
