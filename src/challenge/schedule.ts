@@ -12,11 +12,12 @@ export type ScheduleConfig = Pick<GuildConfig, "channelId" | "timezone" | "postT
 export function postInstant(date: string, config: Pick<ScheduleConfig, "timezone" | "postTime">): number {
   const instant = zonedInstant(date, config.postTime, config.timezone);
   if (localDate(instant, config.timezone) === date) return instant;
-  // Bisection over whole minutes (offsets are whole minutes): `on` stays on the date, `after` past it.
+  // Bisection over whole minutes: `on` stays on the date, `after` past it. The step is at least a minute,
+  // so the search ends even for an offset that is not whole minutes (historical local mean times).
   let on = zonedInstant(date, "00:00", config.timezone);
   let after = instant;
   while (after - on > 60_000) {
-    const mid = on + Math.floor((after - on) / 120_000) * 60_000;
+    const mid = on + Math.max(1, Math.floor((after - on) / 120_000)) * 60_000;
     if (localDate(mid, config.timezone) === date) on = mid;
     else after = mid;
   }
