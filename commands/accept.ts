@@ -39,9 +39,18 @@ export default {
       const credit = result.creditedTo
         ? `<@${result.creditedTo}> earns 10 reputation.`
         : "No reputation for answering your own question.";
-      const moved = result.previous
-        ? ` It replaces answer ${answerId(question.number, result.previous.number)}, and the points moved with it.`
-        : "";
+      const { previous } = result;
+      // Points moved only if the replaced answer had earned some (an asker's own answer earns none).
+      const hadPoints = previous !== null && previous.authorId !== question.authorId;
+      const moved =
+        previous === null
+          ? ""
+          : ` It replaces answer ${answerId(question.number, previous.number)}` +
+            (!hadPoints
+              ? "."
+              : result.creditedTo
+                ? ", and the points moved with it."
+                : ", whose points are taken back.");
       content = `Answer ${shown} is accepted: Q${question.number} is solved. ${credit}${moved}`;
     }
     // The state is stored: acknowledge now, then update the question's message and thread.

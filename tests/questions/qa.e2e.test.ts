@@ -360,3 +360,40 @@ describe("Q&A when the reply misses Discord's acknowledgement deadline", () => {
     expect(t.server.channel(String(q?.threadId))?.name).toBe(`✅ ${TITLE}`);
   });
 });
+
+describe("/accept's reply about the replaced answer's points", () => {
+  let t: TestBot;
+  let helper: string;
+  type InteractOptions = Parameters<TestBot["server"]["interact"]>[0]["options"];
+
+  beforeAll(async () => {
+    t = await startTestBot();
+    helper = t.server.addMember(t.server.guildId, { username: "alan", globalName: "Alan" }).user.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const run = async (user: string, commandName: string, options: InteractOptions) => {
+    const reply = await t.server.interact({ user, commandName, options }).reply();
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    return reply;
+  };
+
+  it("GIVEN the asker's own answer accepted WHEN another replaces it THEN no points are said to move; going back says they are taken back", async () => {
+    await run(ASKER, "ask", { title: TITLE });
+    const answer = (user: string, text: string) =>
+      run(user, "answer", { question: { type: 4, value: 1 }, text });
+    await answer(ASKER, "I solved it myself: migrate in the entrypoint.");
+    await answer(helper, "Or run a one-off migrate service in compose.");
+    expect((await run(ASKER, "accept", { answer: "1-1" })).content).toContain(
+      "No reputation for answering your own question.",
+    );
+    const second = await run(ASKER, "accept", { answer: "1-2" });
+    expect(second.content).toContain(`<@${helper}> earns 10 reputation. It replaces answer 1-1.`);
+    expect(second.content).not.toContain("moved");
+    const back = await run(ASKER, "accept", { answer: "1-1" });
+    expect(back.content).toContain("It replaces answer 1-2, whose points are taken back.");
+    expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 0, accepted: 0 });
+  });
+});
