@@ -258,6 +258,7 @@ export async function forfeitSubmissions(store: Store, guildId: string, date: st
         stats === undefined
           ? stats
           : {
+              ...stats,
               dates: stats.dates.filter((day) => day !== date),
               best: Math.min(stats.best, entry.b ?? stats.best),
               points: Math.max(0, stats.points - entry.p),
