@@ -55,6 +55,11 @@ export default {
         content: `Your answer **${id}** went in the channel as a reply to Q${question.number} instead, because ${delivery.reason}${link ? `: ${link}` : "."}`,
         flags: MessageFlags.Ephemeral,
       });
+    } else if (delivery.questionDeleted) {
+      await interaction.followUp({
+        content: `Your answer **${id}** is saved, but not posted: Q${question.number} was deleted, so it takes no answers.`,
+        flags: MessageFlags.Ephemeral,
+      });
     } else if (delivery.placement === "failed") {
       await interaction.followUp({
         content: `Your answer **${id}** is saved, but I could not post it: ${delivery.reason}. The asker can still accept it with \`/accept answer:${id}\`.`,

@@ -46,6 +46,11 @@ const FORBIDDEN = new Set<number>([
   RESTJSONErrorCodes.InvalidActionOnArchivedThread,
 ]);
 const isGone = (error: unknown) => GONE.has(discordCode(error) ?? 0);
+/** A reply refused because the message it answers no longer exists (Invalid Form Body on message_reference). */
+const isUnknownReference = (error: unknown) =>
+  discordCode(error) === RESTJSONErrorCodes.UnknownMessage ||
+  (discordCode(error) === RESTJSONErrorCodes.InvalidFormBodyOrContentType &&
+    /UNKNOWN_MESSAGE/.test(JSON.stringify((error as DiscordAPIError).rawError)));
 const isForbidden = (error: unknown) => FORBIDDEN.has(discordCode(error) ?? 0);
 
 async function sendableChannel(ctx: QaContext, channelId: string): Promise<SendableChannels | null> {
@@ -147,11 +152,15 @@ export type Delivery = {
   messageId: string | null;
   /** Why it did not land in the thread (null when it did). */
   reason: string | null;
+  /** Set when the question turned out to be deleted (its message and its thread gone); now marked so. */
+  questionDeleted?: true;
 };
 
 /**
  * Posts into the question's thread; when the thread is gone (10003) or closed to the bot (50001/50013/…),
- * posts in the channel as a reply to the question instead, with `note(reason)` on top.
+ * posts in the channel as a reply to the question instead, with `note(reason)` on top. When the question's
+ * message is gone too, a moderator deleted the question (the bot has no message events to learn it
+ * sooner): nothing is posted, and the question is marked deleted, out of every list and closed to answers.
  */
 export async function deliverToQuestion(
   ctx: QaContext,
@@ -192,11 +201,21 @@ export async function deliverToQuestion(
       ...payload,
       content: [note(reason), payload.content].filter(Boolean).join("\n"),
       ...(question.messageId
-        ? { reply: { messageReference: question.messageId, failIfNotExists: false } }
+        ? { reply: { messageReference: question.messageId, failIfNotExists: true } }
         : {}),
     });
     return { placement: "channel", channelId: sent.channelId, messageId: sent.id, reason };
   } catch (error) {
+    if (isUnknownReference(error)) {
+      await markQuestionDeleted(ctx.store, guildId, question.number);
+      return {
+        placement: "failed",
+        channelId: null,
+        messageId: null,
+        reason: "the question was deleted (its message and its thread are gone)",
+        questionDeleted: true,
+      };
+    }
     ctx.logger.warn(
       { err: error, guild: guildId, question: question.number },
       "could not post beside a question",

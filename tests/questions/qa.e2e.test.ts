@@ -397,3 +397,51 @@ describe("/accept's reply about the replaced answer's points", () => {
     expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 0, accepted: 0 });
   });
 });
+
+describe("a question a moderator deleted (its message and its thread)", () => {
+  let t: TestBot;
+  let helper: string;
+
+  beforeAll(async () => {
+    t = await startTestBot();
+    helper = t.server.addMember(t.server.guildId, { username: "alan", globalName: "Alan" }).user.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const settled = () =>
+    vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+
+  it("GIVEN the question's message and thread deleted WHEN someone answers THEN nothing is posted, they are told, and the question is closed and unlisted", async () => {
+    await t.server.interact({ user: ASKER, commandName: "ask", options: { title: TITLE } }).reply();
+    await settled();
+    const q = await getQuestion(t.store, t.server.guildId, 1);
+    // As a moderator does it in Discord (the bot has no message events, so it learns of it when it answers).
+    t.server.deleteChannel(String(q?.threadId));
+    const messageUrl = `/channels/${NEXUS}/messages/${q?.messageId}`;
+    await fetch(`${t.server.apiUrl}/v10${messageUrl}`, {
+      method: "DELETE",
+      headers: { authorization: `Bot ${t.server.token}` },
+    });
+    const before = t.server.messagesIn(NEXUS).length;
+    const answerQ1 = (text: string) =>
+      t.server.interact({
+        user: helper,
+        commandName: "answer",
+        options: { question: { type: 4, value: 1 }, text },
+      });
+    const handle = answerQ1("You probably run two beat processes.");
+    await handle.reply();
+    const [told] = await handle.followups({ atLeast: 1 });
+    await settled();
+    expect(told?.content).toContain("is saved, but not posted: Q1 was deleted, so it takes no answers.");
+    expect(t.server.messagesIn(NEXUS)).toHaveLength(before);
+    expect((await getQuestion(t.store, t.server.guildId, 1))?.status).toBe("deleted");
+    expect((await answerQ1("Another answer to the deleted question.").reply()).content).toMatch(
+      /Q1 was deleted/,
+    );
+    const open = await t.server.interact({ commandName: "questions", subcommand: "open" }).reply();
+    expect(JSON.stringify(open.embeds)).not.toContain("**Q1**");
+  });
+});
