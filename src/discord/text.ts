@@ -42,10 +42,6 @@ export function charLength(text: string): number {
 export const atMostChars = (text: string, max: number): boolean =>
   text.length <= max || charLength(text) <= max;
 
-/** At least `min` characters as Discord counts them; O(1) unless the text is short (or mostly emoji). */
-export const atLeastChars = (text: string, min: number): boolean =>
-  text.length >= 2 * min || charLength(text) >= min;
-
 /** Cuts `text` to at most `max` characters (code points kept whole), ending with "…" when cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
