@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   ChannelType,
   DiscordAPIError,
@@ -5,6 +6,7 @@ import {
   type MessageCreateOptions,
   RESTJSONErrorCodes,
   type SendableChannels,
+  SnowflakeUtil,
   ThreadAutoArchiveDuration,
 } from "discord.js";
 import { UserError } from "../discord/errors.js";
@@ -17,6 +19,9 @@ import {
   type AskInput,
   askQuestion,
   attachQuestionMessage,
+  claimAbandonedAnswers,
+  getAnswer,
+  getQuestion,
   markQuestionDeleted,
   markThreadGone,
   recordAnswerPlacement,
@@ -168,13 +173,18 @@ export async function deliverToQuestion(
   question: Question,
   payload: Pick<MessageCreateOptions, "content" | "embeds">,
   note: (reason: string) => string,
+  /** Enforced nonces, one per place (Discord answers a repeat within a few minutes with the first message). */
+  nonces?: { thread: string; channel: string },
 ): Promise<Delivery> {
   let reason: string;
   if (question.threadId !== null && !question.threadGone) {
     try {
       const thread = await sendableChannel(ctx, question.threadId);
       if (thread === null) throw new Error("the thread is not a channel I can send to");
-      const sent = await thread.send(payload);
+      const sent = await thread.send({
+        ...payload,
+        ...(nonces ? { nonce: nonces.thread, enforceNonce: true } : {}),
+      });
       return { placement: "thread", channelId: sent.channelId, messageId: sent.id, reason: null };
     } catch (error) {
       if (isGone(error)) {
@@ -199,6 +209,7 @@ export async function deliverToQuestion(
     if (channel === null) throw new Error("the Nexus channel is not a channel I can send to");
     const sent = await channel.send({
       ...payload,
+      ...(nonces ? { nonce: nonces.channel, enforceNonce: true } : {}),
       content: [note(reason), payload.content].filter(Boolean).join("\n"),
       ...(question.messageId
         ? { reply: { messageReference: question.messageId, failIfNotExists: true } }
@@ -247,6 +258,7 @@ export async function deliverAnswer(
     question,
     { embeds: [answerEmbed(question, answer)] },
     (why) => fallbackNote(question, answer, why),
+    answerNonces(guildId, question, answer),
   );
   await recordAnswerPlacement(ctx.store, guildId, question.number, answer.number, {
     placement: delivery.placement,
@@ -254,6 +266,102 @@ export async function deliverAnswer(
     messageId: delivery.messageId,
   });
   return delivery;
+}
+
+/** The nonces of an answer's post, one per place it can land (at most 25 characters, unique per guild). */
+function answerNonces(
+  guildId: string,
+  question: Question,
+  answer: Answer,
+): { thread: string; channel: string } {
+  const of = (where: string) =>
+    createHash("sha256")
+      .update(`nexus|${guildId}|answer|${answerId(question.number, answer.number)}|${where}`)
+      .digest("hex")
+      .slice(0, 25);
+  return { thread: of("thread"), channel: of("channel") };
+}
+
+/** How far before an answer was stored its message is looked for (clocks differ a little). */
+const FIND_SLACK_MS = 60_000;
+
+/**
+ * The bot's message of `answer` if it was posted (where `deliverToQuestion` would have put it) but its
+ * placement never recorded. Places that cannot be read count as "not there".
+ */
+async function findPostedAnswer(
+  ctx: QaContext,
+  guildId: string,
+  question: Question,
+  answer: Answer,
+): Promise<{ placement: "thread" | "channel"; channelId: string; messageId: string } | null> {
+  const title = answerEmbed(question, answer).data.title;
+  const after = SnowflakeUtil.generate({
+    timestamp: Math.max(0, answer.createdAt - FIND_SLACK_MS),
+  }).toString();
+  const places: Array<["thread" | "channel", string | null]> = [
+    ["thread", question.threadGone ? null : question.threadId],
+    ["channel", question.channelId],
+  ];
+  for (const [placement, channelId] of places) {
+    if (channelId === null) continue;
+    try {
+      const channel = await ctx.client.channels.fetch(channelId);
+      if (channel === null || !("messages" in channel)) continue;
+      const messages = await channel.messages.fetch({ after, limit: 100, cache: false });
+      const found = messages.find(
+        (message) =>
+          message.author.id === ctx.client.user?.id && message.embeds.some((embed) => embed.title === title),
+      );
+      if (found !== undefined) return { placement, channelId: found.channelId, messageId: found.id };
+    } catch (error) {
+      ctx.logger.debug(
+        { err: error, guild: guildId, question: question.number, answer: answer.number },
+        "could not look for an answer's message",
+      );
+    }
+  }
+  return null;
+}
+
+/**
+ * The outbox job (events/questionJobs.ts): answers stored but never shown to be posted, because the process
+ * died in between. Each is looked for first (it may have been posted just before), then posted. Returns
+ * how many were posted or found.
+ */
+export async function repostAbandonedAnswers(ctx: QaContext, guildId: string): Promise<number> {
+  const due = await claimAbandonedAnswers(ctx.store, ctx.clock, guildId);
+  let placed = 0;
+  for (const entry of due) {
+    const [question, answer] = await Promise.all([
+      getQuestion(ctx.store, guildId, entry.q),
+      getAnswer(ctx.store, guildId, entry.q, entry.a),
+    ]);
+    const settle = (
+      placement: AnswerPlacement,
+      channelId: string | null = null,
+      messageId: string | null = null,
+    ) => recordAnswerPlacement(ctx.store, guildId, entry.q, entry.a, { placement, channelId, messageId });
+    if (question === undefined || answer === undefined || answer.placement !== "pending") {
+      // Already recorded, or its records are unreadable (damage the store has logged): nothing to post.
+      if (answer !== undefined) await settle(answer.placement, answer.channelId, answer.messageId);
+      else await settle("failed");
+      continue;
+    }
+    if (question.status === "deleted") {
+      await settle("failed");
+      continue;
+    }
+    const found = await findPostedAnswer(ctx, guildId, question, answer);
+    if (found !== null) {
+      await settle(found.placement, found.channelId, found.messageId);
+      placed++;
+      continue;
+    }
+    const delivery = await deliverAnswer(ctx, guildId, question, answer);
+    if (delivery.placement !== "failed") placed++;
+  }
+  return placed;
 }
 
 // ——— /accept ———

@@ -13,6 +13,9 @@ import {
   answerId,
   DETAILS_MAX,
   keys,
+  OUTBOX_MAX,
+  type OutboxEntry,
+  OutboxSchema,
   type Question,
   QuestionSchema,
   TITLE_MAX,
@@ -246,11 +249,29 @@ export async function addAnswer(
       },
     );
     const saved = await saveQuestion(store, guildId, { ...question, answerCount: answer.number });
+    // In the same write as the answer: if the process dies before the answer is posted, the outbox job
+    // still knows to post it.
+    const outbox = await readOutbox(store, guildId);
+    await writeOutbox(store, guildId, [
+      ...outbox,
+      { q: question.number, a: answer.number, claimedAt: answer.createdAt },
+    ]);
     return { question: saved, answer };
   });
 }
 
-/** Records where an answer landed (or that it could not be posted). */
+async function readOutbox(store: Store, guildId: string): Promise<OutboxEntry[]> {
+  return (await store.get(keys.outbox(guildId), OutboxSchema))?.answers ?? [];
+}
+
+async function writeOutbox(store: Store, guildId: string, answers: OutboxEntry[]): Promise<void> {
+  await store.set(keys.outbox(guildId), OutboxSchema, { answers: answers.slice(-OUTBOX_MAX) });
+}
+
+/**
+ * Records where an answer landed (or that it could not be posted), and takes it out of the outbox: its
+ * posting is over either way.
+ */
 export async function recordAnswerPlacement(
   store: Store,
   guildId: string,
@@ -258,9 +279,50 @@ export async function recordAnswerPlacement(
   answerNumber: number,
   placed: { placement: AnswerPlacement; channelId: string | null; messageId: string | null },
 ): Promise<Answer | undefined> {
-  return store.update(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema, (current) =>
-    current === undefined ? undefined : { ...current, ...placed },
-  );
+  return store.locked(guildId, async (store) => {
+    const outbox = await readOutbox(store, guildId);
+    const rest = outbox.filter((entry) => entry.q !== questionNumber || entry.a !== answerNumber);
+    if (rest.length !== outbox.length) await writeOutbox(store, guildId, rest);
+    const current = await getAnswer(store, guildId, questionNumber, answerNumber);
+    if (current === undefined) return undefined;
+    return store.set(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema, {
+      ...current,
+      ...placed,
+    });
+  });
+}
+
+/** An answer whose posting started this long ago and was never recorded is presumed abandoned. */
+export const ANSWER_REPOST_AFTER_MS = 2 * 60_000;
+/** Abandoned answers claimed in one pass, at most (each is a few REST calls). */
+export const ANSWER_REPOSTS_PER_PASS = 25;
+
+/**
+ * The outbox entries whose posting started at least `ANSWER_REPOST_AFTER_MS` ago and was never recorded
+ * (the process died between storing the answer and recording where it landed), oldest first. They are
+ * claimed (their `claimedAt` is now), so the next pass leaves them alone while this one posts them.
+ */
+export async function claimAbandonedAnswers(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+): Promise<OutboxEntry[]> {
+  const isDue = (entry: OutboxEntry) => clock.now() - entry.claimedAt >= ANSWER_REPOST_AFTER_MS;
+  // Most passes find nothing: no lock for them.
+  if (!(await readOutbox(store, guildId)).some(isDue)) return [];
+  return store.locked(guildId, async (store) => {
+    const outbox = await readOutbox(store, guildId);
+    const now = clock.now();
+    const due = outbox.filter(isDue).slice(0, ANSWER_REPOSTS_PER_PASS);
+    if (due.length === 0) return [];
+    const claimed = new Set(due);
+    await writeOutbox(
+      store,
+      guildId,
+      outbox.map((entry) => (claimed.has(entry) ? { ...entry, claimedAt: now } : entry)),
+    );
+    return due;
+  });
 }
 
 export type AcceptInput = {

@@ -64,6 +64,21 @@ export const AnswerSchema = z.object({
 });
 export type Answer = z.output<typeof AnswerSchema>;
 
+/**
+ * Answers stored but not yet shown to be posted: `addAnswer` puts one here in the same write as the answer,
+ * and recording where it landed takes it out. `claimedAt` is when its posting started; an entry left
+ * behind by a process that died mid-way is posted by the outbox job (events/questionJobs.ts).
+ */
+export const OutboxEntrySchema = z.object({
+  q: questionNumber,
+  a: z.number().int().positive(),
+  claimedAt: instant,
+});
+export type OutboxEntry = z.output<typeof OutboxEntrySchema>;
+export const OutboxSchema = z.object({ answers: z.array(OutboxEntrySchema).default([]) });
+/** Entries kept at most (the oldest are dropped first; each is one answer whose posting never finished). */
+export const OUTBOX_MAX = 500;
+
 /** A compact summary of one question, kept in the per-guild index for lists, search and jobs. */
 export const IndexEntrySchema = z.object({
   n: questionNumber,
@@ -118,6 +133,7 @@ export const keys = {
   meta: (guildId: string) => guildKey(guildId, "questions", "meta"),
   question: (guildId: string, n: number) => guildKey(guildId, "questions", "q", n),
   answer: (guildId: string, n: number, a: number) => guildKey(guildId, "questions", "a", n, a),
+  outbox: (guildId: string) => guildKey(guildId, "questions", "outbox"),
   index: (guildId: string, chunk: number) => guildKey(guildId, "questions", "index", chunk),
   repLog: (guildId: string, chunk: number) => guildKey(guildId, "questions", "replog", chunk),
   memberRep: (guildId: string, userId: string) => guildKey(guildId, "questions", "rep", userId),

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { OUTBOX_JOB } from "../../events/questionJobs.js";
 import type { ManualClock } from "../../src/clock.js";
 import { readIndex } from "../../src/questions/catalog.js";
-import { getAnswer, getQuestion } from "../../src/questions/questions.js";
+import { answerEmbed } from "../../src/questions/embeds.js";
+import { ANSWER_REPOST_AFTER_MS, addAnswer, getAnswer, getQuestion } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog } from "../../src/questions/reputation.js";
-import { NUDGE_AFTER_MS } from "../../src/questions/schema.js";
+import { keys, NUDGE_AFTER_MS, OutboxSchema } from "../../src/questions/schema.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
 import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
 
@@ -266,6 +268,7 @@ describe("Q&A end to end (in-process bot, local Discord)", () => {
     await settled();
     const titles = t.server.messagesIn(q.threadId).flatMap((m) => embedsOf(m).map((e) => e.title));
     expect(new Set(titles.filter((title) => String(title).startsWith("Answer 6-"))).size).toBe(300);
+    expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.answers).toEqual([]);
   }, 60_000);
 
   it("GIVEN /questions open, search and mine THEN paged lists show status, answer counts and age", async () => {
@@ -443,5 +446,72 @@ describe("a question a moderator deleted (its message and its thread)", () => {
     );
     const open = await t.server.interact({ commandName: "questions", subcommand: "open" }).reply();
     expect(JSON.stringify(open.embeds)).not.toContain("**Q1**");
+  });
+});
+
+describe("Q&A answers a dead process stored but did not post (the outbox job)", () => {
+  let t: TestBot;
+  let helper: string;
+
+  beforeAll(async () => {
+    t = await startTestBot();
+    helper = t.server.addMember(t.server.guildId, { username: "alan", globalName: "Alan" }).user.id;
+    await t.server.interact({ user: ASKER, commandName: "ask", options: { title: TITLE } }).reply();
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const clock = () => t.clock as ManualClock;
+  async function thread() {
+    const q = await getQuestion(t.store, t.server.guildId, 1);
+    if (q?.threadId == null) throw new Error("Q1 has no thread");
+    return { question: q, threadId: q.threadId };
+  }
+  const answerMessages = (threadId: string, id: string) =>
+    t.server
+      .messagesIn(threadId)
+      .filter((m) => ((m.embeds ?? []) as JsonObject[]).some((e) => e.title === `Answer ${id} · Q1`));
+  /** What `/answer` leaves when the process dies after storing the answer, before recording its post. */
+  const storeOnly = (text: string) =>
+    addAnswer(t.store, t.clock, t.server.guildId, { questionNumber: 1, authorId: helper, text });
+
+  it("GIVEN an answer stored but never posted WHEN the outbox job runs THEN it waits 2 minutes, then posts it in the thread once and records where", async () => {
+    const { threadId } = await thread();
+    await storeOnly("Stored, then the process died before posting it.");
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(answerMessages(threadId, "1-1")).toEqual([]);
+    clock().advance(ANSWER_REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    clock().advance(ANSWER_REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    const posted = answerMessages(threadId, "1-1");
+    expect(posted).toHaveLength(1);
+    // Sent with an enforced nonce: a repeat within Discord's window returns this message, not a second one.
+    const post = t.server.requestsTo("POST", new RegExp(`/channels/${threadId}/messages$`)).at(-1);
+    expect(post?.body).toMatchObject({ enforce_nonce: true });
+    expect(String((post?.body as JsonObject | undefined)?.nonce)).toMatch(/^[0-9a-f]{25}$/);
+    expect(await getAnswer(t.store, t.server.guildId, 1, 1)).toMatchObject({
+      placement: "thread",
+      channelId: threadId,
+      messageId: posted[0]?.id,
+    });
+  });
+
+  it("GIVEN an answer posted but its placement never recorded WHEN the outbox job runs THEN it is found and recorded, not posted again", async () => {
+    const { question, threadId } = await thread();
+    const { answer } = await storeOnly("Posted, then the process died before recording it.");
+    const channel = await t.bot.ctx.client.channels.fetch(threadId);
+    if (!channel?.isSendable()) throw new Error("the thread is not sendable");
+    const sent = await channel.send({ embeds: [answerEmbed(question, answer)] });
+    clock().advance(ANSWER_REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(answerMessages(threadId, "1-2").map((m) => m.id)).toEqual([sent.id]);
+    expect(await getAnswer(t.store, t.server.guildId, 1, 2)).toMatchObject({
+      placement: "thread",
+      messageId: sent.id,
+    });
+    expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.answers).toEqual([]);
   });
 });

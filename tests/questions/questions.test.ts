@@ -7,11 +7,14 @@ import { UserError } from "../../src/discord/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { readIndex } from "../../src/questions/catalog.js";
 import {
+  ANSWER_REPOST_AFTER_MS,
+  ANSWER_REPOSTS_PER_PASS,
   acceptAnswer,
   addAnswer,
   answersOf,
   askQuestion,
   attachQuestionMessage,
+  claimAbandonedAnswers,
   getAnswer,
   getQuestion,
   markQuestionDeleted,
@@ -19,7 +22,7 @@ import {
   recordAnswerPlacement,
 } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog, tally } from "../../src/questions/reputation.js";
-import { AnswerSchema, keys, QuestionSchema } from "../../src/questions/schema.js";
+import { AnswerSchema, keys, OutboxSchema, QuestionSchema } from "../../src/questions/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
 
@@ -443,5 +446,87 @@ describe("posting state", () => {
       threadId: "400",
     });
     expect((await readIndex(store, GUILD))[0]).toMatchObject({ channelId: "300", messageId: "400" });
+  });
+});
+
+describe("the answer outbox", () => {
+  const outbox = async (store: KeyvStore) =>
+    (await store.get(keys.outbox(GUILD), OutboxSchema))?.answers.map((e) => `${e.q}-${e.a}`) ?? [];
+  const placed = { placement: "thread" as const, channelId: "300", messageId: "500" };
+
+  it("GIVEN an answer stored THEN it is in the outbox in the same write; WHEN its placement is recorded THEN it leaves", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: OTHER, text: "two" });
+    expect(await outbox(store)).toEqual(["1-1", "1-2"]);
+    await recordAnswerPlacement(store, GUILD, 1, 2, placed);
+    expect(await outbox(store)).toEqual(["1-1"]);
+    expect(await getAnswer(store, GUILD, 1, 2)).toMatchObject(placed);
+    await recordAnswerPlacement(store, GUILD, 1, 1, {
+      placement: "failed",
+      channelId: null,
+      messageId: null,
+    });
+    expect(await outbox(store)).toEqual([]);
+  });
+
+  it("GIVEN an answer whose posting started WHEN less than 2 minutes passed THEN it is not claimed; after that it is claimed by one pass only, and again once that claim is stale", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
+    clock.advance(ANSWER_REPOST_AFTER_MS - 1);
+    expect(await claimAbandonedAnswers(store, clock, GUILD)).toEqual([]);
+    clock.advance(1);
+    const passes = await Promise.all([
+      claimAbandonedAnswers(store, clock, GUILD),
+      claimAbandonedAnswers(store, clock, GUILD),
+    ]);
+    expect(passes.map((due) => due.map((e) => `${e.q}-${e.a}`)).sort()).toEqual([[], ["1-1"]]);
+    expect(await outbox(store)).toEqual(["1-1"]);
+    clock.advance(ANSWER_REPOST_AFTER_MS - 1);
+    expect(await claimAbandonedAnswers(store, clock, GUILD)).toEqual([]);
+    clock.advance(1);
+    expect(await claimAbandonedAnswers(store, clock, GUILD)).toHaveLength(1);
+  });
+
+  it("GIVEN more abandoned answers than a pass takes THEN the oldest are claimed first and the rest by later passes", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    for (let i = 0; i < ANSWER_REPOSTS_PER_PASS + 5; i++) {
+      await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: `answer ${i}` });
+    }
+    clock.advance(ANSWER_REPOST_AFTER_MS);
+    const first = await claimAbandonedAnswers(store, clock, GUILD);
+    expect(first.map((e) => e.a)).toEqual(Array.from({ length: ANSWER_REPOSTS_PER_PASS }, (_, i) => i + 1));
+    const second = await claimAbandonedAnswers(store, clock, GUILD);
+    expect(second.map((e) => e.a)).toEqual([26, 27, 28, 29, 30]);
+  });
+
+  it("GIVEN 60 concurrent answers on SQLite, each recorded as soon as it is stored THEN every answer is placed and the outbox ends empty", async () => {
+    const store = await sqlite();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const { answer } = await addAnswer(store, clock, GUILD, {
+          questionNumber: 1,
+          authorId: HELPER,
+          text: `answer ${i}`,
+        });
+        await recordAnswerPlacement(store, GUILD, 1, answer.number, {
+          ...placed,
+          messageId: String(600 + i),
+        });
+      }),
+    );
+    expect(await outbox(store)).toEqual([]);
+    const question = await getQuestion(store, GUILD, 1);
+    const answers = await answersOf(store, GUILD, question ?? expect.fail("no Q1"));
+    expect(answers).toHaveLength(60);
+    expect(answers.every((answer) => answer.placement === "thread")).toBe(true);
   });
 });
