@@ -1,6 +1,6 @@
 import { Events } from "discord.js";
 import { defineEvent } from "../src/discord/types.js";
-import { nudgeGuild, repostAbandonedAnswers } from "../src/questions/discord.js";
+import { nudgeGuild, settleAbandoned } from "../src/questions/discord.js";
 
 export const NUDGE_JOB = "questions:nudge";
 export const NUDGE_EVERY_MS = 15 * 60 * 1000;
@@ -8,8 +8,8 @@ export const OUTBOX_JOB = "questions:outbox";
 export const OUTBOX_EVERY_MS = 60 * 1000;
 
 /**
- * Every 15 minutes: one nudge in the thread of each question unanswered for 48 h. Every minute: answers
- * stored but never posted because the process died in between (src/questions/questions.ts, the outbox).
+ * Every 15 minutes: one nudge in the thread of each question unanswered for 48 h. Every minute: questions
+ * and answers stored but never posted because the process died in between (the outbox, src/questions/).
  */
 export default defineEvent({
   name: Events.ClientReady,
@@ -28,8 +28,9 @@ export default defineEvent({
     ctx.jobs.every(OUTBOX_JOB, OUTBOX_EVERY_MS, async () => {
       for (const guildId of client.guilds.cache.keys()) {
         try {
-          const posted = await repostAbandonedAnswers(ctx, guildId);
-          if (posted > 0) ctx.logger.info({ guild: guildId, posted }, "posted answers left unposted");
+          const shown = await settleAbandoned(ctx, guildId);
+          if (shown > 0)
+            ctx.logger.info({ guild: guildId, shown }, "settled questions and answers left unposted");
         } catch (error) {
           ctx.logger.error({ err: error, guild: guildId }, "answer outbox pass failed");
         }

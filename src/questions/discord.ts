@@ -8,6 +8,7 @@ import {
   type SendableChannels,
   SnowflakeUtil,
   ThreadAutoArchiveDuration,
+  type ThreadChannel,
 } from "discord.js";
 import { UserError } from "../discord/errors.js";
 import type { BotContext } from "../discord/types.js";
@@ -19,14 +20,23 @@ import {
   type AskInput,
   askQuestion,
   attachQuestionMessage,
-  claimAbandonedAnswers,
+  claimAbandoned,
+  forgetOutboxQuestion,
   getAnswer,
   getQuestion,
   markQuestionDeleted,
   markThreadGone,
   recordAnswerPlacement,
 } from "./questions.js";
-import { type Answer, type AnswerPlacement, answerId, messageLink, type Question } from "./schema.js";
+import {
+  type Answer,
+  type AnswerPlacement,
+  answerId,
+  messageLink,
+  type OutboxEntry,
+  type OutboxQuestion,
+  type Question,
+} from "./schema.js";
 import { type Suggestions, suggestionsFor } from "./suggest.js";
 
 /**
@@ -98,28 +108,8 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
     throw error;
   }
   const notes: string[] = [];
-  let threadId: string | null = null;
-  let thread: SendableChannels | null = null;
-  try {
-    const started = await message.startThread({
-      name: threadName(question),
-      autoArchiveDuration: THREAD_ARCHIVE,
-    });
-    threadId = started.id;
-    thread = started;
-    // The asker follows their thread, so answers reach them without anyone pinging.
-    await started.members.add(input.authorId).catch((error: unknown) => {
-      ctx.logger.debug(
-        { err: error, guild: guildId, question: question.number },
-        "could not add the asker to the thread",
-      );
-    });
-  } catch (error) {
-    if (!isForbidden(error))
-      ctx.logger.warn(
-        { err: error, guild: guildId, question: question.number },
-        "could not start a question thread",
-      );
+  const thread = await startQuestionThread(ctx, guildId, question, message);
+  if (thread === null) {
     notes.push(
       "I could not open a thread on it (I need **Create Public Threads**), so answers will be posted as replies to the question in the channel.",
     );
@@ -127,7 +117,7 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
   question = await attachQuestionMessage(ctx.store, guildId, question.number, {
     channelId: channel.id,
     messageId: message.id,
-    threadId,
+    threadId: thread?.id ?? null,
   });
   if (thread !== null) {
     let suggestions: Suggestions | null = null;
@@ -147,6 +137,36 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
     });
   }
   return { question, link: messageLink(guildId, question.channelId, question.messageId), notes };
+}
+
+/** Opens the question's public thread on its message and adds the asker; null when Discord refuses. */
+async function startQuestionThread(
+  ctx: QaContext,
+  guildId: string,
+  question: Question,
+  message: Message,
+): Promise<ThreadChannel | null> {
+  try {
+    const thread = await message.startThread({
+      name: threadName(question),
+      autoArchiveDuration: THREAD_ARCHIVE,
+    });
+    // The asker follows their thread, so answers reach them without anyone pinging.
+    await thread.members.add(question.authorId).catch((error: unknown) => {
+      ctx.logger.debug(
+        { err: error, guild: guildId, question: question.number },
+        "could not add the asker to the thread",
+      );
+    });
+    return thread;
+  } catch (error) {
+    if (!isForbidden(error))
+      ctx.logger.warn(
+        { err: error, guild: guildId, question: question.number },
+        "could not start a question thread",
+      );
+    return null;
+  }
 }
 
 // ——— delivering into a question's thread, or beside it ———
@@ -282,13 +302,33 @@ function answerNonces(
   return { thread: of("thread"), channel: of("channel") };
 }
 
-/** How far before an answer was stored its message is looked for (clocks differ a little). */
+/** How far before a record was stored its message is looked for (clocks differ a little). */
 const FIND_SLACK_MS = 60_000;
 
 /**
- * The bot's message of `answer` if it was posted (where `deliverToQuestion` would have put it) but its
- * placement never recorded. Places that cannot be read count as "not there".
+ * The bot's first message in `channelId` since `since` that `matches`, or null (also when the channel
+ * cannot be read: "not there").
  */
+async function findBotMessage(
+  ctx: QaContext,
+  guildId: string,
+  channelId: string,
+  since: number,
+  matches: (message: Message) => boolean,
+): Promise<Message | null> {
+  try {
+    const channel = await ctx.client.channels.fetch(channelId);
+    if (channel === null || !("messages" in channel)) return null;
+    const after = SnowflakeUtil.generate({ timestamp: Math.max(0, since - FIND_SLACK_MS) }).toString();
+    const messages = await channel.messages.fetch({ after, limit: 100, cache: false });
+    return messages.find((message) => message.author.id === ctx.client.user?.id && matches(message)) ?? null;
+  } catch (error) {
+    ctx.logger.debug({ err: error, guild: guildId, channel: channelId }, "could not look for a message");
+    return null;
+  }
+}
+
+/** `answer`'s message where `deliverToQuestion` would have put it: the thread, then the channel. */
 async function findPostedAnswer(
   ctx: QaContext,
   guildId: string,
@@ -296,72 +336,98 @@ async function findPostedAnswer(
   answer: Answer,
 ): Promise<{ placement: "thread" | "channel"; channelId: string; messageId: string } | null> {
   const title = answerEmbed(question, answer).data.title;
-  const after = SnowflakeUtil.generate({
-    timestamp: Math.max(0, answer.createdAt - FIND_SLACK_MS),
-  }).toString();
   const places: Array<["thread" | "channel", string | null]> = [
     ["thread", question.threadGone ? null : question.threadId],
     ["channel", question.channelId],
   ];
   for (const [placement, channelId] of places) {
     if (channelId === null) continue;
-    try {
-      const channel = await ctx.client.channels.fetch(channelId);
-      if (channel === null || !("messages" in channel)) continue;
-      const messages = await channel.messages.fetch({ after, limit: 100, cache: false });
-      const found = messages.find(
-        (message) =>
-          message.author.id === ctx.client.user?.id && message.embeds.some((embed) => embed.title === title),
-      );
-      if (found !== undefined) return { placement, channelId: found.channelId, messageId: found.id };
-    } catch (error) {
-      ctx.logger.debug(
-        { err: error, guild: guildId, question: question.number, answer: answer.number },
-        "could not look for an answer's message",
-      );
-    }
+    const found = await findBotMessage(ctx, guildId, channelId, answer.createdAt, (message) =>
+      message.embeds.some((embed) => embed.title === title),
+    );
+    if (found !== null) return { placement, channelId: found.channelId, messageId: found.id };
   }
   return null;
 }
 
 /**
- * The outbox job (events/questionJobs.ts): answers stored but never shown to be posted, because the process
- * died in between. Each is looked for first (it may have been posted just before), then posted. Returns
- * how many were posted or found.
+ * An answer the outbox job claimed: looked for first (the post may have reached Discord before the
+ * process died), then posted. True when it is now on Discord.
  */
-export async function repostAbandonedAnswers(ctx: QaContext, guildId: string): Promise<number> {
-  const due = await claimAbandonedAnswers(ctx.store, ctx.clock, guildId);
-  let placed = 0;
-  for (const entry of due) {
-    const [question, answer] = await Promise.all([
-      getQuestion(ctx.store, guildId, entry.q),
-      getAnswer(ctx.store, guildId, entry.q, entry.a),
-    ]);
-    const settle = (
-      placement: AnswerPlacement,
-      channelId: string | null = null,
-      messageId: string | null = null,
-    ) => recordAnswerPlacement(ctx.store, guildId, entry.q, entry.a, { placement, channelId, messageId });
-    if (question === undefined || answer === undefined || answer.placement !== "pending") {
-      // Already recorded, or its records are unreadable (damage the store has logged): nothing to post.
-      if (answer !== undefined) await settle(answer.placement, answer.channelId, answer.messageId);
-      else await settle("failed");
-      continue;
-    }
-    if (question.status === "deleted") {
-      await settle("failed");
-      continue;
-    }
-    const found = await findPostedAnswer(ctx, guildId, question, answer);
-    if (found !== null) {
-      await settle(found.placement, found.channelId, found.messageId);
-      placed++;
-      continue;
-    }
-    const delivery = await deliverAnswer(ctx, guildId, question, answer);
-    if (delivery.placement !== "failed") placed++;
+async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry): Promise<boolean> {
+  const [question, answer] = await Promise.all([
+    getQuestion(ctx.store, guildId, entry.q),
+    getAnswer(ctx.store, guildId, entry.q, entry.a),
+  ]);
+  const settle = (
+    placement: AnswerPlacement,
+    channelId: string | null = null,
+    messageId: string | null = null,
+  ) => recordAnswerPlacement(ctx.store, guildId, entry.q, entry.a, { placement, channelId, messageId });
+  if (question === undefined || answer === undefined || answer.placement !== "pending") {
+    // Already recorded, or its records are unreadable (damage the store has logged): nothing to post.
+    if (answer !== undefined) await settle(answer.placement, answer.channelId, answer.messageId);
+    else await settle("failed");
+    return false;
   }
-  return placed;
+  if (question.status === "deleted") {
+    await settle("failed");
+    return false;
+  }
+  const found = await findPostedAnswer(ctx, guildId, question, answer);
+  if (found !== null) {
+    await settle(found.placement, found.channelId, found.messageId);
+    return true;
+  }
+  return (await deliverAnswer(ctx, guildId, question, answer)).placement !== "failed";
+}
+
+/**
+ * A question the outbox job claimed: stored, but its message never recorded. If the message reached the
+ * Nexus channel, it is attached (with its thread, opened now if it was not); if not, the question is
+ * withdrawn (marked deleted): its asker was never told it was asked, and may well have asked again.
+ * True when it is now on Discord.
+ */
+async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQuestion): Promise<boolean> {
+  const question = await getQuestion(ctx.store, guildId, entry.q);
+  if (question === undefined || question.messageId !== null || question.status !== "open") {
+    await forgetOutboxQuestion(ctx.store, guildId, entry.q);
+    return false;
+  }
+  const { channelId } = await getGuildConfig(ctx.store, ctx.clock, guildId);
+  const marker = questionEmbed(guildId, question).data.footer?.text;
+  const found =
+    channelId === null
+      ? null
+      : await findBotMessage(ctx, guildId, channelId, question.createdAt, (message) =>
+          message.embeds.some((embed) => embed.footer?.text === marker),
+        );
+  if (found === null) {
+    await markQuestionDeleted(ctx.store, guildId, question.number);
+    return false;
+  }
+  const thread = found.hasThread
+    ? ((await ctx.client.channels.fetch(found.id).catch(() => null))?.id ?? null)
+    : ((await startQuestionThread(ctx, guildId, question, found))?.id ?? null);
+  await attachQuestionMessage(ctx.store, guildId, question.number, {
+    channelId: found.channelId,
+    messageId: found.id,
+    threadId: thread,
+  });
+  return true;
+}
+
+/**
+ * The outbox job (events/questionJobs.ts): questions and answers stored but never shown to be posted,
+ * because the process died in between. Returns how many are now on Discord.
+ */
+export async function settleAbandoned(ctx: QaContext, guildId: string): Promise<number> {
+  const due = await claimAbandoned(ctx.store, ctx.clock, guildId);
+  let shown = 0;
+  // Questions first: an answer to a question that turns out to be posted then lands in its thread.
+  for (const entry of due.questions) if (await settleQuestion(ctx, guildId, entry)) shown++;
+  for (const entry of due.answers) if (await settleAnswer(ctx, guildId, entry)) shown++;
+  return shown;
 }
 
 // ——— /accept ———

@@ -14,7 +14,9 @@ import {
   DETAILS_MAX,
   keys,
   OUTBOX_MAX,
+  type Outbox,
   type OutboxEntry,
+  type OutboxQuestion,
   OutboxSchema,
   type Question,
   QuestionSchema,
@@ -156,7 +158,7 @@ export async function askQuestion(
     // The number is taken under the lock; saving the question's index entry moves the counter to it.
     // A lost or damaged counter is rebuilt from the question records, so no number is ever reused.
     const meta = await readMeta(store, guildId);
-    return saveQuestion(store, guildId, {
+    const question = await saveQuestion(store, guildId, {
       number: meta.lastNumber + 1,
       authorId: input.authorId,
       title,
@@ -172,6 +174,12 @@ export async function askQuestion(
       accepted: null,
       nudgedAt: null,
     });
+    // In the same write: if the process dies before the question is posted, the outbox job settles it.
+    await changeOutbox(store, guildId, (outbox) => ({
+      ...outbox,
+      questions: [...outbox.questions, { q: question.number, claimedAt: question.createdAt }],
+    }));
+    return question;
   });
 }
 
@@ -182,11 +190,14 @@ export async function attachQuestionMessage(
   questionNumber: number,
   posted: { channelId: string; messageId: string; threadId: string | null },
 ): Promise<Question> {
-  return changeQuestion(store, guildId, questionNumber, (question) => ({
-    ...question,
-    ...posted,
-    threadGone: false,
-  }));
+  return store.locked(guildId, async (store) => {
+    await dropOutboxQuestion(store, guildId, questionNumber);
+    return changeQuestion(store, guildId, questionNumber, (question) => ({
+      ...question,
+      ...posted,
+      threadGone: false,
+    }));
+  });
 }
 
 /** The question's message could not be posted or is gone: it leaves every list and takes no answers. */
@@ -195,7 +206,10 @@ export async function markQuestionDeleted(
   guildId: string,
   questionNumber: number,
 ): Promise<Question> {
-  return changeQuestion(store, guildId, questionNumber, (question) => ({ ...question, status: "deleted" }));
+  return store.locked(guildId, async (store) => {
+    await dropOutboxQuestion(store, guildId, questionNumber);
+    return changeQuestion(store, guildId, questionNumber, (question) => ({ ...question, status: "deleted" }));
+  });
 }
 
 /** Discord said the thread no longer exists: later answers go straight to the channel. */
@@ -251,21 +265,35 @@ export async function addAnswer(
     const saved = await saveQuestion(store, guildId, { ...question, answerCount: answer.number });
     // In the same write as the answer: if the process dies before the answer is posted, the outbox job
     // still knows to post it.
-    const outbox = await readOutbox(store, guildId);
-    await writeOutbox(store, guildId, [
+    await changeOutbox(store, guildId, (outbox) => ({
       ...outbox,
-      { q: question.number, a: answer.number, claimedAt: answer.createdAt },
-    ]);
+      answers: [...outbox.answers, { q: question.number, a: answer.number, claimedAt: answer.createdAt }],
+    }));
     return { question: saved, answer };
   });
 }
 
-async function readOutbox(store: Store, guildId: string): Promise<OutboxEntry[]> {
-  return (await store.get(keys.outbox(guildId), OutboxSchema))?.answers ?? [];
+async function readOutbox(store: Store, guildId: string): Promise<Outbox> {
+  return (await store.get(keys.outbox(guildId), OutboxSchema)) ?? { answers: [], questions: [] };
 }
 
-async function writeOutbox(store: Store, guildId: string, answers: OutboxEntry[]): Promise<void> {
-  await store.set(keys.outbox(guildId), OutboxSchema, { answers: answers.slice(-OUTBOX_MAX) });
+/** Read-modify-write of the outbox; written only when `fn` changed it. Inside the guild lock. */
+async function changeOutbox(store: Store, guildId: string, fn: (outbox: Outbox) => Outbox): Promise<void> {
+  const outbox = await readOutbox(store, guildId);
+  const next = fn(outbox);
+  if (next.answers === outbox.answers && next.questions === outbox.questions) return;
+  await store.set(keys.outbox(guildId), OutboxSchema, {
+    answers: next.answers.slice(-OUTBOX_MAX),
+    questions: next.questions.slice(-OUTBOX_MAX),
+  });
+}
+
+async function dropOutboxQuestion(store: Store, guildId: string, questionNumber: number): Promise<void> {
+  await changeOutbox(store, guildId, (outbox) =>
+    outbox.questions.some((entry) => entry.q === questionNumber)
+      ? { ...outbox, questions: outbox.questions.filter((entry) => entry.q !== questionNumber) }
+      : outbox,
+  );
 }
 
 /**
@@ -280,9 +308,12 @@ export async function recordAnswerPlacement(
   placed: { placement: AnswerPlacement; channelId: string | null; messageId: string | null },
 ): Promise<Answer | undefined> {
   return store.locked(guildId, async (store) => {
-    const outbox = await readOutbox(store, guildId);
-    const rest = outbox.filter((entry) => entry.q !== questionNumber || entry.a !== answerNumber);
-    if (rest.length !== outbox.length) await writeOutbox(store, guildId, rest);
+    await changeOutbox(store, guildId, (outbox) => {
+      const answers = outbox.answers.filter(
+        (entry) => entry.q !== questionNumber || entry.a !== answerNumber,
+      );
+      return answers.length === outbox.answers.length ? outbox : { ...outbox, answers };
+    });
     const current = await getAnswer(store, guildId, questionNumber, answerNumber);
     if (current === undefined) return undefined;
     return store.set(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema, {
@@ -293,36 +324,58 @@ export async function recordAnswerPlacement(
 }
 
 /** An answer whose posting started this long ago and was never recorded is presumed abandoned. */
-export const ANSWER_REPOST_AFTER_MS = 2 * 60_000;
-/** Abandoned answers claimed in one pass, at most (each is a few REST calls). */
-export const ANSWER_REPOSTS_PER_PASS = 25;
+export const REPOST_AFTER_MS = 2 * 60_000;
+/**
+ * The same for a question, whose settling may withdraw it: only once `/ask`'s own interaction is over
+ * (Discord's token lasts 15 minutes), so a post that is merely slow is never withdrawn under it.
+ */
+export const SETTLE_QUESTION_AFTER_MS = 15 * 60_000;
+/** Abandoned entries of each kind claimed in one pass, at most (each is a few REST calls). */
+export const REPOSTS_PER_PASS = 25;
 
 /**
- * The outbox entries whose posting started at least `ANSWER_REPOST_AFTER_MS` ago and was never recorded
- * (the process died between storing the answer and recording where it landed), oldest first. They are
- * claimed (their `claimedAt` is now), so the next pass leaves them alone while this one posts them.
+ * The outbox entries whose posting started long enough ago (`REPOST_AFTER_MS`, `SETTLE_QUESTION_AFTER_MS`)
+ * and was never recorded (the process died between storing the record and recording where it landed),
+ * oldest first. They are claimed
+ * (their `claimedAt` is now), so the next pass leaves them alone while this one settles them.
  */
-export async function claimAbandonedAnswers(
+export async function claimAbandoned(
   store: Store,
   clock: Clock,
   guildId: string,
-): Promise<OutboxEntry[]> {
-  const isDue = (entry: OutboxEntry) => clock.now() - entry.claimedAt >= ANSWER_REPOST_AFTER_MS;
+): Promise<{ answers: OutboxEntry[]; questions: OutboxQuestion[] }> {
+  const isDue = (entry: OutboxEntry) => clock.now() - entry.claimedAt >= REPOST_AFTER_MS;
+  const isDueQuestion = (entry: OutboxQuestion) => clock.now() - entry.claimedAt >= SETTLE_QUESTION_AFTER_MS;
+  const stored = await readOutbox(store, guildId);
   // Most passes find nothing: no lock for them.
-  if (!(await readOutbox(store, guildId)).some(isDue)) return [];
+  if (!stored.answers.some(isDue) && !stored.questions.some(isDueQuestion)) {
+    return { answers: [], questions: [] };
+  }
   return store.locked(guildId, async (store) => {
-    const outbox = await readOutbox(store, guildId);
-    const now = clock.now();
-    const due = outbox.filter(isDue).slice(0, ANSWER_REPOSTS_PER_PASS);
-    if (due.length === 0) return [];
-    const claimed = new Set(due);
-    await writeOutbox(
-      store,
-      guildId,
-      outbox.map((entry) => (claimed.has(entry) ? { ...entry, claimedAt: now } : entry)),
-    );
-    return due;
+    let claimed = { answers: [] as OutboxEntry[], questions: [] as OutboxQuestion[] };
+    await changeOutbox(store, guildId, (outbox) => {
+      const now = clock.now();
+      claimed = {
+        answers: outbox.answers.filter(isDue).slice(0, REPOSTS_PER_PASS),
+        questions: outbox.questions.filter(isDueQuestion).slice(0, REPOSTS_PER_PASS),
+      };
+      if (claimed.answers.length + claimed.questions.length === 0) return outbox;
+      const taken = new Set<object>([...claimed.answers, ...claimed.questions]);
+      const renew = <T extends { claimedAt: number }>(entry: T): T =>
+        taken.has(entry) ? { ...entry, claimedAt: now } : entry;
+      return { answers: outbox.answers.map(renew), questions: outbox.questions.map(renew) };
+    });
+    return claimed;
   });
+}
+
+/** Takes a question out of the outbox without changing it (it needs nothing more). */
+export async function forgetOutboxQuestion(
+  store: Store,
+  guildId: string,
+  questionNumber: number,
+): Promise<void> {
+  await store.locked(guildId, (store) => dropOutboxQuestion(store, guildId, questionNumber));
 }
 
 export type AcceptInput = {

@@ -65,9 +65,10 @@ export const AnswerSchema = z.object({
 export type Answer = z.output<typeof AnswerSchema>;
 
 /**
- * Answers stored but not yet shown to be posted: `addAnswer` puts one here in the same write as the answer,
- * and recording where it landed takes it out. `claimedAt` is when its posting started; an entry left
- * behind by a process that died mid-way is posted by the outbox job (events/questionJobs.ts).
+ * Questions and answers stored but not yet shown to be posted: `askQuestion` and `addAnswer` put one here
+ * in the same write as the record, and recording where it landed (or that it will not be) takes it out.
+ * `claimedAt` is when its posting started; an entry left behind by a process that died mid-way is settled
+ * by the outbox job (events/questionJobs.ts).
  */
 export const OutboxEntrySchema = z.object({
   q: questionNumber,
@@ -75,8 +76,14 @@ export const OutboxEntrySchema = z.object({
   claimedAt: instant,
 });
 export type OutboxEntry = z.output<typeof OutboxEntrySchema>;
-export const OutboxSchema = z.object({ answers: z.array(OutboxEntrySchema).default([]) });
-/** Entries kept at most (the oldest are dropped first; each is one answer whose posting never finished). */
+export const OutboxQuestionSchema = z.object({ q: questionNumber, claimedAt: instant });
+export type OutboxQuestion = z.output<typeof OutboxQuestionSchema>;
+export const OutboxSchema = z.object({
+  answers: z.array(OutboxEntrySchema).default([]),
+  questions: z.array(OutboxQuestionSchema).default([]),
+});
+export type Outbox = z.output<typeof OutboxSchema>;
+/** Entries of each kind kept at most (the oldest dropped first; each is one post that never finished). */
 export const OUTBOX_MAX = 500;
 
 /** A compact summary of one question, kept in the per-guild index for lists, search and jobs. */

@@ -2,8 +2,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OUTBOX_JOB } from "../../events/questionJobs.js";
 import type { ManualClock } from "../../src/clock.js";
 import { readIndex } from "../../src/questions/catalog.js";
-import { answerEmbed } from "../../src/questions/embeds.js";
-import { ANSWER_REPOST_AFTER_MS, addAnswer, getAnswer, getQuestion } from "../../src/questions/questions.js";
+import { answerEmbed, questionEmbed } from "../../src/questions/embeds.js";
+import {
+  addAnswer,
+  askQuestion,
+  getAnswer,
+  getQuestion,
+  REPOST_AFTER_MS,
+  SETTLE_QUESTION_AFTER_MS,
+} from "../../src/questions/questions.js";
 import { memberReputation, readRepLog } from "../../src/questions/reputation.js";
 import { keys, NUDGE_AFTER_MS, OutboxSchema } from "../../src/questions/schema.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
@@ -482,9 +489,9 @@ describe("Q&A answers a dead process stored but did not post (the outbox job)", 
     await storeOnly("Stored, then the process died before posting it.");
     await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
     expect(answerMessages(threadId, "1-1")).toEqual([]);
-    clock().advance(ANSWER_REPOST_AFTER_MS);
+    clock().advance(REPOST_AFTER_MS);
     await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
-    clock().advance(ANSWER_REPOST_AFTER_MS);
+    clock().advance(REPOST_AFTER_MS);
     await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
     const posted = answerMessages(threadId, "1-1");
     expect(posted).toHaveLength(1);
@@ -505,7 +512,7 @@ describe("Q&A answers a dead process stored but did not post (the outbox job)", 
     const channel = await t.bot.ctx.client.channels.fetch(threadId);
     if (!channel?.isSendable()) throw new Error("the thread is not sendable");
     const sent = await channel.send({ embeds: [answerEmbed(question, answer)] });
-    clock().advance(ANSWER_REPOST_AFTER_MS);
+    clock().advance(REPOST_AFTER_MS);
     await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
     expect(answerMessages(threadId, "1-2").map((m) => m.id)).toEqual([sent.id]);
     expect(await getAnswer(t.store, t.server.guildId, 1, 2)).toMatchObject({
@@ -513,5 +520,51 @@ describe("Q&A answers a dead process stored but did not post (the outbox job)", 
       messageId: sent.id,
     });
     expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.answers).toEqual([]);
+  });
+
+  /** What `/ask` leaves when the process dies after storing the question, before recording its message. */
+  const askOnly = (title: string) =>
+    askQuestion(t.store, t.clock, t.server.guildId, { authorId: ASKER, title, details: null, topic: null });
+
+  it("GIVEN a question stored but never posted (its asker never told) WHEN the outbox job runs after its /ask is over THEN it is withdrawn: nothing posted, not listed", async () => {
+    const question = await askOnly("Stored, then the process died before posting it");
+    const before = t.server.messagesIn(NEXUS).length;
+    clock().advance(SETTLE_QUESTION_AFTER_MS - REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect((await getQuestion(t.store, t.server.guildId, question.number))?.status).toBe("open");
+    clock().advance(REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(t.server.messagesIn(NEXUS)).toHaveLength(before);
+    expect((await getQuestion(t.store, t.server.guildId, question.number))?.status).toBe("deleted");
+    const open = await t.server.interact({ commandName: "questions", subcommand: "open" }).reply();
+    expect(JSON.stringify(open.embeds)).not.toContain(`**Q${question.number}**`);
+  });
+
+  it("GIVEN a question posted but its message never recorded WHEN the outbox job runs THEN it is attached with a thread the asker follows, and answers land there", async () => {
+    const question = await askOnly("Posted, then the process died before recording it");
+    const channel = await t.bot.ctx.client.channels.fetch(NEXUS);
+    if (!channel?.isSendable()) throw new Error("the Nexus channel is not sendable");
+    const sent = await channel.send({ embeds: [questionEmbed(t.server.guildId, question)] });
+    clock().advance(SETTLE_QUESTION_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    const attached = await getQuestion(t.store, t.server.guildId, question.number);
+    expect(attached).toMatchObject({
+      status: "open",
+      channelId: NEXUS,
+      messageId: sent.id,
+      threadId: sent.id,
+    });
+    expect(t.server.channel(sent.id)?.parent_id).toBe(NEXUS);
+    const added = t.server.requestsTo("PUT", new RegExp(`/channels/${sent.id}/thread-members/${ASKER}$`));
+    expect(added).toHaveLength(1);
+    const reply = await t.server
+      .interact({
+        user: helper,
+        commandName: "answer",
+        options: { question: { type: 4, value: question.number }, text: "It shows up now." },
+      })
+      .reply();
+    expect(reply.content).toContain(`posted in <#${sent.id}>`);
+    expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.questions).toEqual([]);
   });
 });

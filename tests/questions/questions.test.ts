@@ -7,19 +7,20 @@ import { UserError } from "../../src/discord/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { readIndex } from "../../src/questions/catalog.js";
 import {
-  ANSWER_REPOST_AFTER_MS,
-  ANSWER_REPOSTS_PER_PASS,
   acceptAnswer,
   addAnswer,
   answersOf,
   askQuestion,
   attachQuestionMessage,
-  claimAbandonedAnswers,
+  claimAbandoned,
   getAnswer,
   getQuestion,
   markQuestionDeleted,
   parseAnswerId,
+  REPOST_AFTER_MS,
+  REPOSTS_PER_PASS,
   recordAnswerPlacement,
+  SETTLE_QUESTION_AFTER_MS,
 } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog, tally } from "../../src/questions/reputation.js";
 import { AnswerSchema, keys, OutboxSchema, QuestionSchema } from "../../src/questions/schema.js";
@@ -449,9 +450,13 @@ describe("posting state", () => {
   });
 });
 
-describe("the answer outbox", () => {
+describe("the outbox", () => {
   const outbox = async (store: KeyvStore) =>
     (await store.get(keys.outbox(GUILD), OutboxSchema))?.answers.map((e) => `${e.q}-${e.a}`) ?? [];
+  const outboxQuestions = async (store: KeyvStore) =>
+    (await store.get(keys.outbox(GUILD), OutboxSchema))?.questions.map((e) => e.q) ?? [];
+  const claimAnswers = async (store: KeyvStore, clock: ManualClock) =>
+    (await claimAbandoned(store, clock, GUILD)).answers;
   const placed = { placement: "thread" as const, channelId: "300", messageId: "500" };
 
   it("GIVEN an answer stored THEN it is in the outbox in the same write; WHEN its placement is recorded THEN it leaves", async () => {
@@ -472,37 +477,62 @@ describe("the answer outbox", () => {
     expect(await outbox(store)).toEqual([]);
   });
 
+  it("GIVEN questions asked THEN each is in the outbox in the same write; WHEN posted or withdrawn THEN it leaves", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await ask(store, clock, "Why is my Celery worker not running tasks?");
+    expect(await outboxQuestions(store)).toEqual([1, 2]);
+    await attachQuestionMessage(store, GUILD, 1, { channelId: "300", messageId: "400", threadId: "400" });
+    expect(await outboxQuestions(store)).toEqual([2]);
+    await markQuestionDeleted(store, GUILD, 2);
+    expect(await outboxQuestions(store)).toEqual([]);
+    clock.advance(SETTLE_QUESTION_AFTER_MS);
+    expect(await claimAbandoned(store, clock, GUILD)).toEqual({ answers: [], questions: [] });
+  });
+
+  it("GIVEN a question never posted WHEN 15 minutes passed (its /ask is over) THEN it is claimed once, with a fresh claim time", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    clock.advance(SETTLE_QUESTION_AFTER_MS - 1);
+    expect((await claimAbandoned(store, clock, GUILD)).questions).toEqual([]);
+    clock.advance(1);
+    expect((await claimAbandoned(store, clock, GUILD)).questions).toEqual([{ q: 1, claimedAt: T0 }]);
+    expect((await claimAbandoned(store, clock, GUILD)).questions).toEqual([]);
+    expect((await store.get(keys.outbox(GUILD), OutboxSchema))?.questions).toEqual([
+      { q: 1, claimedAt: T0 + SETTLE_QUESTION_AFTER_MS },
+    ]);
+  });
+
   it("GIVEN an answer whose posting started WHEN less than 2 minutes passed THEN it is not claimed; after that it is claimed by one pass only, and again once that claim is stale", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
     await ask(store, clock);
     await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
-    clock.advance(ANSWER_REPOST_AFTER_MS - 1);
-    expect(await claimAbandonedAnswers(store, clock, GUILD)).toEqual([]);
+    clock.advance(REPOST_AFTER_MS - 1);
+    expect(await claimAnswers(store, clock)).toEqual([]);
     clock.advance(1);
-    const passes = await Promise.all([
-      claimAbandonedAnswers(store, clock, GUILD),
-      claimAbandonedAnswers(store, clock, GUILD),
-    ]);
+    const passes = await Promise.all([claimAnswers(store, clock), claimAnswers(store, clock)]);
     expect(passes.map((due) => due.map((e) => `${e.q}-${e.a}`)).sort()).toEqual([[], ["1-1"]]);
     expect(await outbox(store)).toEqual(["1-1"]);
-    clock.advance(ANSWER_REPOST_AFTER_MS - 1);
-    expect(await claimAbandonedAnswers(store, clock, GUILD)).toEqual([]);
+    clock.advance(REPOST_AFTER_MS - 1);
+    expect(await claimAnswers(store, clock)).toEqual([]);
     clock.advance(1);
-    expect(await claimAbandonedAnswers(store, clock, GUILD)).toHaveLength(1);
+    expect(await claimAnswers(store, clock)).toHaveLength(1);
   });
 
   it("GIVEN more abandoned answers than a pass takes THEN the oldest are claimed first and the rest by later passes", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
     await ask(store, clock);
-    for (let i = 0; i < ANSWER_REPOSTS_PER_PASS + 5; i++) {
+    for (let i = 0; i < REPOSTS_PER_PASS + 5; i++) {
       await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: `answer ${i}` });
     }
-    clock.advance(ANSWER_REPOST_AFTER_MS);
-    const first = await claimAbandonedAnswers(store, clock, GUILD);
-    expect(first.map((e) => e.a)).toEqual(Array.from({ length: ANSWER_REPOSTS_PER_PASS }, (_, i) => i + 1));
-    const second = await claimAbandonedAnswers(store, clock, GUILD);
+    clock.advance(REPOST_AFTER_MS);
+    const first = await claimAnswers(store, clock);
+    expect(first.map((e) => e.a)).toEqual(Array.from({ length: REPOSTS_PER_PASS }, (_, i) => i + 1));
+    const second = await claimAnswers(store, clock);
     expect(second.map((e) => e.a)).toEqual([26, 27, 28, 29, 30]);
   });
 
