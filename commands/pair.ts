@@ -28,6 +28,7 @@ import {
 } from "../src/pairing/format.js";
 import {
   cancelPair,
+  dismissPartnerLeft,
   pairHistory,
   pairStats,
   pairStatus,
@@ -117,6 +118,12 @@ function requireManager(interaction: ChatInputCommandInteraction): void {
   requirePermission(interaction, PermissionFlagsBits.ManageGuild, "Manage Server");
 }
 
+/** The pairs a delivery report says were undone because the partner had left (rematches included). */
+function undonePairs(report: DeliveryReport | null): number[] {
+  if (report === null || report.departed === undefined) return [];
+  return [report.pair.id, ...undonePairs(report.rematch ?? null)];
+}
+
 /** What the requester is told once the introduction is done (or undone). */
 function deliveryText(report: DeliveryReport | null, userId: string): string {
   if (report === null) return "Your introduction is on its way.";
@@ -198,11 +205,17 @@ const handlers: Record<string, Handler> = {
         }
       },
     );
-    await interaction
+    const told = await interaction
       .editReply({
         content: withNotices(result.notices, `${matched}\n${deliveryText(report, interaction.user.id)}`),
       })
-      .catch(() => undefined);
+      .then(
+        () => true,
+        () => false,
+      );
+    // Told here that the pair was undone: the notice kept for their next /pair would say it again.
+    if (told)
+      await dismissPartnerLeft(ctx.store, ctx.clock, guildId, interaction.user.id, undonePairs(report));
   },
 
   async status(interaction, ctx) {

@@ -1064,6 +1064,35 @@ export async function recordAnswer(
   });
 }
 
+/**
+ * The member was told in their own reply that these pairs were undone (their partner had left): the
+ * notices kept for their next /pair would tell them again, so they go.
+ */
+export async function dismissPartnerLeft(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  userId: string,
+  pairIds: readonly number[],
+): Promise<void> {
+  if (pairIds.length === 0) return;
+  await transact(
+    store,
+    clock,
+    guildId,
+    async (tx) => {
+      const member = await tx.member(userId);
+      const kept = member.notices.filter(
+        (notice) => notice.kind !== "partner-left" || !pairIds.includes(notice.pairId ?? -1),
+      );
+      if (kept.length === member.notices.length) return;
+      member.notices = kept;
+      tx.touchMember(userId);
+    },
+    [userId],
+  );
+}
+
 /** A delivery older than this in state "delivering" is assumed abandoned (the process died) and retried. */
 export const DELIVERY_STALE_MS = 10 * 60_000;
 

@@ -199,6 +199,25 @@ describe("/pair end to end", () => {
     expect(state.stats.departed).toBe(1);
   });
 
+  it("GIVEN a requester whose partner turns out to have left WHEN they are told in their reply THEN their next /pair does not tell them again", async () => {
+    const g = await freshGuild();
+    const [leaves, asker] = [g.member("left-late"), g.member("told-once")];
+    await request(g, leaves, { role: "frontend" });
+    // Seen a moment ago, so the match does not check; the introduction finds them gone.
+    t.server.removeMember(g.id, leaves);
+    const reply = await request(g, asker, { role: "backend" });
+    expect(reply.content).toContain(`<@${leaves}> is the **frontend**`);
+    await until("the reply edited with the undone pair", () =>
+      t.server
+        .requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/)
+        .some((r) => JSON.stringify(r.body).includes("Your partner turned out to have left the server")),
+    );
+    expect((await pairState(g.id)).pool.map((e) => e.user)).toEqual([asker]);
+    const status = await run(g, asker, "status");
+    expect(status.content ?? "").not.toMatch(/left the server/);
+    expect(JSON.stringify(status.embeds)).toContain("Open request as **backend**");
+  });
+
   it("GIVEN a match WHEN 48 h pass THEN the job asks in the thread and 'We met' counts toward the stats", async () => {
     const g = await freshGuild();
     const [a, b] = [g.member("meet-a"), g.member("meet-b")];

@@ -13,6 +13,7 @@ import {
   claimDelivery,
   claimDueFollowUps,
   DAY_MS,
+  dismissPartnerLeft,
   dissolvePair,
   EXPIRED_UNANNOUNCED_KEPT,
   expireRequests,
@@ -723,6 +724,25 @@ describe("follow-ups, answers, deliveries", () => {
       { kind: "partner-left", at: dissolvedAt, pairId: 1 },
     ]);
     expect((await dissolvePair(store, clock, G, 1, "1")).requeued).toBeNull();
+  });
+
+  it("GIVEN partner-left notices WHEN the member was told of some pairs in their reply THEN only those notices go", async () => {
+    const { store, clock } = setup();
+    for (const [userId, role] of [
+      ["1", "backend"],
+      ["2", "frontend"],
+    ] as const) {
+      await requestPair(store, clock, G, { userId, role });
+    }
+    await dissolvePair(store, clock, G, 1, "1"); // "2" waits again, told of pair 1
+    await requestPair(store, clock, G, { userId: "3", role: "backend" }); // pair 2: "3" and "2"
+    await dissolvePair(store, clock, G, 2, "3"); // told of pair 2 too
+    const notices = async () => (await store.get(pairMemberKey(G, "2"), PairMemberSchema))?.notices;
+    expect((await notices())?.map((notice) => notice.pairId)).toEqual([1, 2]);
+    await dismissPartnerLeft(store, clock, G, "2", [2]);
+    expect(await notices()).toEqual([{ kind: "partner-left", at: T0, pairId: 1 }]);
+    await dismissPartnerLeft(store, clock, G, "2", [1]);
+    expect(await notices()).toEqual([]);
   });
 
   it("GIVEN a request that expired since the last pass WHEN a dissolved pair's partner is re-matched THEN the expired one is not chosen and is told it expired", async () => {
