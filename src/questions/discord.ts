@@ -4,6 +4,7 @@ import {
   DiscordAPIError,
   type Message,
   type MessageCreateOptions,
+  PermissionFlagsBits,
   RESTJSONErrorCodes,
   type SendableChannels,
   SnowflakeUtil,
@@ -306,8 +307,8 @@ function answerNonces(
 const FIND_SLACK_MS = 60_000;
 
 /**
- * The bot's first message in `channelId` since `since` that `matches`, or null (also when the channel
- * cannot be read: "not there").
+ * The bot's first message in `channelId` since `since` that `matches`, null when there is none, or
+ * "unreadable" when the channel could not be read (gone, hidden, Discord failing).
  */
 async function findBotMessage(
   ctx: QaContext,
@@ -315,16 +316,20 @@ async function findBotMessage(
   channelId: string,
   since: number,
   matches: (message: Message) => boolean,
-): Promise<Message | null> {
+): Promise<Message | null | "unreadable"> {
   try {
     const channel = await ctx.client.channels.fetch(channelId);
-    if (channel === null || !("messages" in channel)) return null;
+    if (channel === null || !("messages" in channel)) return "unreadable";
+    // Without Read Message History Discord answers with no messages, which would look like "not there".
+    const me = ctx.client.user;
+    const permissions = me && "permissionsFor" in channel ? channel.permissionsFor(me) : null;
+    if (permissions !== null && !permissions.has(PermissionFlagsBits.ReadMessageHistory)) return "unreadable";
     const after = SnowflakeUtil.generate({ timestamp: Math.max(0, since - FIND_SLACK_MS) }).toString();
     const messages = await channel.messages.fetch({ after, limit: 100, cache: false });
     return messages.find((message) => message.author.id === ctx.client.user?.id && matches(message)) ?? null;
   } catch (error) {
     ctx.logger.debug({ err: error, guild: guildId, channel: channelId }, "could not look for a message");
-    return null;
+    return "unreadable";
   }
 }
 
@@ -345,7 +350,10 @@ async function findPostedAnswer(
     const found = await findBotMessage(ctx, guildId, channelId, answer.createdAt, (message) =>
       message.embeds.some((embed) => embed.title === title),
     );
-    if (found !== null) return { placement, channelId: found.channelId, messageId: found.id };
+    // A place that cannot be read counts as "not there": posting an answer twice is better than never.
+    if (found !== null && found !== "unreadable") {
+      return { placement, channelId: found.channelId, messageId: found.id };
+    }
   }
   return null;
 }
@@ -385,7 +393,8 @@ async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry)
 /**
  * A question the outbox job claimed: stored, but its message never recorded. If the message reached the
  * Nexus channel, it is attached (with its thread, opened now if it was not); if not, the question is
- * withdrawn (marked deleted): its asker was never told it was asked, and may well have asked again.
+ * withdrawn (marked deleted): its asker was never told it was asked, and may well have asked again. When
+ * the channel cannot be read, nothing is decided: the claim lapses and a later pass looks again.
  * True when it is now on Discord.
  */
 async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQuestion): Promise<boolean> {
@@ -402,6 +411,13 @@ async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQues
       : await findBotMessage(ctx, guildId, channelId, question.createdAt, (message) =>
           message.embeds.some((embed) => embed.footer?.text === marker),
         );
+  if (found === "unreadable") {
+    ctx.logger.warn(
+      { guild: guildId, question: question.number },
+      "could not read the Nexus channel to settle an unposted question; trying again later",
+    );
+    return false;
+  }
   if (found === null) {
     await markQuestionDeleted(ctx.store, guildId, question.number);
     return false;

@@ -540,6 +540,28 @@ describe("Q&A answers a dead process stored but did not post (the outbox job)", 
     expect(JSON.stringify(open.embeds)).not.toContain(`**Q${question.number}**`);
   });
 
+  it("GIVEN a question posted but not recorded WHEN the Nexus channel's history cannot be read THEN it is not withdrawn, and is attached once it can", async () => {
+    const question = await askOnly("Posted while the history was hidden from the bot");
+    const channel = await t.bot.ctx.client.channels.fetch(NEXUS);
+    if (!channel?.isSendable()) throw new Error("the Nexus channel is not sendable");
+    const sent = await channel.send({ embeds: [questionEmbed(t.server.guildId, question)] });
+    // Discord answers a history read without the permission with no messages at all.
+    t.server.denyPermissions(NEXUS, { readMessageHistory: true });
+    clock().advance(SETTLE_QUESTION_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(await getQuestion(t.store, t.server.guildId, question.number)).toMatchObject({
+      status: "open",
+      messageId: null,
+    });
+    t.server.restorePermissions(NEXUS);
+    clock().advance(SETTLE_QUESTION_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(await getQuestion(t.store, t.server.guildId, question.number)).toMatchObject({
+      status: "open",
+      messageId: sent.id,
+    });
+  });
+
   it("GIVEN a question posted but its message never recorded WHEN the outbox job runs THEN it is attached with a thread the asker follows, and answers land there", async () => {
     const question = await askOnly("Posted, then the process died before recording it");
     const channel = await t.bot.ctx.client.channels.fetch(NEXUS);
