@@ -213,9 +213,14 @@ const handlers: Record<string, Handler> = {
         () => true,
         () => false,
       );
-    // Told here that the pair was undone: the notice kept for their next /pair would say it again.
-    if (told)
-      await dismissPartnerLeft(ctx.store, ctx.clock, guildId, interaction.user.id, undonePairs(report));
+    // Told here that the pair was undone: the notice kept for their next /pair would say it again. A
+    // failure leaves the notice (told twice), not an error for a request that worked.
+    if (told) {
+      await dismissPartnerLeft(ctx.store, ctx.clock, guildId, interaction.user.id, undonePairs(report)).catch(
+        (error: unknown) =>
+          ctx.logger.warn({ err: error, guild: guildId }, "could not dismiss a partner-left notice"),
+      );
+    }
   },
 
   async status(interaction, ctx) {

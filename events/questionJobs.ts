@@ -32,7 +32,7 @@ export default defineEvent({
           if (shown > 0)
             ctx.logger.info({ guild: guildId, shown }, "settled questions and answers left unposted");
         } catch (error) {
-          ctx.logger.error({ err: error, guild: guildId }, "answer outbox pass failed");
+          ctx.logger.error({ err: error, guild: guildId }, "Q&A outbox pass failed");
         }
       }
     });
