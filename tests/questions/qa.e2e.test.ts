@@ -456,7 +456,7 @@ describe("a question a moderator deleted (its message and its thread)", () => {
   });
 });
 
-describe("Q&A answers a dead process stored but did not post (the outbox job)", () => {
+describe("Q&A questions and answers a dead process stored but did not post (the outbox job)", () => {
   let t: TestBot;
   let helper: string;
 
