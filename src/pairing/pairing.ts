@@ -1076,21 +1076,16 @@ export async function dismissPartnerLeft(
   pairIds: readonly number[],
 ): Promise<void> {
   if (pairIds.length === 0) return;
-  await transact(
-    store,
-    clock,
-    guildId,
-    async (tx) => {
-      const member = await tx.member(userId);
-      const kept = member.notices.filter(
-        (notice) => notice.kind !== "partner-left" || !pairIds.includes(notice.pairId ?? -1),
-      );
-      if (kept.length === member.notices.length) return;
-      member.notices = kept;
-      tx.touchMember(userId);
-    },
-    [userId],
-  );
+  // One record: no transaction over the pool and settings (`store.update` holds the guild's lock).
+  await store.update(pairMemberKey(guildId, userId), PairMemberSchema, (member) => {
+    if (member === undefined) return undefined;
+    const kept = member.notices.filter(
+      (notice) => notice.kind !== "partner-left" || !pairIds.includes(notice.pairId ?? -1),
+    );
+    return kept.length === member.notices.length
+      ? member
+      : { ...member, notices: kept, updatedAt: clock.now() };
+  });
 }
 
 /** A delivery older than this in state "delivering" is assumed abandoned (the process died) and retried. */

@@ -336,8 +336,8 @@ export const REPOSTS_PER_PASS = 25;
 /**
  * The outbox entries whose posting started long enough ago (`REPOST_AFTER_MS`, `SETTLE_QUESTION_AFTER_MS`)
  * and was never recorded (the process died between storing the record and recording where it landed),
- * oldest first. They are claimed
- * (their `claimedAt` is now), so the next pass leaves them alone while this one settles them.
+ * oldest first. They are claimed (their `claimedAt` is now), so the next pass leaves them alone while
+ * this one settles them.
  */
 export async function claimAbandoned(
   store: Store,
