@@ -6,7 +6,7 @@ import {
   PermissionFlagsBits,
   SlashCommandBuilder,
 } from "discord.js";
-import { welcomeOnce } from "../src/discord/adopt.js";
+import { channelAccess, welcomeOnce } from "../src/discord/adopt.js";
 import { timeZoneChoices } from "../src/discord/autocomplete.js";
 import { Embed } from "../src/discord/embed.js";
 import { UserError } from "../src/discord/errors.js";
@@ -70,14 +70,31 @@ const handlers: Record<string, Handler> = {
     requirePermission(interaction, PermissionFlagsBits.ManageGuild, "Manage Server");
     const channel = interaction.options.getChannel("channel", true);
     if (channel.type !== ChannelType.GuildText) throw new UserError("Pick a text channel for Nexus.");
+    const cached = interaction.guild?.channels.cache.get(channel.id);
+    const access = cached === undefined ? null : channelAccess(cached);
+    if (access !== null && access.missing.length > 0) {
+      throw new UserError(
+        `I cannot post in <#${channel.id}>: I am missing ${access.missing.map((name) => `**${name}**`).join(", ")} there. ` +
+          "Give me those in the channel's permissions, then run `/nexus setup` again.",
+      );
+    }
     const config = await setupGuild(ctx.store, ctx.clock, guildId, {
       channelId: channel.id,
       timezone: interaction.options.getString("timezone"),
       postTime: interaction.options.getString("post_time"),
       by: interaction.user.id,
     });
+    const limits = (access?.limited ?? []).map(
+      ({ permission, effect }) => `- without **${permission}**, ${effect}`,
+    );
     await interaction.reply({
-      content: `Nexus will use <#${config.channelId}>, posting daily at **${config.postTime}** (${config.timezone}).`,
+      content: truncate(
+        [
+          `Nexus will use <#${config.channelId}>, posting daily at **${config.postTime}** (${config.timezone}).`,
+          ...(limits.length > 0 ? ["", "I can work there, with limits:", ...limits] : []),
+        ].join("\n"),
+        LIMITS.content,
+      ),
       flags: MessageFlags.Ephemeral,
     });
     if (interaction.guild && config.channelId) await welcomeOnce(ctx, interaction.guild, config.channelId);

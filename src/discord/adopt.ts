@@ -1,5 +1,18 @@
-import { ChannelType, type Guild, type GuildTextBasedChannel } from "discord.js";
-import { adoptChannel, claimWelcome, getGuildConfig } from "../guild/config.js";
+import {
+  ChannelType,
+  DiscordAPIError,
+  type Guild,
+  type GuildBasedChannel,
+  type GuildTextBasedChannel,
+  PermissionFlagsBits,
+} from "discord.js";
+import {
+  adoptChannel,
+  claimWelcome,
+  getGuildConfig,
+  releaseChannel,
+  releaseWelcome,
+} from "../guild/config.js";
 import { Embed } from "./embed.js";
 import type { BotContext } from "./types.js";
 
@@ -23,7 +36,8 @@ export function welcomeEmbed(): Embed {
 }
 
 /**
- * On start and on joining a guild: if no channel is configured, adopt the one named NEXUS_CHANNEL and
+ * On start, on joining a guild, when a guild comes back from an outage, and when a channel gets the Nexus
+ * name (created or renamed: onChannelNamed): if no channel is configured, adopt the one named NEXUS_CHANNEL and
  * post the welcome there once (the welcome flag is claimed in the store first, so never twice).
  */
 export async function adoptAndWelcome(ctx: BotContext, guild: Guild): Promise<void> {
@@ -49,6 +63,71 @@ export async function welcomeOnce(ctx: BotContext, guild: Guild, channelId: stri
     return true;
   } catch (error) {
     ctx.logger.warn({ err: error, guild: guild.id, channel: channelId }, "could not post the welcome");
+    // Refused (no permission, channel gone): it was never posted, so the next adoption or setup posts it.
+    // Any other failure may have posted it after all, and keeps the claim: never twice.
+    if (error instanceof DiscordAPIError && (error.status === 403 || error.status === 404)) {
+      await releaseWelcome(ctx.store, guild.id);
+    }
     return false;
   }
+}
+
+/** A channel created, or renamed, after the bot joined: adopted if it has the Nexus name and none is set. */
+export async function onChannelNamed(ctx: BotContext, channel: GuildBasedChannel): Promise<void> {
+  if (channel.type !== ChannelType.GuildText || channel.name !== ctx.config.nexusChannel) return;
+  await adoptAndWelcome(ctx, channel.guild);
+}
+
+/**
+ * A channel was deleted: when it was the Nexus channel, it is unset (src/guild/config.ts releaseChannel)
+ * and another channel with the Nexus name, if there is one, adopted in its place.
+ */
+export async function onChannelDeleted(ctx: BotContext, channel: GuildBasedChannel): Promise<void> {
+  if (!(await releaseChannel(ctx.store, ctx.clock, channel.guild.id, channel.id))) return;
+  ctx.logger.warn({ guild: channel.guild.id, channel: channel.id }, "the Nexus channel was deleted");
+  await adoptAndWelcome(ctx, channel.guild);
+}
+
+/** What the bot needs in the Nexus channel to post there at all. */
+const NEEDED = [
+  [PermissionFlagsBits.ViewChannel, "View Channel"],
+  [PermissionFlagsBits.SendMessages, "Send Messages"],
+  [PermissionFlagsBits.EmbedLinks, "Embed Links"],
+] as const;
+
+/** What the bot uses there, and what goes without it. */
+const WANTED = [
+  [PermissionFlagsBits.CreatePublicThreads, "Create Public Threads", "questions get no thread of their own"],
+  [PermissionFlagsBits.SendMessagesInThreads, "Send Messages in Threads", "nothing can be posted in threads"],
+  [
+    PermissionFlagsBits.CreatePrivateThreads,
+    "Create Private Threads",
+    "pairs are introduced in public threads",
+  ],
+  [
+    PermissionFlagsBits.ReadMessageHistory,
+    "Read Message History",
+    "posts interrupted by a restart cannot be found again",
+  ],
+] as const;
+
+export type ChannelAccess = {
+  /** Permissions without which nothing is posted there. */
+  missing: string[];
+  /** Permissions it can do without, each with what goes without it. */
+  limited: Array<{ permission: string; effect: string }>;
+};
+
+/** The bot's permissions in a guild channel, as far as its cache knows them (null: it cannot tell). */
+export function channelAccess(channel: GuildBasedChannel): ChannelAccess | null {
+  const me = channel.guild.members.me;
+  const permissions = me === null ? null : channel.permissionsFor(me);
+  if (permissions === null) return null;
+  return {
+    missing: NEEDED.filter(([flag]) => !permissions.has(flag)).map(([, name]) => name),
+    limited: WANTED.filter(([flag]) => !permissions.has(flag)).map(([, permission, effect]) => ({
+      permission,
+      effect,
+    })),
+  };
 }

@@ -122,8 +122,30 @@ export async function adoptChannel(
 }
 
 /**
- * Claims the guild's one welcome message. True exactly once per guild, ever, even across restarts
- * and processes: the flag is created atomically before the message is sent.
+ * The configured channel was deleted: unsets it, so /nexus config says so, nothing is posted into the void,
+ * and a channel named NEXUS_CHANNEL (or /nexus setup) can take its place. True when it was the configured one.
+ */
+export async function releaseChannel(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  channelId: string,
+): Promise<boolean> {
+  // Most deleted channels are not the Nexus one: those are answered without a write.
+  if ((await getGuildConfig(store, clock, guildId)).channelId !== channelId) return false;
+  let released = false;
+  await store.update(guildConfigKey(guildId), GuildConfigSchema, (current) => {
+    if (current === undefined || current.channelId !== channelId) return current;
+    released = true;
+    return { ...current, channelId: null, channelSource: null, updatedAt: clock.now() };
+  });
+  return released;
+}
+
+/**
+ * Claims the guild's one welcome message. True exactly once per guild, even across restarts and
+ * processes: the flag is created atomically before the message is sent (and given back only when Discord
+ * refused the message, `releaseWelcome`).
  */
 export async function claimWelcome(
   store: Store,
@@ -132,4 +154,9 @@ export async function claimWelcome(
   channelId: string,
 ): Promise<boolean> {
   return store.claim(welcomeKey(guildId), WelcomeSchema, { channelId, at: clock.now() });
+}
+
+/** Gives the welcome back when Discord refused it (it was never posted), so a later adoption or setup posts it. */
+export async function releaseWelcome(store: Store, guildId: string): Promise<void> {
+  await store.delete(welcomeKey(guildId));
 }

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChannelType } from "discord.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { getGuildConfig } from "../../src/guild/config.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
@@ -108,5 +109,122 @@ describe("/nexus end to end (in-process bot, local Discord)", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
     expect(t.server.requests.filter((r) => r.wouldPing)).toEqual([]);
+  });
+});
+
+describe("the Nexus channel after start (a server that had none when the bot joined)", () => {
+  const RANDOM = "1300000000000000099";
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot({
+      serverOptions: {
+        guilds: [
+          {
+            id: FIXTURE_IDS.guildId,
+            name: "No Nexus channel yet",
+            channels: [
+              { id: GENERAL, name: "general" },
+              { id: RANDOM, name: "random" },
+            ],
+          },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const channelId = async () => (await getGuildConfig(t.store, t.clock, t.server.guildId)).channelId;
+  /** Welcomes Discord accepted (their channel may be gone since). */
+  const welcomes = () =>
+    t.server
+      .requestsTo("POST", /^\/channels\/\d+\/messages$/)
+      .filter((r) => r.status === 200 && JSON.stringify(r.body).includes(WELCOME_TITLE));
+  const configText = async () =>
+    JSON.stringify((await t.server.interact({ commandName: "nexus", subcommand: "config" }).reply()).embeds);
+
+  it("GIVEN no channel with the Nexus name THEN /nexus config says how to get one", async () => {
+    expect(await channelId()).toBeNull();
+    expect(await configText()).toContain("not set: create #prodevprojectnexus");
+  });
+
+  it("GIVEN a channel the bot cannot post in WHEN it is renamed to the Nexus name THEN it is adopted, and the refused welcome waits for setup", async () => {
+    t.server.denyPermissions(RANDOM, { sendMessages: true });
+    t.server.renameChannel(RANDOM, "prodevprojectnexus");
+    await vi.waitFor(async () => expect(await channelId()).toBe(RANDOM));
+    await vi.waitFor(() =>
+      expect(t.server.requestsTo("POST", new RegExp(`/channels/${RANDOM}/messages$`))).toHaveLength(1),
+    );
+    expect(welcomes()).toHaveLength(0);
+
+    t.server.restorePermissions(RANDOM);
+    const reply = await t.server
+      .interact({ admin: true, commandName: "nexus", subcommand: "setup", options: { channel: RANDOM } })
+      .reply();
+    expect(reply.content).toContain("Nexus will use");
+    await vi.waitFor(() => expect(welcomes()).toHaveLength(1));
+  });
+
+  it("GIVEN the Nexus channel WHEN it is deleted THEN it is unset and /nexus config says so", async () => {
+    t.server.deleteChannel(RANDOM);
+    await vi.waitFor(async () => expect(await channelId()).toBeNull());
+    expect(await configText()).toContain("not set: create #prodevprojectnexus");
+  });
+
+  it("GIVEN no Nexus channel WHEN an admin creates one with its name THEN it is adopted, without a second welcome", async () => {
+    const created = t.server.addChannel(t.server.guildId, {
+      name: "prodevprojectnexus",
+      type: ChannelType.GuildText,
+    });
+    await vi.waitFor(async () => expect(await channelId()).toBe(created));
+    expect(await configText()).toContain("adopted by name");
+    expect(welcomes()).toHaveLength(1);
+  });
+
+  it("GIVEN the Nexus channel deleted WHEN one with its name is created during an outage of the guild THEN it is adopted when the guild is back", async () => {
+    const current = await channelId();
+    if (current === null) throw new Error("expected an adopted channel");
+    t.server.deleteChannel(current);
+    await vi.waitFor(async () => expect(await channelId()).toBeNull());
+    const back = t.server.guildOutage(t.server.guildId);
+    await vi.waitFor(() => expect(t.bot.client.guilds.cache.get(t.server.guildId)?.available).toBe(false));
+    const created = t.server.store.addGuildChannel(t.server.guildId, { name: "prodevprojectnexus" }).id;
+    back();
+    await vi.waitFor(async () => expect(await channelId()).toBe(created));
+  });
+
+  it("GIVEN a channel the bot cannot post in WHEN an admin picks it in /nexus setup THEN they are told what is missing and nothing changes", async () => {
+    const before = await channelId();
+    t.server.denyPermissions(GENERAL, { sendMessages: true, embedLinks: true });
+    const reply = await t.server
+      .interact({ admin: true, commandName: "nexus", subcommand: "setup", options: { channel: GENERAL } })
+      .reply();
+    t.server.restorePermissions(GENERAL);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toContain("I cannot post in");
+    expect(reply.content).toContain("**Send Messages**, **Embed Links**");
+    expect(await channelId()).toBe(before);
+  });
+
+  it("GIVEN a channel without thread permissions WHEN an admin picks it THEN it is used and the reply says what goes without them", async () => {
+    t.server.denyPermissions(GENERAL, { createPublicThreads: true, createPrivateThreads: true });
+    const reply = await t.server
+      .interact({ admin: true, commandName: "nexus", subcommand: "setup", options: { channel: GENERAL } })
+      .reply();
+    t.server.restorePermissions(GENERAL);
+    expect(reply.content).toContain("Nexus will use");
+    expect(reply.content).toContain(
+      "without **Create Public Threads**, questions get no thread of their own",
+    );
+    expect(reply.content).toContain(
+      "without **Create Private Threads**, pairs are introduced in public threads",
+    );
+    expect(await channelId()).toBe(GENERAL);
+  });
+
+  it("GIVEN every request the bot made THEN all were valid", () => {
+    const invalid = t.server.requests.filter((r) => !r.valid);
+    expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   guildConfigKey,
   parsePostTime,
   parseTimeZone,
+  releaseChannel,
   setupGuild,
 } from "../../src/guild/config.js";
 import { memberTimezone, setMemberTimezone } from "../../src/guild/members.js";
@@ -32,6 +33,22 @@ describe("guild config", () => {
     expect(await adoptChannel(store, clock, G, channels, "prodevprojectnexus")).toBe("200000000000000002");
     expect(await adoptChannel(store, clock, G, channels, "prodevprojectnexus")).toBeNull();
     expect((await getGuildConfig(store, clock, G)).channelSource).toBe("adopted");
+  });
+
+  it("GIVEN the Nexus channel WHEN another channel is deleted THEN nothing changes; WHEN it is THEN it is unset", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(1);
+    await adoptChannel(store, clock, G, channels, "prodevprojectnexus");
+    expect(await releaseChannel(store, clock, G, "200000000000000001")).toBe(false);
+    expect((await getGuildConfig(store, clock, G)).channelId).toBe("200000000000000002");
+    clock.advance(5);
+    expect(await releaseChannel(store, clock, G, "200000000000000002")).toBe(true);
+    expect(await getGuildConfig(store, clock, G)).toMatchObject({
+      channelId: null,
+      channelSource: null,
+      updatedAt: 6,
+    });
+    expect(await adoptChannel(store, clock, G, channels, "prodevprojectnexus")).toBe("200000000000000002");
   });
 
   it("GIVEN no such channel THEN nothing is adopted or stored", async () => {

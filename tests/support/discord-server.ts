@@ -114,6 +114,11 @@ export interface DiscordServer {
   dispatch(event: string, data: unknown): number[];
   /** Stores a guild and sends GUILD_CREATE. Returns its id. */
   addGuild(spec: GuildSpec): string;
+  /**
+   * A Discord outage of one guild: GUILD_DELETE with `unavailable`. What changes meanwhile (through
+   * `store`) is sent with no event; the returned function ends it: GUILD_CREATE of the guild as it is then.
+   */
+  guildOutage(guildId: string): () => void;
   /** Adds a channel to a guild and sends CHANNEL_CREATE. Returns its id. */
   addChannel(guildId: string, spec: ChannelSpec): string;
   requestReconnect(): void;
@@ -126,6 +131,8 @@ export interface DiscordServer {
   restorePermissions(channelId: string): void;
   /** Deletes a channel (and its threads) and sends CHANNEL_DELETE / THREAD_DELETE. */
   deleteChannel(id: string): void;
+  /** Renames a channel, as an admin would, and sends CHANNEL_UPDATE. */
+  renameChannel(id: string, name: string): void;
   addMember(guildId: string, user: APIUser | UserSpec, roles?: string[]): APIGuildMember;
   removeMember(guildId: string, userId: string): void;
   /** DMs to this user answer 403 50007. */
@@ -319,6 +326,11 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       gateway.dispatch("GUILD_CREATE", store.guildCreatePayload(guild));
       return guild.id;
     },
+    guildOutage: (guildId) => {
+      const guild = store.requireGuild(guildId);
+      gateway.dispatch("GUILD_DELETE", { id: guild.id, unavailable: true });
+      return () => gateway.dispatch("GUILD_CREATE", store.guildCreatePayload(guild));
+    },
     addChannel: (guildId, spec) => {
       const channel = store.addGuildChannel(guildId, spec);
       gateway.dispatch("CHANNEL_CREATE", store.channelPayload(channel), INTENTS.guilds);
@@ -334,6 +346,12 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       channelEvent(store.denyBotPermissions(channelId, keys));
     },
     restorePermissions: (channelId) => channelEvent(store.restoreBotPermissions(channelId)),
+    renameChannel: (id, name) => {
+      const channel = store.channels.get(id);
+      if (channel === undefined) throw new Error(`renameChannel: unknown channel ${id}`);
+      channel.data.name = name;
+      channelEvent(channel);
+    },
     deleteChannel: (id) => {
       if (!deleteChannelAndDispatch(core, id)) throw new Error(`deleteChannel: unknown channel ${id}`);
       interactions.notify();

@@ -1,0 +1,15 @@
+import { Events } from "discord.js";
+import { adoptAndWelcome } from "../src/discord/adopt.js";
+import { defineEvent } from "../src/discord/types.js";
+
+/**
+ * A guild back from an outage after start (at start, the ready handler covers every guild): adopt its
+ * Nexus channel if none is set, and welcome once.
+ */
+export default defineEvent({
+  name: Events.GuildAvailable,
+  async execute(ctx, guild) {
+    if (!ctx.client.isReady()) return;
+    await adoptAndWelcome(ctx, guild);
+  },
+});
