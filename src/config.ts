@@ -89,7 +89,7 @@ const TOKEN_HELP =
 
 /** Parses an environment (default `process.env`) into the bot's config, or throws a ConfigError that lists every problem in plain words. Never echoes the token. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = EnvSchema.safeParse(env);
+  const result = EnvSchema.safeParse(withoutBlanks(env));
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
@@ -111,6 +111,17 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: env2.SHUTDOWN_TIMEOUT_MS,
     shards,
   };
+}
+
+/**
+ * An optional variable set to nothing (`SHUTDOWN_TIMEOUT_MS=` in .env or a Docker env file) means unset:
+ * its default applies. Otherwise z.coerce reads "" as 0, and a URL or name check refuses it. An empty token
+ * stays, to be reported as empty.
+ */
+function withoutBlanks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name === "DISCORD_TOKEN" || value?.trim() !== ""),
+  );
 }
 
 /** SHARDS and SHARD_COUNT together (or neither), every shard below the count; else the problem. */

@@ -27,6 +27,18 @@ describe("config", () => {
     });
   });
 
+  it("GIVEN optional variables set to nothing (X= in .env) THEN each takes its default", () => {
+    const blank = ["DISCORD_API_URL", "DATABASE_URL", "NEXUS_CHANNEL", "DEV_GUILD_ID", "LOG_LEVEL"];
+    const env = Object.fromEntries(
+      [...blank, "SHUTDOWN_TIMEOUT_MS", "SHARDS", "SHARD_COUNT"].map((n) => [n, ""]),
+    );
+    expect(parseConfig({ DISCORD_TOKEN: TOKEN, ...env, SHUTDOWN_TIMEOUT_MS: " " })).toEqual(
+      parseConfig({ DISCORD_TOKEN: TOKEN }),
+    );
+    expect(parseConfig({ DISCORD_TOKEN: TOKEN, SHUTDOWN_TIMEOUT_MS: "" }).shutdownTimeoutMs).toBe(5000);
+    expect(problems({ DISCORD_TOKEN: "" })[0]).toMatch(/^DISCORD_TOKEN is empty/);
+  });
+
   it("GIVEN SHARDS and SHARD_COUNT, in either form THEN this process runs those shards", () => {
     expect(parseConfig({ DISCORD_TOKEN: TOKEN, SHARDS: "1", SHARD_COUNT: "2" }).shards).toEqual({
       ids: [1],
