@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import {
+  ApplicationCommandOptionType,
+  AttachmentBuilder,
   type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
+  type CommandInteractionOption,
   DiscordAPIError,
   type Interaction,
   type InteractionReplyOptions,
@@ -11,6 +14,7 @@ import {
   RESTJSONErrorCodes,
 } from "discord.js";
 import { UserError } from "./errors.js";
+import { charLength, LIMITS, truncate } from "./text.js";
 import type { BotContext, Command } from "./types.js";
 
 /** The one place interactions are routed and their errors turned into replies. */
@@ -116,22 +120,63 @@ async function replyWithError(
     content = `Something went wrong on our side (ref \`${ref}\`). It has been logged; please try again.`;
     log.error({ err: error, ref }, "command failed");
   }
+  const back = interaction.isChatInputCommand() ? giveBack(interaction, content) : { content, files: [] };
   try {
     if (interaction.deferred && !interaction.replied) {
       if (interaction.ephemeral) {
-        await interaction.editReply({ content, embeds: [], components: [], files: [] });
+        await interaction.editReply({ ...back, embeds: [], components: [] });
       } else {
         await interaction.deleteReply().catch(() => undefined);
-        await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+        await interaction.followUp({ ...back, flags: MessageFlags.Ephemeral });
       }
     } else if (interaction.replied) {
-      await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+      await interaction.followUp({ ...back, flags: MessageFlags.Ephemeral });
     } else {
-      await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+      await interaction.reply({ ...back, flags: MessageFlags.Ephemeral });
     }
   } catch (replyError) {
     log.warn({ err: replyError }, "could not deliver the error reply");
   }
+}
+
+/** A typed text this long is given back when its command fails (shorter ones are quick to type again). */
+export const GIVE_BACK_MIN_CHARS = 80;
+
+/** Every string option of a command, subcommands included. */
+function stringOptions(options: readonly CommandInteractionOption[]): Array<{ name: string; value: string }> {
+  return options.flatMap((option) =>
+    option.type === ApplicationCommandOptionType.String && typeof option.value === "string"
+      ? [{ name: option.name, value: option.value }]
+      : stringOptions(option.options ?? []),
+  );
+}
+
+/**
+ * A refused or failed command loses what the member typed (Discord does not fill a slash command in
+ * again), so its long texts come back with the error: in code blocks when they fit in one message, else
+ * as a text file. Code blocks show mentions as text and keep the text exact, for copying.
+ */
+function giveBack(
+  interaction: ChatInputCommandInteraction,
+  message: string,
+): { content: string; files: AttachmentBuilder[] } {
+  const typed = stringOptions(interaction.options.data);
+  if (!typed.some(({ value }) => charLength(value) >= GIVE_BACK_MIN_CHARS))
+    return { content: message, files: [] };
+  const inline = [
+    message,
+    "",
+    "What you typed, to use again:",
+    ...typed.map(({ name, value }) => `**${name}**\n\`\`\`\n${value}\n\`\`\``),
+  ].join("\n");
+  if (charLength(inline) <= LIMITS.content && !typed.some(({ value }) => value.includes("```"))) {
+    return { content: inline, files: [] };
+  }
+  const file = typed.map(({ name, value }) => `${name}:\n${value}\n`).join("\n");
+  return {
+    content: truncate(`${message}\n\nWhat you typed is in the file below, to use again.`, LIMITS.content),
+    files: [new AttachmentBuilder(Buffer.from(file, "utf8"), { name: "what-you-typed.txt" })],
+  };
 }
 
 /**
