@@ -404,45 +404,50 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   const existing = await store.get(key, DaySchema);
   if (existing !== undefined) return recoverPost(ctx, guildId, existing, channelId);
   const flight = flightKey(guildId, date, "post.0");
-  const outcome = await store.locked(guildId, async (store) => {
-    const again = await store.get(key, DaySchema);
-    if (again !== undefined) return { existing: again };
-    const state = await getState(store, guildId, clock);
-    const bank = ctx.deps.bank ?? BANK;
-    // Not the latest day's challenge again (as a new cycle could), unless the bank holds nothing else.
-    const latest = state.lastDate && (await store.get(challengeKeys.day(guildId, state.lastDate), DaySchema));
-    const pick =
-      (await pickNext(store, guildId, state, bank, new Set(latest ? [latest.challenge.id] : []))) ??
-      (await pickNext(store, guildId, state, bank));
-    if (pick === undefined) throw new Error("no challenge to pick");
-    const day: Day = {
-      date,
-      version: 0,
-      ...pick,
-      post: newDelivery(runner, clock.now(), {
-        nonce: challengeNonce(guildId, date, "post.0"),
-        marker: markers.post(date, 0, pick.challenge.id),
-        channelId,
-      }),
-      hintReleasedAt: null,
-      replaced: [],
-    };
-    runner.inFlight.add(flight);
-    let won = false;
-    try {
-      won = await store.claim(key, DaySchema, day);
-    } finally {
-      if (!won) runner.inFlight.delete(flight);
-    }
-    if (!won) return { existing: await store.get(key, DaySchema) };
-    try {
+  // Set while this call holds the flight: the claim below is made at once, but the section's other writes
+  // can still fail to commit after the callback returned, and then this call must let go of the flight
+  // or no tick of this run would ever recover the claimed day.
+  let flying = false;
+  const outcome = await store
+    .locked(guildId, async (store) => {
+      const again = await store.get(key, DaySchema);
+      if (again !== undefined) return { existing: again };
+      const state = await getState(store, guildId, clock);
+      const bank = ctx.deps.bank ?? BANK;
+      // Not the latest day's challenge again (as a new cycle could), unless the bank holds nothing else.
+      const latest =
+        state.lastDate && (await store.get(challengeKeys.day(guildId, state.lastDate), DaySchema));
+      const pick =
+        (await pickNext(store, guildId, state, bank, new Set(latest ? [latest.challenge.id] : []))) ??
+        (await pickNext(store, guildId, state, bank));
+      if (pick === undefined) throw new Error("no challenge to pick");
+      const day: Day = {
+        date,
+        version: 0,
+        ...pick,
+        post: newDelivery(runner, clock.now(), {
+          nonce: challengeNonce(guildId, date, "post.0"),
+          marker: markers.post(date, 0, pick.challenge.id),
+          channelId,
+        }),
+        hintReleasedAt: null,
+        replaced: [],
+      };
+      // In flight before the claim is visible, so a concurrent tick of this run does not recover it.
+      runner.inFlight.add(flight);
+      flying = true;
+      if (!(await store.claim(key, DaySchema, day))) {
+        runner.inFlight.delete(flight);
+        flying = false;
+        return { existing: await store.get(key, DaySchema) };
+      }
       await store.set(challengeKeys.state(guildId), StateSchema, applyClaim(state, day));
-    } catch (error) {
-      runner.inFlight.delete(flight);
+      return { claimed: day };
+    })
+    .catch((error: unknown) => {
+      if (flying) runner.inFlight.delete(flight);
       throw error;
-    }
-    return { claimed: day };
-  });
+    });
   if ("existing" in outcome) {
     return outcome.existing
       ? recoverPost(ctx, guildId, outcome.existing, channelId)
@@ -727,60 +732,63 @@ export async function skipToday(
   const ctx: Ctx = { store, clock, deps, events: [] };
   const date = localDate(clock.now(), config.timezone);
   const key = challengeKeys.day(guildId, date);
-  const { day, replaced, flight } = await store.locked(guildId, async (store) => {
-    const current = await store.get(key, DaySchema);
-    if (current === undefined) {
-      throw new UserError("There is no challenge today yet: `/challenge post` posts one now.");
-    }
-    if (current.post.state !== "posted") {
-      throw new UserError("Today's challenge is still being posted. Try again in a minute.");
-    }
-    const state = await getState(store, guildId, clock);
-    const bank = deps.bank ?? BANK;
-    // Never the challenge being replaced, and none replaced earlier today while others are left.
-    const today = [current.challenge.id, ...current.replaced.map((earlier) => earlier.challengeId)];
-    const pick =
-      (await pickNext(store, guildId, state, bank, new Set(today))) ??
-      (await pickNext(store, guildId, state, bank, new Set([current.challenge.id])));
-    if (pick === undefined) {
-      throw new UserError("There is no other challenge to post today: `/challenge add` queues one.");
-    }
-    const version = current.version + 1;
-    if (
-      !(await store.claim(challengeKeys.skip(guildId, date, version), SkipClaimSchema, {
-        by,
-        at: clock.now(),
-      }))
-    ) {
-      throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
-    }
-    await forfeitSubmissions(store, guildId, date);
-    const next: Day = {
-      ...current,
-      ...pick,
-      version,
-      post: newDelivery(runner, clock.now(), {
-        nonce: challengeNonce(guildId, date, `post.${version}`),
-        marker: markers.post(date, version, pick.challenge.id),
-        channelId: config.channelId,
-      }),
-      hintReleasedAt: null,
-      replaced: [
-        ...current.replaced,
-        { challengeId: current.challenge.id, messageId: current.post.messageId },
-      ].slice(-50),
-    };
-    const flight = flightKey(guildId, date, `post.${version}`);
-    runner.inFlight.add(flight);
-    try {
+  // The flight this call holds, also when the section's commit fails after its callback returned.
+  let held: string | undefined;
+  const { day, replaced, flight } = await store
+    .locked(guildId, async (store) => {
+      const current = await store.get(key, DaySchema);
+      if (current === undefined) {
+        throw new UserError("There is no challenge today yet: `/challenge post` posts one now.");
+      }
+      if (current.post.state !== "posted") {
+        throw new UserError("Today's challenge is still being posted. Try again in a minute.");
+      }
+      const state = await getState(store, guildId, clock);
+      const bank = deps.bank ?? BANK;
+      // Never the challenge being replaced, and none replaced earlier today while others are left.
+      const today = [current.challenge.id, ...current.replaced.map((earlier) => earlier.challengeId)];
+      const pick =
+        (await pickNext(store, guildId, state, bank, new Set(today))) ??
+        (await pickNext(store, guildId, state, bank, new Set([current.challenge.id])));
+      if (pick === undefined) {
+        throw new UserError("There is no other challenge to post today: `/challenge add` queues one.");
+      }
+      const version = current.version + 1;
+      if (
+        !(await store.claim(challengeKeys.skip(guildId, date, version), SkipClaimSchema, {
+          by,
+          at: clock.now(),
+        }))
+      ) {
+        throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
+      }
+      await forfeitSubmissions(store, guildId, date);
+      const next: Day = {
+        ...current,
+        ...pick,
+        version,
+        post: newDelivery(runner, clock.now(), {
+          nonce: challengeNonce(guildId, date, `post.${version}`),
+          marker: markers.post(date, version, pick.challenge.id),
+          channelId: config.channelId,
+        }),
+        hintReleasedAt: null,
+        replaced: [
+          ...current.replaced,
+          { challengeId: current.challenge.id, messageId: current.post.messageId },
+        ].slice(-50),
+      };
+      const flight = flightKey(guildId, date, `post.${version}`);
+      runner.inFlight.add(flight);
+      held = flight;
       await store.set(key, DaySchema, next);
       await store.set(challengeKeys.state(guildId), StateSchema, applyClaim(state, next));
-    } catch (error) {
-      runner.inFlight.delete(flight);
+      return { day: next, replaced: current.challenge, flight };
+    })
+    .catch((error: unknown) => {
+      if (held !== undefined) runner.inFlight.delete(held);
       throw error;
-    }
-    return { day: next, replaced: current.challenge, flight };
-  });
+    });
   let sent: SentMessage | null;
   try {
     sent = await attempt(

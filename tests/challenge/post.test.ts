@@ -699,6 +699,59 @@ describe("a new channel setting before today's post is out", () => {
   });
 });
 
+/**
+ * A world on a SQLite file whose next `fault.commits` commits of ordinary writes fail (a transient disk
+ * error): the whole transaction is rolled back. Claims (INSERT … DO NOTHING) are made as usual.
+ */
+async function failingSqliteWorld(start: string) {
+  const dir = mkdtempSync(join(tmpdir(), "nexus-challenge-"));
+  dirs.push(dir);
+  const store = await openStore(`sqlite://${join(dir, "db.sqlite")}`, silentLogger());
+  stores.push(store);
+  const clock = new ManualClock(utc(start));
+  await setupGuild(store, clock, GUILD, { channelId: CHANNEL, timezone: "UTC", postTime: "09:00", by: "1" });
+  const adapter = store.keyv.store as unknown as {
+    query(sql: string, ...args: unknown[]): Promise<unknown[]>;
+  };
+  const query = adapter.query.bind(adapter);
+  const fault = { commits: 0 };
+  adapter.query = async (sql, ...args) => {
+    if (fault.commits > 0 && /DO UPDATE/.test(sql)) {
+      fault.commits -= 1;
+      throw new Error("SQLITE_IOERR: disk I/O error");
+    }
+    return query(sql, ...args);
+  };
+  const w: World = { store, clock, discord: new MemorySender(clock) };
+  return { ...w, fault };
+}
+
+describe("a commit that fails once (SQLite)", () => {
+  it("GIVEN one failed commit while today's post is claimed WHEN the scheduler keeps ticking THEN today's challenge is posted once", async () => {
+    const w = await failingSqliteWorld("2026-06-01T09:00:00Z");
+    const deps = boot(w, "run");
+    w.fault.commits = 1;
+    const events = await tick(w, deps);
+    expect(events.map((e) => e.kind)).toEqual(["failed"]);
+    // The day claim was made at once; the state write of the same section was rolled back.
+    expect((await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema))?.post.state).toBe(
+      "claimed",
+    );
+    await runUntil(w, deps, "2026-06-01T10:00:00Z");
+    expect(w.discord.posts(GUILD)).toHaveLength(1);
+    expect((await postToday(w.store, w.clock, deps, GUILD)).status).toBe("already");
+  });
+
+  it("GIVEN /challenge skip whose commit fails WHEN it rejects THEN this run is left sending nothing", async () => {
+    const w = await failingSqliteWorld("2026-06-01T09:00:00Z");
+    const deps = boot(w, "run");
+    await tick(w, deps);
+    w.fault.commits = 1;
+    await expect(skipToday(w.store, w.clock, deps, GUILD, "1")).rejects.toThrow(/disk I\/O/);
+    expect([...deps.runner.inFlight]).toEqual([]);
+  });
+});
+
 describe("isolation", () => {
   it("GIVEN one guild whose channel rejects sends THEN the other guilds still post", async () => {
     const w = await world("2026-06-01T08:00:00Z", [
