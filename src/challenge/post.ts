@@ -732,8 +732,10 @@ export async function skipToday(
   const ctx: Ctx = { store, clock, deps, events: [] };
   const date = localDate(clock.now(), config.timezone);
   const key = challengeKeys.day(guildId, date);
-  // The flight this call holds, also when the section's commit fails after its callback returned.
+  // The flight this call holds and the skip it claimed, also when the section's commit fails after its
+  // callback returned.
   let held: string | undefined;
+  let skipped: string | undefined;
   const { day, replaced, flight } = await store
     .locked(guildId, async (store) => {
       const current = await store.get(key, DaySchema);
@@ -754,14 +756,13 @@ export async function skipToday(
         throw new UserError("There is no other challenge to post today: `/challenge add` queues one.");
       }
       const version = current.version + 1;
-      if (
-        !(await store.claim(challengeKeys.skip(guildId, date, version), SkipClaimSchema, {
-          by,
-          at: clock.now(),
-        }))
-      ) {
+      // The claim (made at once) is what keeps two processes from both replacing this version; the guild
+      // lock is only this process's. It is given back below if the section's writes do not land.
+      const skip = challengeKeys.skip(guildId, date, version);
+      if (!(await store.claim(skip, SkipClaimSchema, { by, at: clock.now() }))) {
         throw new UserError("Today's challenge was just replaced. Have a look at the channel.");
       }
+      skipped = skip;
       await forfeitSubmissions(store, guildId, date);
       const next: Day = {
         ...current,
@@ -785,8 +786,17 @@ export async function skipToday(
       await store.set(challengeKeys.state(guildId), StateSchema, applyClaim(state, next));
       return { day: next, replaced: current.challenge, flight };
     })
-    .catch((error: unknown) => {
+    .catch(async (error: unknown) => {
       if (held !== undefined) runner.inFlight.delete(held);
+      // Nothing was replaced: without this, every later skip today would find the version claimed.
+      if (skipped !== undefined) {
+        await store.delete(skipped).catch((failed: unknown) => {
+          deps.logger?.warn(
+            { err: failed, guild: guildId, date },
+            "could not give back a failed skip's claim",
+          );
+        });
+      }
       throw error;
     });
   let sent: SentMessage | null;

@@ -750,6 +750,19 @@ describe("a commit that fails once (SQLite)", () => {
     await expect(skipToday(w.store, w.clock, deps, GUILD, "1")).rejects.toThrow(/disk I\/O/);
     expect([...deps.runner.inFlight]).toEqual([]);
   });
+
+  it("GIVEN /challenge skip whose commit fails once WHEN the admin runs it again THEN today's challenge is replaced", async () => {
+    const w = await failingSqliteWorld("2026-06-01T09:00:00Z");
+    const deps = boot(w, "run");
+    await tick(w, deps);
+    w.fault.commits = 1;
+    await expect(skipToday(w.store, w.clock, deps, GUILD, "1")).rejects.toThrow(/disk I\/O/);
+    expect((await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema))?.version).toBe(0);
+    w.clock.advance(MIN);
+    expect((await skipToday(w.store, w.clock, deps, GUILD, "1")).status).toBe("posted");
+    expect((await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema))?.version).toBe(1);
+    expect(w.discord.posts(GUILD)).toHaveLength(2);
+  });
 });
 
 describe("isolation", () => {
