@@ -93,18 +93,20 @@ export type RecoveryAction = "wait" | "resend" | "search";
  * sending it; otherwise resend with the same nonce while Discord would deduplicate it, and after that
  * first search the channel for the message (the send may have reached Discord before the crash).
  * `channelId` is where the delivery should go now: this run's back-off after failures in another channel
- * does not delay a try in the new one.
+ * does not delay a try in the new one. `force` (an admin's `/challenge post`): nor does this run's
+ * back-off at all, as nothing of this run is sending it (`recover` checks that first).
  */
 export function recoveryAction(
   delivery: Delivery,
   runner: Runner,
   now: number,
   channelId = delivery.channelId,
+  force = false,
 ): RecoveryAction {
   if (delivery.state === "posted") return "wait";
   if (delivery.owner === runner.id) {
     const backingOff = delivery.failures > 0 && now - delivery.attemptAt < retryDelay(delivery.failures);
-    if (backingOff && channelId === delivery.channelId) return "wait";
+    if (backingOff && channelId === delivery.channelId && !force) return "wait";
   } else if (delivery.attemptAt >= runner.startedAt && now - delivery.attemptAt < STALE_ATTEMPT_MS) {
     return "wait";
   }
@@ -119,7 +121,14 @@ export type TickEvent = {
   error?: string;
 };
 
-type Ctx = { store: Store; clock: Clock; deps: ChallengeDeps; events: TickEvent[] };
+type Ctx = {
+  store: Store;
+  clock: Clock;
+  deps: ChallengeDeps;
+  events: TickEvent[];
+  /** An admin asked for today's post now: this run's back-off after failed sends does not delay it. */
+  force?: boolean;
+};
 
 /** A delivery's place in the store: a day's post (inside the day record) or a standalone record. */
 type Slot = {
@@ -292,6 +301,7 @@ async function takeOver(ctx: Ctx, guildId: string, date: string, slot: Slot): Pr
 /**
  * Recovers a delivery if it is this run's to recover; returns the message when it was (re)posted.
  * `channelId`: where it should go now (a day's post follows the channel setting until it is out).
+ * `force`: see `recoveryAction`.
  */
 async function recover(
   ctx: Ctx,
@@ -301,11 +311,12 @@ async function recover(
   delivery: Delivery,
   payload: () => Promise<ChallengePayload> | ChallengePayload,
   channelId = delivery.channelId,
+  force = false,
 ): Promise<SentMessage | null> {
   const { runner } = ctx.deps;
   const flight = flightKey(guildId, date, slot.what);
   if (delivery.state === "posted" || runner.inFlight.has(flight)) return null;
-  const action = recoveryAction(delivery, runner, ctx.clock.now(), channelId);
+  const action = recoveryAction(delivery, runner, ctx.clock.now(), channelId, force);
   if (action === "wait") return null;
   runner.inFlight.add(flight);
   try {
@@ -488,7 +499,8 @@ async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: strin
     return { status: "already", day };
   }
   const slot = postSlot(store, guildId, day.date, day.version);
-  const sent = await recover(ctx, guildId, day.date, slot, day.post, () => postPayload(day), channelId);
+  const payload = () => postPayload(day);
+  const sent = await recover(ctx, guildId, day.date, slot, day.post, payload, channelId, ctx.force);
   if (sent === null) {
     const now = await store.get(challengeKeys.day(guildId, day.date), DaySchema);
     return { status: now?.post.state === "posted" ? "already" : "pending", day: now ?? day };
@@ -707,7 +719,10 @@ async function requireChannel(
   return { ...config, channelId: config.channelId };
 }
 
-/** `/challenge post`: posts today's challenge now unless today is claimed already (same claim path as the schedule). */
+/**
+ * `/challenge post`: posts today's challenge now unless today is claimed already (same claim path as the
+ * schedule); a claimed post this run failed to send is tried again now, not after its back-off.
+ */
 export async function postToday(
   store: Store,
   clock: Clock,
@@ -715,7 +730,7 @@ export async function postToday(
   guildId: string,
 ): Promise<PostOutcome> {
   const config = await requireChannel(store, clock, guildId);
-  const ctx: Ctx = { store, clock, deps, events: [] };
+  const ctx: Ctx = { store, clock, deps, events: [], force: true };
   return ensurePost(ctx, guildId, localDate(clock.now(), config.timezone), config.channelId);
 }
 

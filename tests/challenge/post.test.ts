@@ -581,6 +581,16 @@ describe("/challenge post and /challenge skip", () => {
     expect(w.discord.calls).toBe(1);
   });
 
+  it("GIVEN today's post failed a few times (Discord was down) and Discord is back WHEN /challenge post THEN it is posted now, not after this run's back-off", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    const deps = boot(w, "run");
+    w.discord.failNext("before", "before", "before", "before", "before");
+    await runUntil(w, deps, "2026-06-01T08:15:00Z");
+    expect(w.discord.calls).toBe(5); // the fifth failure backs off for 8 minutes
+    expect((await postToday(w.store, w.clock, deps, GUILD)).status).toBe("recovered");
+    expect(w.discord.posts(GUILD)).toHaveLength(1);
+  });
+
   it("GIVEN no channel configured WHEN /challenge post THEN a UserError says to run setup", async () => {
     const w = await world("2026-06-01T08:00:00Z", []);
     await expect(postToday(w.store, w.clock, boot(w, "run"), GUILD)).rejects.toThrow(UserError);
