@@ -7,6 +7,7 @@ import { type Difficulty, parseCustomChallenge } from "./bank.js";
 import { pointsOn } from "./leaderboard.js";
 import {
   type ChallengeSettings,
+  type ChallengeState,
   CustomChallengeSchema,
   challengeKeys,
   type Day,
@@ -27,8 +28,8 @@ import { nextPostAt } from "./schedule.js";
 /**
  * Points: a submission is worth its difficulty's base (easy 10, medium 20, hard 30); each hint taken
  * early with `/challenge hint early:true` (before it is released to everyone) costs a quarter of that,
- * down to a floor of 1. Points are set by the latest submission or edit, and belong to the challenge's
- * local date in the guild's time zone.
+ * down to a floor of 1, also when taken after submitting. Points are set by the latest submission or edit
+ * (and lowered by such a hint), and belong to the challenge's local date in the guild's time zone.
  */
 export const BASE_POINTS: Record<Difficulty, number> = { easy: 10, medium: 20, hard: 30 };
 export const EARLY_HINT_COST = 0.25;
@@ -151,15 +152,26 @@ export async function takeHint(
       );
     }
     const unlocked = view.hints.length + 1;
+    let delta = 0;
     const saved = await store.update(key, EntrySchema, (stored) => {
-      const current = entryFor(day, stored);
-      return {
-        ...EntrySchema.parse(current ?? {}),
-        version: day.version,
-        unlocked,
-        earlyHints: Math.min(3, (current?.earlyHints ?? 0) + 1),
-      };
+      const current = EntrySchema.parse(entryFor(day, stored) ?? {});
+      const earlyHints = Math.min(3, current.earlyHints + 1);
+      // Taken after submitting, a hint costs what it costs before: the submission is worth less now.
+      const points =
+        current.submittedAt === null ? current.points : challengePoints(day.challenge.difficulty, earlyHints);
+      delta = points - current.points;
+      return { ...current, version: day.version, unlocked, earlyHints, points };
     });
+    if (saved !== undefined && delta !== 0) {
+      // The rest of what her points count in, updated as an edit of the submission updates it.
+      const state = await getState(store, guildId, clock);
+      await creditSubmission(store, guildId, state, day, userId, {
+        points: saved.points,
+        delta,
+        edited: true,
+        bestBefore: undefined,
+      });
+    }
     return { ...viewOf(day, saved), unlocked };
   });
 }
@@ -205,40 +217,65 @@ export async function submitAnswer(
         editedAt: edited ? now : null,
         points,
       }),
-      store.update(challengeKeys.subs(guildId, day.date), SubsSchema, (current) => {
-        const entries = current?.entries ?? [];
-        // The best streak before the day's first submission, for a skip to restore (an edit keeps it).
-        const b = edited ? entries.find((entry) => entry.u === userId)?.b : (statsBefore?.best ?? 0);
-        const others = entries.filter((entry) => entry.u !== userId);
-        return {
-          entries: [...others, b === undefined ? { u: userId, p: points } : { u: userId, p: points, b }],
-        };
-      }),
-      store.update(memberKey, MemberStatsSchema, (current) => {
-        const stats = MemberStatsSchema.parse(current ?? {});
-        const dates = withDate(stats.dates, day.date);
-        const streak = streakOf(dates, state.postedDates, state.current);
-        return {
-          dates,
-          best: Math.max(stats.best, streak),
-          points: Math.max(0, stats.points + delta),
-          submissions: stats.submissions + (edited ? 0 : 1),
-        };
+      creditSubmission(store, guildId, state, day, userId, {
+        points,
+        delta,
+        edited,
+        bestBefore: statsBefore?.best ?? 0,
       }),
     ]);
-    await store.update(challengeKeys.totals(guildId), TotalsSchema, async (current) => {
-      if (current === undefined) {
-        // The guild's first submission, or a totals record lost or damaged: summed again from the
-        // submissions of every posted day still listed (the last KEEP_DATES), this one included (its
-        // day's record was written above, in this section).
-        const dates = withDate(state.postedDates, day.date);
-        return { points: Object.fromEntries(await pointsOn(store, guildId, dates)) };
-      }
-      // `current` is this update's own parse of the record: changed in place, not copied.
-      current.points[userId] = Math.max(0, (current.points[userId] ?? 0) + delta);
-      return current;
-    });
     return { date: day.date, title: day.challenge.title, edited, points };
+  });
+}
+
+/**
+ * What a member's submission to `day` is worth, everywhere but her entry: the day's index, her stats and
+ * the all-time totals. `edited`: she had submitted already and her points changed by `delta`;
+ * `bestBefore`: her best streak before a first submission (for a skip to restore). Call in the guild's
+ * section.
+ */
+async function creditSubmission(
+  store: Store,
+  guildId: string,
+  state: ChallengeState,
+  day: Day,
+  userId: string,
+  change: { points: number; delta: number; edited: boolean; bestBefore: number | undefined },
+): Promise<void> {
+  const { points, delta, edited } = change;
+  await Promise.all([
+    store.update(challengeKeys.subs(guildId, day.date), SubsSchema, (current) => {
+      const entries = current?.entries ?? [];
+      // The best streak before the day's first submission, for a skip to restore (an edit keeps it).
+      const b = edited ? entries.find((entry) => entry.u === userId)?.b : change.bestBefore;
+      const others = entries.filter((entry) => entry.u !== userId);
+      return {
+        entries: [...others, b === undefined ? { u: userId, p: points } : { u: userId, p: points, b }],
+      };
+    }),
+    store.update(challengeKeys.member(guildId, userId), MemberStatsSchema, (current) => {
+      const stats = MemberStatsSchema.parse(current ?? {});
+      const dates = withDate(stats.dates, day.date);
+      const streak = streakOf(dates, state.postedDates, state.current);
+      return {
+        dates,
+        best: Math.max(stats.best, streak),
+        points: Math.max(0, stats.points + delta),
+        submissions: stats.submissions + (edited ? 0 : 1),
+      };
+    }),
+  ]);
+  await store.update(challengeKeys.totals(guildId), TotalsSchema, async (current) => {
+    if (current === undefined) {
+      // The guild's first submission, or a totals record lost or damaged: summed again from the
+      // submissions of every posted day still listed (the last KEEP_DATES), this one included (its
+      // day's record was written above, in this section).
+      const dates = withDate(state.postedDates, day.date);
+      return { points: Object.fromEntries(await pointsOn(store, guildId, dates)) };
+    }
+    // `current` is this update's own parse of the record: changed in place, not copied.
+    current.points[userId] = Math.max(0, (current.points[userId] ?? 0) + delta);
+    return current;
   });
 }
 

@@ -165,6 +165,27 @@ describe("/challenge hint", () => {
     expect(early).toMatchObject({ unlocked: 2, points: 23 });
   });
 
+  it("GIVEN a member who submits first WHEN she then unlocks every hint early THEN they cost her the same points as before submitting, everywhere", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    await at(w, "2026-06-01T08:00:00Z");
+    for (let i = 0; i < 3; i += 1) await takeHint(w.store, w.clock, GUILD, BOB, true);
+    expect((await submitAnswer(w.store, w.clock, GUILD, BOB, "answer")).points).toBe(8);
+    expect((await submitAnswer(w.store, w.clock, GUILD, ALICE, "answer")).points).toBe(30);
+    for (let i = 0; i < 3; i += 1) await takeHint(w.store, w.clock, GUILD, ALICE, true);
+    expect(await todayView(w.store, w.clock, GUILD, ALICE)).toMatchObject({ submitted: true, points: 8 });
+    const entry = await w.store.get(challengeKeys.entry(GUILD, "2026-06-01", ALICE), EntrySchema);
+    expect(entry).toMatchObject({ earlyHints: 3, points: 8 });
+    const subs = await w.store.get(challengeKeys.subs(GUILD, "2026-06-01"), SubsSchema);
+    expect(subs?.entries.find((e) => e.u === ALICE)?.p).toBe(8);
+    expect(await memberStreak(w.store, GUILD, ALICE, w.clock)).toMatchObject({ points: 8, submissions: 1 });
+    const both = [
+      { userId: ALICE, points: 8 },
+      { userId: BOB, points: 8 },
+    ];
+    expect(await challengeLeaderboard(w.store, w.clock, GUILD, "all")).toEqual(both);
+    expect(await challengeLeaderboard(w.store, w.clock, GUILD, "week")).toEqual(both);
+  });
+
   it("GIVEN every hint seen WHEN asking for one more early THEN a UserError says so", async () => {
     const w = await world("2026-06-01T08:00:00Z");
     await at(w, "2026-06-01T08:00:00Z");
