@@ -5,7 +5,7 @@ import {
   PermissionFlagsBits,
   SlashCommandBuilder,
 } from "discord.js";
-import { CHALLENGE_LIMITS, DIFFICULTIES, TRACKS } from "../src/challenge/bank.js";
+import { CHALLENGE_LIMITS, CHALLENGE_MIN_LENGTHS, DIFFICULTIES, TRACKS } from "../src/challenge/bank.js";
 import { challengeDeps } from "../src/challenge/discord.js";
 import {
   addCustomChallenge,
@@ -71,6 +71,7 @@ const data = new SlashCommandBuilder()
           .setName("title")
           .setDescription("Short title")
           .setRequired(true)
+          .setMinLength(CHALLENGE_MIN_LENGTHS.title)
           .setMaxLength(CHALLENGE_LIMITS.title),
       )
       .addStringOption((option) =>
@@ -100,6 +101,7 @@ const data = new SlashCommandBuilder()
           .setName("prompt")
           .setDescription("The challenge itself")
           .setRequired(true)
+          .setMinLength(CHALLENGE_MIN_LENGTHS.prompt)
           .setMaxLength(CHALLENGE_LIMITS.prompt),
       )
       .addStringOption((option) =>
@@ -107,6 +109,7 @@ const data = new SlashCommandBuilder()
           .setName("hint1")
           .setDescription("First hint (released in the thread after the hint delay)")
           .setRequired(true)
+          .setMinLength(CHALLENGE_MIN_LENGTHS.hint)
           .setMaxLength(CHALLENGE_LIMITS.hint),
       )
       .addStringOption((option) =>
@@ -114,13 +117,22 @@ const data = new SlashCommandBuilder()
           .setName("answer")
           .setDescription("Model answer, revealed when the next challenge is posted")
           .setRequired(true)
+          .setMinLength(CHALLENGE_MIN_LENGTHS.answer)
           .setMaxLength(CHALLENGE_LIMITS.answer),
       )
       .addStringOption((option) =>
-        option.setName("hint2").setDescription("Second hint").setMaxLength(CHALLENGE_LIMITS.hint),
+        option
+          .setName("hint2")
+          .setDescription("Second hint")
+          .setMinLength(CHALLENGE_MIN_LENGTHS.hint)
+          .setMaxLength(CHALLENGE_LIMITS.hint),
       )
       .addStringOption((option) =>
-        option.setName("hint3").setDescription("Third hint").setMaxLength(CHALLENGE_LIMITS.hint),
+        option
+          .setName("hint3")
+          .setDescription("Third hint")
+          .setMinLength(CHALLENGE_MIN_LENGTHS.hint)
+          .setMaxLength(CHALLENGE_LIMITS.hint),
       ),
   )
   .addSubcommand((sub) =>

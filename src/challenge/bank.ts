@@ -16,6 +16,12 @@ export const CHALLENGE_LIMITS = {
   answer: 2500,
 } as const;
 
+/**
+ * Shortest fields (after trimming). `/challenge add` gives them to Discord too, which then refuses a short
+ * field before the form is sent, rather than the bot after it, when a long prompt would be lost.
+ */
+export const CHALLENGE_MIN_LENGTHS = { title: 3, prompt: 20, hint: 3, answer: 10 } as const;
+
 const topicByLower = new Map(TOPICS.map((topic) => [topic.toLowerCase(), topic]));
 
 const text = (label: string, min: number, max: number) =>
@@ -30,19 +36,19 @@ const text = (label: string, min: number, max: number) =>
  * The topic is one of the curated topics (data/topics.json), case-insensitively, stored canonically.
  */
 export const ChallengeFieldsSchema = z.object({
-  title: text("title", 3, CHALLENGE_LIMITS.title),
+  title: text("title", CHALLENGE_MIN_LENGTHS.title, CHALLENGE_LIMITS.title),
   topic: z
     .string()
     .transform((topic) => topicByLower.get(topic.trim().toLowerCase()) ?? topic)
     .refine((topic) => TOPICS.includes(topic), "must be one of the program's topics (data/topics.json)"),
   difficulty: z.enum(DIFFICULTIES, { error: "must be easy, medium or hard" }),
   track: z.enum(TRACKS, { error: "must be backend, frontend or pair" }),
-  prompt: text("prompt", 20, CHALLENGE_LIMITS.prompt),
+  prompt: text("prompt", CHALLENGE_MIN_LENGTHS.prompt, CHALLENGE_LIMITS.prompt),
   hints: z
-    .array(text("hint", 3, CHALLENGE_LIMITS.hint))
+    .array(text("hint", CHALLENGE_MIN_LENGTHS.hint, CHALLENGE_LIMITS.hint))
     .min(1, "needs at least one hint")
     .max(CHALLENGE_LIMITS.hints, "has at most three hints"),
-  answer: text("answer", 10, CHALLENGE_LIMITS.answer),
+  answer: text("answer", CHALLENGE_MIN_LENGTHS.answer, CHALLENGE_LIMITS.answer),
 });
 
 export const ChallengeSchema = ChallengeFieldsSchema.extend({

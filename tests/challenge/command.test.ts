@@ -2,11 +2,13 @@ import { PermissionFlagsBits } from "discord.js";
 import { describe, expect, it } from "vitest";
 import challenge from "../../commands/challenge.js";
 import challengeJobs from "../../events/challengeJobs.js";
+import { ChallengeFieldsSchema } from "../../src/challenge/bank.js";
 
 type Option = {
   name: string;
   type: number;
   required?: boolean;
+  min_length?: number;
   max_length?: number;
   min_value?: number;
   max_value?: number;
@@ -75,6 +77,24 @@ describe("/challenge definition", () => {
       "frontend",
       "pair",
     ]);
+  });
+
+  it("GIVEN add THEN every text field carries the schema's minimum length, so Discord refuses a short one before the form is sent", () => {
+    const options = sub("add")?.options ?? [];
+    const min = (name: string) => options.find((o) => o.name === name)?.min_length;
+    expect(["title", "prompt", "hint1", "hint2", "hint3", "answer"].map(min)).toEqual([3, 20, 3, 3, 3, 10]);
+    // The same minimums as the schema that checks the fields after Discord sent them.
+    const { shape } = ChallengeFieldsSchema;
+    const fields = [
+      [shape.title, min("title")],
+      [shape.prompt, min("prompt")],
+      [shape.hints.element, min("hint1")],
+      [shape.answer, min("answer")],
+    ] as const;
+    for (const [schema, length = 0] of fields) {
+      expect(schema.safeParse("x".repeat(length)).success).toBe(true);
+      expect(schema.safeParse("x".repeat(length - 1)).success).toBe(false);
+    }
   });
 
   it("GIVEN streak and hint THEN their options are optional", () => {
