@@ -12,13 +12,24 @@ const STOP_WORDS = new Set(
   ).split(" "),
 );
 
-function stem(word: string): string {
+function stripSuffix(word: string): string {
   if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3);
   if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && word.endsWith("es") && /(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1);
   if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2);
   return word;
+}
+
+/**
+ * A word and its inflections meet on one stem: "caching", "cached" and "caches" lose their suffix to
+ * "cach", so "cache" drops its final "e" to meet them (and "routes" its "s" and then its "e", like
+ * "route" and "routing"). Stems live only in memory (term counts per record object, never stored), so
+ * changing them needs no stored index rebuilt.
+ */
+function stem(word: string): string {
+  const stripped = stripSuffix(word);
+  return stripped.length > 3 && stripped.endsWith("e") ? stripped.slice(0, -1) : stripped;
 }
 
 export function tokenize(text: string): string[] {
