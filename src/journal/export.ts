@@ -27,16 +27,60 @@ const autolink = (url: string) => `<${url.replace(/[<>\s]/g, (c) => encodeURICom
 
 /**
  * Keeps user text a paragraph (or a list item's text) in CommonMark: a line that would open a heading,
- * quote, list, code fence, thematic break, setext underline, table or raw-HTML block has its marker
- * backslash-escaped (any ASCII punctuation may be), and an ordered list's number its delimiter, `1\.`
- * (a backslash before a digit would show). Indentation, which can make a code block, is dropped. An
- * unescaped `<script>` line would swallow the rest of the file.
+ * quote, list, code fence, thematic break, setext underline, table (its delimiter row starts with `|`,
+ * `-` or `:`) or raw-HTML block has its marker backslash-escaped (any ASCII punctuation may be), and an
+ * ordered list's number its delimiter, `1\.` (a backslash before a digit would show). Indentation, which
+ * can make a code block, is dropped. An unescaped `<script>` line would swallow the rest of the file.
  */
 const escapeBlockStart = (text: string) =>
   text
     .replace(/^[ \t]+/gm, "")
     .replace(/^(\d{1,9})([.)])(?=[ \t]|$)/gm, "$1\\$2")
-    .replace(/^(?=[#>*+\-=_|<`~])/gm, "\\");
+    .replace(/^(?=[#>*+\-=_|:<`~])/gm, "\\");
+
+/**
+ * Backslash-escapes every `<` outside code spans, so no HTML tag or autolink starts in user text:
+ * `Promise<User>` shows as typed, and a `<script>` mid-line cannot make the rest of the file script.
+ * Inside a code span `<` is already text (and a backslash would show). The backslash escapes the user
+ * typed are kept whole, so `\<` does not become `\\<` (a backslash, then raw HTML). Code spans end at a
+ * blank line (a new paragraph), so each paragraph is scanned on its own.
+ */
+function escapeInlineHtml(text: string): string {
+  return text
+    .split(/(\n[ \t]*\n)/)
+    .map((paragraph) => {
+      let out = "";
+      let i = 0;
+      while (i < paragraph.length) {
+        const c = paragraph.charAt(i);
+        if (c === "\\") {
+          out += paragraph.slice(i, i + 2);
+          i += 2;
+        } else if (c === "`") {
+          let run = 1;
+          while (paragraph.charAt(i + run) === "`") run += 1;
+          // A code span closes at the next run of exactly as many backticks; without one they are text.
+          const closer = new RegExp(`(?<!\`)\`{${run}}(?!\`)`, "g");
+          closer.lastIndex = i + run;
+          const end = closer.exec(paragraph);
+          const next = end === null ? i + run : end.index + run;
+          out += paragraph.slice(i, next);
+          i = next;
+        } else {
+          out += c === "<" ? "\\<" : c;
+          i += 1;
+        }
+      }
+      return out;
+    })
+    .join("");
+}
+
+/**
+ * Entry text as Markdown that renders as the text itself, in a list item or as paragraphs: block
+ * starts first (their escapes are then kept whole by the inline pass), then inline HTML.
+ */
+const escapeEntryText = (text: string) => escapeInlineHtml(escapeBlockStart(text.replace(/\r\n?/g, "\n")));
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
@@ -84,7 +128,7 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
   const section = (title: string) => out.push("", `## ${title}`, "");
 
   out.push(
-    `# Project Nexus — ${oneLine(meta.displayName)}'s learning journal`,
+    `# Project Nexus — ${escapeInlineHtml(oneLine(meta.displayName))}'s learning journal`,
     "",
     `ProDev Backend program · exported ${localDate(meta.exportedAt, meta.timezone)} (${meta.timezone}) · ${plural(entries.length, "entry", "entries")}`,
   );
@@ -120,7 +164,7 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
   for (const group of learnings) {
     out.push(`### ${group.topic}`, "");
     for (const entry of group.entries.filter((e) => e.kind === "learning")) {
-      out.push(`- ${escapeBlockStart(oneLine(entry.text))} (${ref(entry)})`);
+      out.push(`- ${escapeEntryText(oneLine(entry.text))} (${ref(entry)})`);
     }
     out.push("");
   }
@@ -135,7 +179,7 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
     for (const entry of group.entries) {
       if (entry.kind !== "challenge" && entry.kind !== "solution") continue;
       const label = entry.kind === "challenge" ? "Challenge" : "Solution";
-      out.push(`- **${label}** (${ref(entry)}): ${oneLine(entry.text)}`);
+      out.push(`- **${label}** (${ref(entry)}): ${escapeEntryText(oneLine(entry.text))}`);
     }
     out.push("");
   }
@@ -145,7 +189,9 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
     group.entries.filter((entry) => entry.kind === "best-practice"),
   );
   if (practices.length === 0) out.push("_None yet: log with `kind:best-practice`._");
-  for (const entry of practices) out.push(`- **${entry.topic}**: ${oneLine(entry.text)} (${ref(entry)})`);
+  for (const entry of practices) {
+    out.push(`- **${entry.topic}**: ${escapeEntryText(oneLine(entry.text))} (${ref(entry)})`);
+  }
 
   section("Journal by topic");
   if (groups.length === 0) out.push("_Nothing logged yet._");
@@ -156,7 +202,7 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
       out.push(
         `#### ${entry.day} · #${entry.id} · ${KIND_LABEL[entry.kind]}${entry.private ? " · private" : ""}${edited}`,
       );
-      out.push("", escapeBlockStart(entry.text.trim()));
+      out.push("", escapeEntryText(entry.text.trim()));
       if (entry.link !== null) out.push("", `Link: ${autolink(entry.link)}`);
       out.push("");
     }

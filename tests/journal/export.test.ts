@@ -173,6 +173,52 @@ describe("renderMarkdown", () => {
       /<(h1|h2|h3|h4)>(?:not|nor)|<blockquote>|<pre>|<table>\s*<thead>\s*<tr>\s*<th>not/,
     );
   });
+
+  it("GIVEN entry text with inline HTML, generics or a table WHEN exported THEN it renders as its own text in every section", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    const texts = [
+      "Django autoescape turns a <script> tag in user input into harmless text",
+      "Typed the fetch helper as Promise<User> so the frontend gets autocompletion",
+      "A typed \\<b> stays text, `List<int>` stays code, ``a ` <i>`` too",
+      "Status code | Meaning\n:-- | :--\n429 | throttled by DRF",
+      "A `span <em>cut\n\nby a blank line` <u>text</u>",
+    ];
+    for (const kind of ["learning", "challenge", "best-practice"]) {
+      for (const text of texts)
+        await logEntry(store, clock, G, { authorId: ALICE, topic: "Python", kind, text });
+    }
+    await logEntry(store, clock, G, {
+      authorId: ALICE,
+      topic: "Docker",
+      text: "Last entry, after all of them",
+    });
+    const { content } = await exportJournal(store, clock, G, { ...alice, displayName: "Al <img src=x>" });
+    const html = markdown.render(content);
+    // Every section that shows entry text: Key concepts, Challenges, Best practices, Journal by topic.
+    const count = (part: string) => html.split(part).length - 1;
+    expect({
+      script: count("&lt;script&gt; tag in user input"),
+      generic: count("Promise&lt;User&gt; so the frontend"),
+      typedEscape: count("A typed &lt;b&gt; stays text"),
+      code: count("<code>List&lt;int&gt;</code> stays code, <code>a ` &lt;i&gt;</code> too"),
+      // A blank line (kept only in "Journal by topic") ends the paragraph, and with it the code span.
+      blankLineEndsSpan: count("line` &lt;u&gt;text&lt;/u&gt;"),
+      spanOnOneLine: count("<code>span &lt;em&gt;cut by a blank line</code> &lt;u&gt;text&lt;/u&gt;"),
+      table: count("<table>"),
+    }).toEqual({
+      script: 6,
+      generic: 6,
+      typedEscape: 6,
+      code: 6,
+      blankLineEndsSpan: 3,
+      spanOnOneLine: 3,
+      table: 1,
+    });
+    expect(html).toContain("<h1>Project Nexus — Al &lt;img src=x&gt;'s learning journal</h1>");
+    expect(html).not.toMatch(/<(script|img|em|u|i|b)[ >]/);
+    expect(html).toContain("<p>Last entry, after all of them</p>");
+  });
 });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
