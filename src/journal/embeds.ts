@@ -1,3 +1,4 @@
+import { escapeMarkdown } from "discord.js";
 import { Embed } from "../discord/embed.js";
 import { LIMITS, sanitize, truncate } from "../discord/text.js";
 import { PAGE_SIZE } from "./entries.js";
@@ -52,6 +53,26 @@ export function entryBlock(entry: Entry, budget: number = BLOCK_BUDGET): string 
   return block;
 }
 
+/**
+ * Entry text for a one-line block, with its Markdown escaped: blocks are joined into one description, so
+ * a marker the text leaves open (the odd `**` of `**kwargs`, a code span cut by the budget) would pair
+ * with the next block's and run bold or code across entries. Headings and list markers are escaped too:
+ * the text starts a quoted line, where Discord renders them. The cut comes after escaping and never
+ * leaves half an escape (a lone backslash) before the "…".
+ */
+function blockText(text: string, max: number): string {
+  const escaped = escapeMarkdown(sanitize(text, { oneLine: true }), {
+    heading: true,
+    bulletedList: true,
+    numberedList: true,
+  });
+  const cut = truncate(escaped, max);
+  if (cut === escaped) return cut;
+  const kept = cut.slice(0, -1);
+  const backslashes = /\\*$/.exec(kept)?.[0].length ?? 0;
+  return `${backslashes % 2 === 1 ? kept.slice(0, -1) : kept}…`;
+}
+
 function renderBlock(entry: Entry, budget: number): string {
   const style = KIND_STYLE[entry.kind];
   const header =
@@ -60,7 +81,7 @@ function renderBlock(entry: Entry, budget: number): string {
   let link = entry.link === null ? "" : `\n🔗 ${maskedLink(entry.link)}`;
   const room = (withLink: string) => budget - header.length - withLink.length - 3;
   if (room(link) < 80) link = "";
-  const text = truncate(sanitize(entry.text, { oneLine: true }), Math.max(1, room(link)));
+  const text = blockText(entry.text, Math.max(1, room(link)));
   return truncate(`${header}\n> ${text}${link}`, budget);
 }
 

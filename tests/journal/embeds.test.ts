@@ -63,7 +63,7 @@ describe("journal embeds", () => {
     const first = entryBlock(original);
     expect(entryBlock(original)).toBe(first);
     const edited = { ...original, text: "Caching DRF viewsets per user with vary_on_headers", editedAt: 1 };
-    expect(entryBlock(edited)).toContain("vary_on_headers");
+    expect(entryBlock(edited)).toContain("vary\\_on\\_headers");
     expect(entryBlock(edited)).toContain("edited");
     const narrow = entryBlock(original, 60);
     expect(narrow.length).toBeLessThanOrEqual(60);
@@ -77,6 +77,38 @@ describe("journal embeds", () => {
     const embed = entryEmbed(entry(1, { text: "@here is a thing <@&99> ok" }), { authorName: "@everyone" });
     const json = embed.toJSON();
     expect(JSON.stringify(json)).not.toMatch(/@here|@everyone|<@&99>/);
+  });
+
+  it("GIVEN entry text that leaves markdown open (an odd `**`, a code span cut by the budget) WHEN listed THEN nothing runs into the next entry's block", () => {
+    const long = `${"Profiled the order list view and found the N+1 pattern again. ".repeat(4)}Fixed it with \`Order.objects.select_related("customer").prefetch_related("items__product")\` in the view, ${"and the page went from 240 queries to 3. ".repeat(5)}`;
+    const entries = [
+      entry(4, { text: "Multi-stage builds keep images small", link: null }),
+      entry(3, { text: long, link: null }),
+      entry(2, {
+        text: "Forward *args and **kwargs to the parent, ~~not~~ ||spoilers|| or __dunder__",
+        link: null,
+      }),
+      entry(1, { text: "# Compose healthchecks\n- gate depends_on", link: null }),
+    ];
+    const description = listEmbed({ entries, page: 1, pages: 1, total: 4 }, "Learning journal").toJSON()
+      .description;
+    const blocks = (description ?? "").split(/\n(?=\*\*#\d+\*\*)/);
+    expect(blocks.map((block) => /^\*\*#(\d+)\*\*/.exec(block)?.[1])).toEqual(["4", "3", "2", "1"]);
+    // With every escape taken out, the quoted text holds no marker Discord could pair with another block's.
+    const texts = blocks.map((block) => (block.split("\n> ")[1] ?? "").replace(/\\[\s\S]/g, ""));
+    expect(texts.filter((text) => /[*_`~|]|^#|^- /.test(text))).toEqual([]);
+    expect(texts[1]).toMatch(/…$/);
+    expect(blocks[2]).toContain("Forward \\*args and \\*\\*kwargs");
+    expect(blocks[3]).toContain("> \\# Compose healthchecks - gate depends\\_on");
+  });
+
+  it("GIVEN a block cut right after a backslash of an escape THEN no lone backslash is left before the cut", () => {
+    const text = "a*b".repeat(200);
+    for (let budget = 100; budget < 140; budget += 1) {
+      const quoted = entryBlock(entry(5, { text, link: null }), budget).split("\n> ")[1] ?? "";
+      expect(quoted).toMatch(/^a\\\*b.*…$/);
+      expect((/\\*…$/.exec(quoted)?.[0].length ?? 1) % 2, `budget ${budget}`).toBe(1);
+    }
   });
 
   it("GIVEN a maximal entry THEN the entry embed fits and links its title", () => {
