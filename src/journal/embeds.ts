@@ -73,11 +73,22 @@ function blockText(text: string, max: number): string {
   return `${backslashes % 2 === 1 ? kept.slice(0, -1) : kept}…`;
 }
 
+/**
+ * The pairing an entry is tagged with (`/learn log … pair:N`, as the pairing follow-up asks), or null.
+ * The command stores a number; the schema allows any short string, so it is cleaned like user text.
+ */
+function pairTag(entry: Entry): string | null {
+  return entry.pairingId === null
+    ? null
+    : `🤝 pair #${escapeMarkdown(sanitize(entry.pairingId, { oneLine: true }))}`;
+}
+
 function renderBlock(entry: Entry, budget: number): string {
   const style = KIND_STYLE[entry.kind];
+  const pair = pairTag(entry);
   const header =
     `**#${entry.id}** · ${style.emoji} ${entry.topic} · <@${entry.authorId}> · <t:${unix(entry.createdAt)}:d>` +
-    `${entry.private ? " · 🔒" : ""}${entry.editedAt === null ? "" : " · edited"}`;
+    `${pair === null ? "" : ` · ${pair}`}${entry.private ? " · 🔒" : ""}${entry.editedAt === null ? "" : " · edited"}`;
   let link = entry.link === null ? "" : `\n🔗 ${maskedLink(entry.link)}`;
   const room = (withLink: string) => budget - header.length - withLink.length - 3;
   if (room(link) < 80) link = "";
@@ -108,6 +119,8 @@ export function entryEmbed(
     embed.addFields({ name: "Link", value: truncate(maskedLink(entry.link), LIMITS.embedFieldValue) });
   }
   const footer = [`${style.emoji} ${style.label}`];
+  const pair = pairTag(entry);
+  if (pair !== null) footer.push(pair);
   if (entry.private) footer.push("🔒 private");
   if (entry.editedAt !== null) footer.push("edited");
   if (options.streak !== undefined && options.streak.current > 0) {

@@ -111,8 +111,13 @@ function byTopic(entries: readonly Entry[]): TopicGroup[] {
     .sort((a, b) => b.entries.length - a.entries.length || a.topic.localeCompare(b.topic));
 }
 
+/** The pairing an entry is tagged with (`/learn log … pair:N`), as "pair #N", or null. */
+const pairTag = (entry: Entry) =>
+  entry.pairingId === null ? null : `pair #${escapeInlineHtml(oneLine(entry.pairingId))}`;
+
 function ref(entry: Entry): string {
-  return `${entry.day}, #${entry.id}${entry.private ? ", private" : ""}`;
+  const pair = pairTag(entry);
+  return `${entry.day}, #${entry.id}${pair === null ? "" : `, ${pair}`}${entry.private ? ", private" : ""}`;
 }
 
 /**
@@ -199,8 +204,10 @@ export function renderMarkdown(entries: readonly Entry[], meta: ExportMeta): str
     out.push(`### ${group.topic} (${plural(group.entries.length, "entry", "entries")})`, "");
     for (const entry of group.entries) {
       const edited = entry.editedAt === null ? "" : " · edited";
+      const pair = pairTag(entry);
       out.push(
-        `#### ${entry.day} · #${entry.id} · ${KIND_LABEL[entry.kind]}${entry.private ? " · private" : ""}${edited}`,
+        `#### ${entry.day} · #${entry.id} · ${KIND_LABEL[entry.kind]}${pair === null ? "" : ` · ${pair}`}` +
+          `${entry.private ? " · private" : ""}${edited}`,
       );
       out.push("", escapeEntryText(entry.text.trim()));
       if (entry.link !== null) out.push("", `Link: ${autolink(entry.link)}`);

@@ -111,6 +111,18 @@ describe("journal embeds", () => {
     }
   });
 
+  it("GIVEN an entry logged with pair:7 THEN its embed footer and its list block show the pairing", () => {
+    const tagged = entry(9, { text: "Agreed the JSON shape of /api/todos", pairingId: "7", private: true });
+    expect(entryEmbed(tagged, { authorName: "Alice" }).toJSON().footer?.text).toBe(
+      "📘 Learning · 🤝 pair #7 · 🔒 private",
+    );
+    expect(entryBlock(tagged).split("\n")[0]).toMatch(/^\*\*#9\*\* · .* · 🤝 pair #7 · 🔒$/);
+    expect(entryBlock(entry(10, { pairingId: null })).split("\n")[0]).not.toContain("pair");
+    const longest = entryBlock(entry(11, { pairingId: "9".repeat(100), editedAt: 1, private: true }));
+    expect(longest.length).toBeLessThanOrEqual(BLOCK_BUDGET);
+    expect(longest).toContain(`🤝 pair #${"9".repeat(100)} · 🔒 · edited`);
+  });
+
   it("GIVEN a maximal entry THEN the entry embed fits and links its title", () => {
     const streak = computeStreak(["2026-03-01"], "2026-03-01");
     const embed = entryEmbed(entry(12, { text: "x".repeat(1000) }), { authorName: "n".repeat(300), streak });

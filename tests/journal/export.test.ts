@@ -91,6 +91,27 @@ describe("exportJournal (markdown)", () => {
     for (let id = 1; id <= 6; id += 1) expect(all).toContain(`· #${id} ·`);
   });
 
+  it("GIVEN an entry logged with pair:7 THEN its references and its heading in the journal name the pairing", async () => {
+    const { store, clock } = await journal();
+    for (const kind of ["learning", "challenge", "best-practice"]) {
+      await logEntry(store, clock, G, {
+        authorId: ALICE,
+        topic: "Frontend integration",
+        kind,
+        text: `Agreed the JSON shape of /api/todos (${kind})`,
+        pairingId: "7",
+      });
+    }
+    const { content } = await exportJournal(store, clock, G, alice);
+    expect(content).toContain("- Agreed the JSON shape of /api/todos (learning) (2026-03-07, #8, pair #7)");
+    expect(content).toContain("- **Challenge** (2026-03-07, #9, pair #7): Agreed the JSON shape");
+    expect(content).toContain(
+      "- **Frontend integration**: Agreed the JSON shape of /api/todos (best-practice) (2026-03-07, #10, pair #7)",
+    );
+    expect(content).toContain("#### 2026-03-07 · #9 · challenge · pair #7\n");
+    expect(content).toContain("- Class-based views wrap the request cycle (2026-03-01, #1)\n");
+  });
+
   it("GIVEN someone with no entries THEN a UserError says there is nothing to export", async () => {
     const { store, clock } = await journal();
     await expect(
