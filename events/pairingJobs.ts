@@ -15,8 +15,9 @@ export const PAIRING_EVERY_MS = 60_000;
 export const REDELIVER_AFTER_MS = 2 * 60_000;
 
 /**
- * One pass over a guild: expiry, pauses that ended, 48 h follow-ups, introductions that never happened,
- * and the channel post naming whoever's request expired since the last pass (here or in a command).
+ * One pass over a guild: expiry, pauses that ended (and waiting former partners the recency window lets
+ * pair now), 48 h follow-ups, introductions that never happened, and the channel post naming whoever's
+ * request expired since the last pass (here or in a command).
  */
 export async function pairingPass(ctx: BotContext, guildId: string): Promise<void> {
   const { store, clock } = ctx;

@@ -197,7 +197,7 @@ export async function deliverPair(
 
   let outcome: DeliveryOutcome | null = null;
   if (guild) {
-    // A pair made by /pair request was checked at match time; round and resumed pairs are checked now.
+    // A pair made by /pair request was checked at match time; the round's and the job's are checked now.
     if (pair.via !== "request") {
       const isMember = membershipCheck(guild);
       for (const user of users) if (!(await isMember(user))) return departedFrom(user);

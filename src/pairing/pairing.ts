@@ -428,8 +428,8 @@ async function createPair(
     createdAt: tx.now,
     via,
     projectId: suggestProject(id, [backend.topic, frontend.topic]).id,
-    // The caller of a request/resume match introduces the pair right away, so it is created already
-    // claimed ("delivering"); a round's pairs are claimed one by one as the round works through them.
+    // The caller of a request, resume or queue match introduces the pair right away, so it is created
+    // already claimed ("delivering"); a round's pairs are claimed one by one as the round gets to them.
     delivery: {
       state: via === "round" ? "pending" : "delivering",
       at: tx.now,
@@ -959,7 +959,10 @@ export async function takeExpiredUnannounced(
   });
 }
 
-/** Requests whose pause has ended get their instant match now; returns the new pairs to introduce. */
+/**
+ * Requests whose pause has ended get their instant match now, and so do waiting requests that the recency
+ * window kept apart once it no longer does (see matchWaiting); returns the new pairs to introduce.
+ */
 export async function resumePaused(
   store: Store,
   clock: Clock,
@@ -981,8 +984,49 @@ export async function resumePaused(
       const pair = await tryMatch(tx, entry, "resume", isStillMember);
       if (pair !== null) pairs.push(pair);
     }
+    pairs.push(...(await matchWaiting(tx, isStillMember)));
     return pairs;
   });
+}
+
+/**
+ * Unpaused requests of both tracks wait side by side only when every such pair was paired inside the
+ * recency window (any other pair would have been matched when the later one asked). When one of those
+ * blocks has lapsed (time passed, or an admin shortened the window), each request, oldest first, gets its
+ * instant match again. Runs every minute: it reads nothing while one track is empty, and otherwise only
+ * the records of the smaller track, and writes nothing while every block holds.
+ */
+async function matchWaiting(tx: Tx, isStillMember: MembershipCheck | undefined): Promise<Pair[]> {
+  const waiting = tx.state.pool.filter((entry) => !isPaused(entry, tx.now));
+  const backends = waiting.filter((entry) => entry.role === "backend");
+  const frontends = waiting.filter((entry) => entry.role === "frontend");
+  if (backends.length === 0 || frontends.length === 0) return [];
+  // Pair history is symmetric: the records of the smaller track hold every recent pair between tracks.
+  const [smaller, larger] =
+    backends.length <= frontends.length ? [backends, frontends] : [frontends, backends];
+  await tx.prefetch(smaller.map((entry) => entry.user));
+  const others = new Set(larger.map((entry) => entry.user));
+  let unblocked = false;
+  for (const entry of smaller) {
+    const recent = new Set(
+      (await tx.member(entry.user)).history
+        .filter((item) => tx.now - item.at < tx.recencyMs && others.has(item.partner))
+        .map((item) => item.partner),
+    );
+    if (recent.size < others.size) {
+      unblocked = true;
+      break;
+    }
+  }
+  if (!unblocked) return [];
+  await tx.prefetch(larger.map((entry) => entry.user));
+  const pairs: Pair[] = [];
+  for (const entry of waiting.sort((a, b) => a.at - b.at)) {
+    if (tx.entry(entry.user) === undefined) continue; // paired (or dropped) earlier in this loop
+    const pair = await tryMatch(tx, entry, "queue", isStillMember);
+    if (pair !== null) pairs.push(pair);
+  }
+  return pairs;
 }
 
 /** Reads pair records from id `from` upwards, in chunks, until `visit` returns false or ids run out. */

@@ -144,7 +144,8 @@ export const PairSchema = z.object({
   backend: PairSideSchema,
   frontend: PairSideSchema,
   createdAt: Ms,
-  via: z.enum(["request", "round", "resume"]),
+  /** How it was made: "queue" by the pairing job, between requests the recency window had kept apart. */
+  via: z.enum(["request", "round", "resume", "queue"]),
   projectId: z.string().min(1).max(60),
   delivery: z
     .object({

@@ -367,6 +367,28 @@ describe("/pair end to end", () => {
     expect(JSON.stringify(status.embeds)).toContain("Open request as **backend**");
   });
 
+  it("GIVEN two former partners both waiting WHEN the recency window ends THEN the pairing job pairs them (before their requests expire) in a thread", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("rec-a"), g.member("rec-b")];
+    await request(g, a, { role: "backend" });
+    expect((await request(g, b, { role: "frontend" })).content).toMatch(/You are paired!/);
+    await until("the first pair's thread", () => threads(g).length === 1);
+    clock.advance(27 * DAY_MS);
+    await request(g, a, { role: "backend" });
+    const waiting = await request(g, b, { role: "frontend" });
+    expect(waiting.content).toMatch(/whom you were paired with in the last 28 days, so not again yet/);
+    await t.bot.ctx.jobs.runNow("pairing");
+    expect((await pairState(g.id)).pool).toHaveLength(2);
+    clock.advance(DAY_MS);
+    await t.bot.ctx.jobs.runNow("pairing");
+    expect((await pairState(g.id)).pool).toEqual([]);
+    const pair = await t.store.get(pairKey(g.id, 2), PairSchema);
+    expect(pair).toMatchObject({ via: "queue", backend: { user: a }, frontend: { user: b } });
+    expect(pair?.delivery.state).toBe("private");
+    const thread = threads(g).find((c) => c.id === pair?.delivery.threadId);
+    expect(threadMemberIds(String(thread?.id))).toEqual(expect.arrayContaining([a, b]));
+  });
+
   it("GIVEN 250 backend and 250 frontend requests at once THEN 250 pairs, nobody twice, nothing lost, every reply in time", async () => {
     const g = await freshGuild();
     const users = Array.from({ length: 500 }, (_, i) => g.member(`load${i}-`));

@@ -429,6 +429,81 @@ describe("status, cancel, history, pause", () => {
     expect((await state(store)).pool).toEqual([]);
   });
 
+  it("GIVEN two former partners both waiting WHEN the recency window ends THEN the job pairs them (before their requests expire)", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(27 * DAY_MS);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(await requestPair(store, clock, G, { userId: "2", role: "frontend" })).toMatchObject({
+      kind: "waiting",
+      recentlyPaired: 1,
+    });
+    clock.advance(DAY_MS - 60_000);
+    const before = await state(store);
+    expect(await resumePaused(store, clock, G)).toEqual([]);
+    expect(await state(store)).toEqual(before);
+    clock.advance(60_000);
+    const pairs = await resumePaused(store, clock, G);
+    expect(pairs.map((p) => [p.id, p.backend.user, p.frontend.user, p.via, p.delivery.state])).toEqual([
+      [2, "1", "2", "queue", "delivering"],
+    ]);
+    expect((await state(store)).pool).toEqual([]);
+  });
+
+  it("GIVEN former partners waiting WHEN an admin shortens the recency window THEN the next job pass pairs them", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(2 * DAY_MS);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    expect(await resumePaused(store, clock, G)).toEqual([]);
+    await updatePairSettings(store, clock, G, { recencyDays: 1, by: "9" });
+    clock.advance(60_000);
+    const pairs = await resumePaused(store, clock, G);
+    expect(pairs.map((p) => [p.backend.user, p.frontend.user])).toEqual([["1", "2"]]);
+  });
+
+  it("GIVEN a backend kept from two former partners WHEN both blocks have lapsed THEN the job pairs it with the one sharing its topic", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    clock.advance(DAY_MS);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "11", role: "frontend" });
+    clock.advance(26 * DAY_MS);
+    // The backend asks first: the oldest request is matched first, as the instant match would have.
+    await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Docker" });
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    const waiting = await requestPair(store, clock, G, { userId: "11", role: "frontend", topic: "Docker" });
+    expect(waiting).toMatchObject({ kind: "waiting", recentlyPaired: 1 });
+    clock.advance(2 * DAY_MS);
+    const pairs = await resumePaused(store, clock, G);
+    expect(pairs.map((p) => [p.backend.user, p.frontend.user])).toEqual([["1", "11"]]);
+    expect((await state(store)).pool.map((e) => e.user)).toEqual(["10"]);
+  });
+
+  it("GIVEN former partners waiting WHEN the window ends but the partner has left the guild THEN the job drops them instead of pairing", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(27 * DAY_MS);
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    clock.advance(DAY_MS);
+    const checked: string[] = [];
+    const isStillMember = async (id: string) => {
+      checked.push(id);
+      return id !== "2";
+    };
+    expect(await resumePaused(store, clock, G, isStillMember)).toEqual([]);
+    expect(checked).toEqual(["2"]);
+    const s = await state(store);
+    expect(s.pool.map((e) => e.user)).toEqual(["1"]);
+    expect(s.stats.departed).toBe(1);
+  });
+
   it("GIVEN a paused member WHEN they request again THEN the pause lifts, keeping their place", async () => {
     const { store, clock } = setup();
     await requestPair(store, clock, G, { userId: "1", role: "backend" });
