@@ -162,8 +162,11 @@ const handlers: Record<string, Handler> = {
       },
       interaction.guild ? membershipCheck(interaction.guild) : undefined,
     );
+    const kept = [result.topic ? `on **${result.topic}**` : null, result.hasNote ? "with your note" : null]
+      .filter((part): part is string => part !== null)
+      .join(", ");
     const resumed = result.resumed
-      ? "Welcome back: your pause is lifted and your request keeps its place.\n"
+      ? `Welcome back: your pause is lifted and your request keeps its place${kept ? ` (${kept})` : ""}.\n`
       : "";
     if (result.kind === "waiting") {
       const other = result.role === "backend" ? "frontend" : "backend";

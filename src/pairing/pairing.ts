@@ -513,6 +513,9 @@ export type RequestResult =
       partner: string;
       /** The request was a paused one, resumed by this command. */
       resumed: boolean;
+      /** The request's topic and whether it has a note (on a resume, those kept unless new ones came). */
+      topic: string | null;
+      hasNote: boolean;
       notices: PairNotice[];
     }
   | {
@@ -525,6 +528,8 @@ export type RequestResult =
       /** When the request leaves the pool if nobody is matched. */
       expiresAt: number;
       resumed: boolean;
+      topic: string | null;
+      hasNote: boolean;
       notices: PairNotice[];
     };
 
@@ -607,14 +612,16 @@ async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult>
   }
   const notices = await takeNotices(tx, userId);
   const member = await tx.member(userId);
-  member.note = note;
+  // The pause reply tells members to resume with /pair request, whose topic and note are optional: left
+  // out, the ones they gave before are kept.
+  if (existing === undefined || note !== null) member.note = note;
   tx.touchMember(userId);
   let entry: PoolEntry;
   if (existing !== undefined) {
-    // Resuming a paused request keeps its place (its wait) and takes the new role, topic and note.
+    // Resuming a paused request keeps its place (its wait) and takes the new role (and topic, if given).
     entry = existing;
     entry.role = role;
-    entry.topic = topic;
+    if (topic !== null) entry.topic = topic;
     entry.tz = tz;
     entry.seenAt = now;
     entry.resumedAt = now;
@@ -624,10 +631,11 @@ async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult>
     tx.state.stats.requests += 1;
   }
   tx.touchState();
+  const described = { topic: entry.topic, hasNote: member.note !== null };
   const pair = await tryMatch(tx, entry, "request", request.isStillMember);
   if (pair !== null) {
     const partner = role === "backend" ? pair.frontend.user : pair.backend.user;
-    return { kind: "matched", pair, role, partner, resumed, notices };
+    return { kind: "matched", pair, role, partner, resumed, ...described, notices };
   }
   if (existing === undefined) tx.state.pool.push(entry);
   const recent = new Set(
@@ -644,6 +652,7 @@ async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult>
     recencyDays: tx.settings.recencyDays,
     expiresAt: expiryStart(entry) + tx.expiryMs,
     resumed,
+    ...described,
     notices,
   };
 }

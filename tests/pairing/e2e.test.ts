@@ -389,6 +389,26 @@ describe("/pair end to end", () => {
     expect(threadMemberIds(String(thread?.id))).toEqual(expect.arrayContaining([a, b]));
   });
 
+  it("GIVEN a request with a topic and a note, paused WHEN the member resumes it with /pair request as the pause reply says THEN the topic and note are kept and the reply says so", async () => {
+    const g = await freshGuild();
+    const a = g.member("resume-a");
+    await request(g, a, {
+      role: "backend",
+      topic: "Docker",
+      note: "Evenings after 18:00 WAT, I want to try FastAPI",
+    });
+    const paused = await run(g, a, "pause", { days: 3 });
+    expect(paused.content).toMatch(/`\/pair request` resumes it earlier/);
+    const resumed = await request(g, a, { role: "backend" });
+    expect(resumed.content).toMatch(
+      /your pause is lifted and your request keeps its place \(on \*\*Docker\*\*, with your note\)\./,
+    );
+    const status = await run(g, a, "status");
+    const description = String((status.embeds[0] as { description?: string }).description);
+    expect(description).toContain("on **Docker**");
+    expect(description).toContain("Note: Evenings after 18:00 WAT");
+  });
+
   it("GIVEN 250 backend and 250 frontend requests at once THEN 250 pairs, nobody twice, nothing lost, every reply in time", async () => {
     const g = await freshGuild();
     const users = Array.from({ length: 500 }, (_, i) => g.member(`load${i}-`));

@@ -515,6 +515,32 @@ describe("status, cancel, history, pause", () => {
     expect((await state(store)).stats.requests).toBe(1);
   });
 
+  it("GIVEN a request with a topic and a note, paused WHEN the member resumes it with the role alone THEN the topic and note are kept; new ones replace them", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Docker", note: "Evenings" });
+    await pausePairing(store, clock, G, "1", 3);
+    const resumed = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(resumed).toMatchObject({ kind: "waiting", resumed: true, topic: "Docker", hasNote: true });
+    expect((await pairStatus(store, clock, G, "1")).open).toMatchObject({
+      topic: "Docker",
+      note: "Evenings",
+    });
+    await pausePairing(store, clock, G, "1", 3);
+    await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Django", note: "Mornings" });
+    expect((await pairStatus(store, clock, G, "1")).open).toMatchObject({
+      topic: "Django",
+      note: "Mornings",
+    });
+    await pausePairing(store, clock, G, "1", 3);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    const matched = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(matched).toMatchObject({ kind: "matched", resumed: true, topic: "Django", hasNote: true });
+    expect(matched.kind === "matched" && matched.pair.backend).toMatchObject({
+      topic: "Django",
+      note: "Mornings",
+    });
+  });
+
   it("GIVEN no open request WHEN pausing THEN it is refused; bad day counts are refused", async () => {
     const { store, clock } = setup();
     await expect(pausePairing(store, clock, G, "1", 5)).rejects.toThrow(/no open request/);
