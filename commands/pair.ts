@@ -35,7 +35,9 @@ import {
   pausePairing,
   requestPair,
   runRound,
+  stillWaiting,
   updatePairSettings,
+  type WaitingCounts,
 } from "../src/pairing/pairing.js";
 import { EXPIRY_DAYS_MAX, NOTE_MAX, PAUSE_DAYS_MAX, RECENCY_DAYS_MAX } from "../src/pairing/schema.js";
 
@@ -302,12 +304,16 @@ const handlers: Record<string, Handler> = {
     await interaction.deferReply({ flags: ephemeral });
     const outcome = await runRound(ctx.store, ctx.clock, guildId);
     const leftBackend = outcome.leftover.filter((entry) => entry.role === "backend").length;
-    const leftFrontend = outcome.leftover.length - leftBackend;
-    const summary =
+    const summaryOf = (queued: WaitingCounts) =>
       `Matched **${outcome.pairs.length}** pair${outcome.pairs.length === 1 ? "" : "s"}. ` +
-      `Still queued: ${leftBackend} backend, ${leftFrontend} frontend` +
-      `${outcome.paused > 0 ? `; ${outcome.paused} paused` : ""}` +
+      `Still queued: ${queued.backend} backend, ${queued.frontend} frontend` +
+      `${queued.paused > 0 ? `; ${queued.paused} paused` : ""}` +
       `${outcome.expired > 0 ? `; ${outcome.expired} expired request${outcome.expired === 1 ? "" : "s"} removed` : ""}.`;
+    const summary = summaryOf({
+      backend: leftBackend,
+      frontend: outcome.leftover.length - leftBackend,
+      paused: outcome.paused,
+    });
     await interaction.editReply({
       content: outcome.pairs.length > 0 ? `${summary}\nIntroducing the pairs…` : summary,
     });
@@ -327,14 +333,16 @@ const handlers: Record<string, Handler> = {
         );
       }
     });
+    // The introductions may have changed the queue: a pair undone because a member had left puts the
+    // other back, and they may be matched at once with a leftover. Announce and count what waits now.
+    const now = await stillWaiting(
+      ctx.store,
+      ctx.clock,
+      guildId,
+      outcome.leftover.map((entry) => entry.user),
+    );
     if (interaction.guild) {
-      await announceLeftovers(
-        ctx,
-        interaction.guild,
-        outcome.leftover.map((entry) => entry.user),
-        outcome.pairs.length,
-        interaction.channelId,
-      );
+      await announceLeftovers(ctx, interaction.guild, now.users, outcome.pairs.length, interaction.channelId);
     }
     if (outcome.pairs.length > 0) {
       const parts = [
@@ -344,7 +352,7 @@ const handlers: Record<string, Handler> = {
         tally.undone > 0 ? `${tally.undone} undone because a member had left` : null,
       ].filter((part): part is string => part !== null);
       await interaction
-        .editReply({ content: `${summary}\nIntroduced: ${parts.join(", ")}.` })
+        .editReply({ content: `${summaryOf(now.waiting)}\nIntroduced: ${parts.join(", ")}.` })
         .catch(() => undefined);
     }
   },

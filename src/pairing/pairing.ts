@@ -907,6 +907,23 @@ export async function pairStats(store: Store, clock: Clock, guildId: string): Pr
   };
 }
 
+/**
+ * After a round's introductions (an undone pair re-queues a member, who may be matched at once with a
+ * leftover): which of `users` are still waiting, and the queue's counts; read-only.
+ */
+export async function stillWaiting(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  users: readonly string[],
+): Promise<{ users: string[]; waiting: WaitingCounts }> {
+  const [state, settings] = await Promise.all([getState(store, guildId), getPairSettings(store, guildId)]);
+  const now = clock.now();
+  const live = state.pool.filter((entry) => !isExpired(entry, now, settings.expiryDays * DAY_MS));
+  const waiting = new Set(live.map((entry) => entry.user));
+  return { users: users.filter((user) => waiting.has(user)), waiting: counts(live, now) };
+}
+
 export type SettingsInput = { recencyDays?: number | null; expiryDays?: number | null; by: string };
 
 /** `/pair settings`: changes the recency window and/or the request expiry; with neither, shows them. */

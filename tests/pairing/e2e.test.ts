@@ -409,6 +409,43 @@ describe("/pair end to end", () => {
     expect(description).toContain("Note: Evenings after 18:00 WAT");
   });
 
+  it("GIVEN a round whose pair is undone because a backend left WHEN the frontend is re-matched with the round's leftover THEN the channel post does not tell that leftover they are still queued, nor the summary count them", async () => {
+    const g = await freshGuild();
+    const [b1, b2, f1] = [g.member("lo-b1"), g.member("lo-b2"), g.member("lo-f1")];
+    // Both backends ask while the frontend side is empty, then pause so the frontend is not matched at once.
+    await request(g, b1, { role: "backend" });
+    await run(g, b1, "pause", { days: 1 });
+    clock.advance(60_000);
+    await request(g, b2, { role: "backend" });
+    await run(g, b2, "pause", { days: 1 });
+    await request(g, f1, { role: "frontend" });
+    clock.advance(DAY_MS);
+    t.server.removeMember(g.id, b1); // b1 waited longest: the round pairs b1 with f1, b2 is left over
+    const handle = t.server.interact({
+      guildId: g.id,
+      channelId: g.nexus,
+      admin: true,
+      commandName: "pair",
+      subcommand: "round",
+    });
+    const first = await handle.reply();
+    expect(first.content).toMatch(/Matched \*\*1\*\* pair\. Still queued: 1 backend, 0 frontend/);
+    const final = await until("the round's final summary", () =>
+      t.server
+        .requestsTo("PATCH", new RegExp(`^/webhooks/\\d+/${handle.token}/messages/@original$`))
+        .map((r) => JSON.stringify(r.body))
+        .find((body) => body.includes("Introduced:")),
+    );
+    expect(final).toContain("1 undone because a member had left");
+    // f1 went back to the queue and was paired with b2 at once (pair #2): nobody is waiting.
+    expect((await pairState(g.id)).pool).toEqual([]);
+    expect((await t.store.get(pairKey(g.id, 2), PairSchema))?.backend.user).toBe(b2);
+    expect(final).toContain("Still queued: 0 backend, 0 frontend.");
+    expect(
+      t.server.messagesIn(g.nexus).filter((m) => String(m.content).startsWith("Matching round")),
+    ).toEqual([]);
+  });
+
   it("GIVEN 250 backend and 250 frontend requests at once THEN 250 pairs, nobody twice, nothing lost, every reply in time", async () => {
     const g = await freshGuild();
     const users = Array.from({ length: 500 }, (_, i) => g.member(`load${i}-`));

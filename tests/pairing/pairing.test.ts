@@ -30,6 +30,7 @@ import {
   requirePairMember,
   resumePaused,
   runRound,
+  stillWaiting,
   takeExpiredUnannounced,
   updatePairSettings,
 } from "../../src/pairing/pairing.js";
@@ -725,6 +726,27 @@ describe("runRound", () => {
     const [pair] = (await runRound(store, clock, G)).pairs;
     expect(pair?.backend.note).toBe("hello");
     expect((await store.get(pairMemberKey(G, "101"), PairMemberSchema))?.note).toBeNull();
+  });
+
+  it("GIVEN a round pair undone because a backend left WHEN the frontend is re-matched with the leftover THEN the leftover is no longer among those still waiting", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [
+      waitingEntry("101", "backend", { at: T0 - 2 * DAY_MS }),
+      waitingEntry("102", "backend"),
+      waitingEntry("201", "frontend"),
+      waitingEntry("202", "frontend", { pausedUntil: T0 + DAY_MS }),
+    ]);
+    const outcome = await runRound(store, clock, G);
+    expect(outcome.leftover.map((e) => e.user)).toEqual(["102"]);
+    expect(await stillWaiting(store, clock, G, ["102"])).toEqual({
+      users: ["102"],
+      waiting: { backend: 1, frontend: 0, paused: 1 },
+    });
+    expect((await dissolvePair(store, clock, G, 1, "101")).rematch?.backend.user).toBe("102");
+    expect(await stillWaiting(store, clock, G, ["102"])).toEqual({
+      users: [],
+      waiting: { backend: 0, frontend: 0, paused: 1 },
+    });
   });
 });
 
