@@ -3,7 +3,7 @@ import { replyThen, requireGuild } from "../src/discord/interactions.js";
 import type { Command } from "../src/discord/types.js";
 import { openQuestionChoices } from "../src/questions/choices.js";
 import { deliverAnswer } from "../src/questions/discord.js";
-import { addAnswer } from "../src/questions/questions.js";
+import { addAnswer, awaitsItsPost } from "../src/questions/questions.js";
 import { ANSWER_MAX, answerId, messageLink } from "../src/questions/schema.js";
 
 const data = new SlashCommandBuilder()
@@ -41,13 +41,11 @@ export default {
       question.threadId !== null && !question.threadGone
         ? `in <#${question.threadId}>`
         : `in the channel as a reply to Q${question.number}`;
-    const delivery = await replyThen(
-      interaction,
-      {
-        content: `Your answer **${id}** to Q${question.number} is saved and posted ${where}.`,
-        flags: MessageFlags.Ephemeral,
-      },
-      () => deliverAnswer(ctx, guildId, question, answer),
+    const content = awaitsItsPost(question)
+      ? `Your answer **${id}** to Q${question.number} is saved; I will post it once Q${question.number} itself is on Discord.`
+      : `Your answer **${id}** to Q${question.number} is saved and posted ${where}.`;
+    const delivery = await replyThen(interaction, { content, flags: MessageFlags.Ephemeral }, () =>
+      deliverAnswer(ctx, guildId, question, answer),
     );
     const link = messageLink(guildId, delivery.channelId, delivery.messageId);
     if (delivery.placement === "channel" && where.startsWith("in <#")) {

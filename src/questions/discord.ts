@@ -21,6 +21,7 @@ import {
   type AskInput,
   askQuestion,
   attachQuestionMessage,
+  awaitsItsPost,
   claimAbandoned,
   forgetOutboxQuestion,
   getAnswer,
@@ -263,16 +264,28 @@ export async function deliverToQuestion(
 
 // ——— /answer ———
 
+/** Where an answer went: as `Delivery`, or still "pending" in the outbox while its question is not posted. */
+export type AnswerDelivery = Omit<Delivery, "placement"> & { placement: AnswerPlacement };
+
 /**
  * Posts a stored answer (see `addAnswer`) in its question's thread, or beside the question, and records
- * where it landed. Never throws for Discord's refusals: the answer is already durable.
+ * where it landed. Never throws for Discord's refusals: the answer is already durable. An answer to a
+ * question not on Discord yet stays pending in the outbox, and the outbox job posts it once it is.
  */
 export async function deliverAnswer(
   ctx: QaContext,
   guildId: string,
   question: Question,
   answer: Answer,
-): Promise<Delivery> {
+): Promise<AnswerDelivery> {
+  if (awaitsItsPost(question)) {
+    return {
+      placement: "pending",
+      channelId: null,
+      messageId: null,
+      reason: "the question is not posted yet",
+    };
+  }
   const delivery = await deliverToQuestion(
     ctx,
     guildId,
@@ -382,6 +395,8 @@ async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry)
     await settle("failed");
     return false;
   }
+  // Left in the outbox (its claim renewed): it is posted on a later pass, once its question is attached.
+  if (awaitsItsPost(question)) return false;
   const found = await findPostedAnswer(ctx, guildId, question, answer);
   if (found !== null) {
     await settle(found.placement, found.channelId, found.messageId);

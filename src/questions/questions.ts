@@ -221,6 +221,13 @@ export async function markThreadGone(
   return changeQuestion(store, guildId, questionNumber, (question) => ({ ...question, threadGone: true }));
 }
 
+/**
+ * An open question whose message is not recorded yet: a live `/ask` is still posting it, or a dead one left
+ * it for the outbox job to attach. Its answers wait in the outbox until then: there is nowhere to post them.
+ */
+export const awaitsItsPost = (question: Question): boolean =>
+  question.status === "open" && question.messageId === null;
+
 function refuseClosed(question: Question, action: string): void {
   if (question.status === "deleted") {
     throw new UserError(`Q${question.number} was deleted, so you cannot ${action} it any more.`);

@@ -589,4 +589,48 @@ describe("Q&A questions and answers a dead process stored but did not post (the 
     expect(reply.content).toContain(`posted in <#${sent.id}>`);
     expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.questions).toEqual([]);
   });
+
+  it("GIVEN a question posted but its message not yet recorded WHEN a member answers it THEN the answer waits, and the outbox job posts it in the thread once the question is attached", async () => {
+    const question = await askOnly("Posted, then the process died before recording its message");
+    const n = question.number;
+    const channel = await t.bot.ctx.client.channels.fetch(NEXUS);
+    if (!channel?.isSendable()) throw new Error("the Nexus channel is not sendable");
+    const sent = await channel.send({ embeds: [questionEmbed(t.server.guildId, question)] });
+    // Members see it in the channel, and /answer's autocomplete lists it: someone answers before it is attached.
+    const reply = await t.server
+      .interact({
+        user: helper,
+        commandName: "answer",
+        options: { question: { type: 4, value: n }, text: "Run migrate in the entrypoint." },
+      })
+      .reply();
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    expect(reply.content).toBe(
+      `Your answer **${n}-1** to Q${n} is saved; I will post it once Q${n} itself is on Discord.`,
+    );
+    const posts = () =>
+      [...t.server.messagesIn(NEXUS), ...t.server.messagesIn(sent.id)].filter((m) =>
+        ((m.embeds ?? []) as JsonObject[]).some((e) => e.title === `Answer ${n}-1 · Q${n}`),
+      );
+    // The answer's outbox entry comes due before the question's: it keeps waiting, neither posted nor failed.
+    clock().advance(REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(await getAnswer(t.store, t.server.guildId, n, 1)).toMatchObject({ placement: "pending" });
+    expect(posts()).toEqual([]);
+    clock().advance(SETTLE_QUESTION_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(await getQuestion(t.store, t.server.guildId, n)).toMatchObject({
+      messageId: sent.id,
+      threadId: sent.id,
+    });
+    const posted = posts();
+    expect(posted.map((m) => m.channel_id)).toEqual([sent.id]);
+    expect(await getAnswer(t.store, t.server.guildId, n, 1)).toMatchObject({
+      placement: "thread",
+      channelId: sent.id,
+      messageId: posted[0]?.id,
+    });
+    expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.answers).toEqual([]);
+  });
 });
