@@ -1,4 +1,10 @@
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from "discord.js";
+import {
+  type ChatInputCommandInteraction,
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+} from "discord.js";
 import { replyThen, requireGuild } from "../src/discord/interactions.js";
 import type { Command } from "../src/discord/types.js";
 import { answerChoices } from "../src/questions/choices.js";
@@ -19,6 +25,16 @@ const data = new SlashCommandBuilder()
       .setAutocomplete(true),
   );
 
+/**
+ * Manage Threads in `channelId` (the question's channel), its overwrites included. Not `memberPermissions`:
+ * those hold where /accept was typed, and a moderator of one channel is none of the Nexus channel.
+ */
+function managesThreadsIn(interaction: ChatInputCommandInteraction, channelId: string | null): boolean {
+  if (channelId === null || !interaction.inCachedGuild()) return false;
+  const channel = interaction.guild.channels.cache.get(channelId);
+  return channel?.permissionsFor(interaction.member).has(PermissionFlagsBits.ManageThreads) ?? false;
+}
+
 export default {
   data,
   async execute(interaction, ctx) {
@@ -26,7 +42,7 @@ export default {
     const result = await acceptAnswer(ctx.store, ctx.clock, guildId, {
       answerId: interaction.options.getString("answer", true),
       by: interaction.user.id,
-      canManageThreads: interaction.memberPermissions?.has(PermissionFlagsBits.ManageThreads) ?? false,
+      canManageThreads: (channelId) => managesThreadsIn(interaction, channelId),
     });
     const { question, answer } = result;
     const id = answerId(question.number, answer.number);

@@ -388,8 +388,12 @@ export async function forgetOutboxQuestion(
 export type AcceptInput = {
   answerId: string;
   by: string;
-  /** The member has Manage Threads, so may accept on anyone's question. */
-  canManageThreads: boolean;
+  /**
+   * Whether the member has Manage Threads in the question's channel (null: the question is not posted yet),
+   * so may accept on anyone's question. Asked of that channel: overwrites make a moderator of one channel
+   * no moderator of another.
+   */
+  canManageThreads: (channelId: string | null) => boolean;
 };
 
 export type AcceptResult = {
@@ -417,15 +421,22 @@ export async function acceptAnswer(
   return store.locked(guildId, async (store) => {
     const question = await requireQuestion(store, guildId, questionNumber);
     refuseClosed(question, "accept an answer on");
-    if (question.authorId !== input.by && !input.canManageThreads) {
+    const byAsker = question.authorId === input.by;
+    if (!byAsker && !input.canManageThreads(question.channelId)) {
       throw new UserError(
-        `Only the asker of Q${question.number} (<@${question.authorId}>) or a member with **Manage Threads** can accept an answer.`,
+        `Only the asker of Q${question.number} (<@${question.authorId}>) or a member with **Manage Threads**${question.channelId ? ` in <#${question.channelId}>` : ""} can accept an answer.`,
       );
     }
     const answer = await getAnswer(store, guildId, questionNumber, answerNumber);
     if (answer === undefined) {
       throw new UserError(
         `Q${question.number} has no answer ${answerId(questionNumber, answerNumber)} (it has ${question.answerCount}).`,
+      );
+    }
+    // Manage Threads is to accept for an absent asker, not to credit oneself.
+    if (!byAsker && answer.authorId === input.by) {
+      throw new UserError(
+        `Answer ${answerId(questionNumber, answerNumber)} is your own: only the asker of Q${question.number} (<@${question.authorId}>) or another member with **Manage Threads** can accept it.`,
       );
     }
     const current = question.accepted;

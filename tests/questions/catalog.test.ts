@@ -130,7 +130,7 @@ describe("/questions lists", () => {
       authorId: ASKER,
       text: "Check the queue name",
     });
-    await acceptAnswer(store, clock, GUILD, { answerId: "2-1", by: HELPER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "2-1", by: HELPER, canManageThreads: () => false });
     await markQuestionDeleted(store, GUILD, 4);
     const open = await listQuestions(store, GUILD, { kind: "open" });
     expect(open.entries.map((e) => e.n)).toEqual([3, 1]);
@@ -150,7 +150,7 @@ describe("/questions lists", () => {
     const answered = await shown();
     expect(answered.ns).toEqual([4, 3, 2, 1]);
     expect(answered.text.description).toMatch(/\*\*Q3\*\* .*\nopen · 1 answer · /);
-    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: () => false });
     expect((await shown()).ns).toEqual([4, 2, 1]);
     expect((await shown("Docker")).ns).toEqual([1]);
     await askQuestion(store, clock, GUILD, {
@@ -206,7 +206,7 @@ describe("autocomplete", () => {
       authorId: HELPER,
       text: "Use cache versioning",
     });
-    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: () => false });
     const choices = await openQuestionChoices(store, GUILD, "django");
     expect(choices.map((c) => c.value)).toEqual([1, 4]);
     expect(choices[0]?.label).toBe("Q1 · How do I run Django migrations in Docker? (0 answers)");
@@ -249,7 +249,7 @@ describe("autocomplete", () => {
       authorId: HELPER,
       text: "Version your cache keys",
     });
-    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: () => false });
     const choices = await answerChoices(store, GUILD, ASKER, "");
     expect(choices.map((c) => c.value)).toEqual(["1-1", "3-1"]);
     expect(choices[1]?.label).toBe("✅ 3-1 · Version your cache keys");

@@ -46,7 +46,7 @@ describe("nudges", () => {
     await addAnswer(store, clock, GUILD, { questionNumber: 2, authorId: "202", text: "Here you go" });
     await posted(store, clock, "Old question that got solved by asker");
     await addAnswer(store, clock, GUILD, { questionNumber: 3, authorId: ASKER, text: "Solved it" });
-    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: () => false });
     await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "Old question never posted anywhere" });
     clock.advance(NUDGE_AFTER_MS);
     await posted(store, clock, "A fresh question asked just now");

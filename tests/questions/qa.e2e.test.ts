@@ -408,6 +408,57 @@ describe("/accept's reply about the replaced answer's points", () => {
   });
 });
 
+describe("/accept's Manage Threads, asked of the question's channel", () => {
+  let t: TestBot;
+  let helper: string;
+  let other: string;
+  type InteractOptions = Parameters<TestBot["server"]["interact"]>[0]["options"];
+  const GENERAL = FIXTURE_IDS.generalChannelId;
+
+  beforeAll(async () => {
+    t = await startTestBot();
+    helper = t.server.addMember(t.server.guildId, { username: "alan", globalName: "Alan" }).user.id;
+    other = t.server.addMember(t.server.guildId, { username: "barbara", globalName: "Barbara" }).user.id;
+    await run(ASKER, "ask", { title: TITLE });
+    await run(helper, "answer", { question: { type: 4, value: 1 }, text: "Migrate in the entrypoint." });
+    await run(other, "answer", { question: { type: 4, value: 1 }, text: "A one-off migrate service." });
+    await run(MOD, "answer", { question: { type: 4, value: 1 }, text: "Use a release phase." });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  async function run(user: string, commandName: string, options: InteractOptions, channelId?: string) {
+    const reply = await t.server
+      .interact({ user, commandName, options, ...(channelId ? { channelId } : {}) })
+      .reply();
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    return reply;
+  }
+  const status = async () => (await getQuestion(t.store, t.server.guildId, 1))?.status;
+
+  it("GIVEN a member with Manage Threads only in another channel WHEN they /accept there an answer to someone else's question THEN they are refused", async () => {
+    t.server.allowPermissions(GENERAL, helper, ["manageThreads"]);
+    const reply = await run(helper, "accept", { answer: "1-2" }, GENERAL);
+    expect(reply.content).toContain(`or a member with **Manage Threads** in <#${NEXUS}> can accept`);
+    expect(await status()).toBe("open");
+  });
+
+  it("GIVEN a moderator WHEN they /accept their own answer to someone else's question THEN they are refused: no self-credit", async () => {
+    const reply = await run(MOD, "accept", { answer: "1-3" });
+    expect(reply.content).toMatch(/Answer 1-3 is your own: only the asker of Q1/);
+    expect(await status()).toBe("open");
+    expect(await memberReputation(t.store, t.server.guildId, MOD)).toEqual({ points: 0, accepted: 0 });
+  });
+
+  it("GIVEN a member with Manage Threads in the Nexus channel alone WHEN they /accept from another channel THEN it is accepted", async () => {
+    t.server.allowPermissions(NEXUS, other, ["manageThreads"]);
+    const reply = await run(other, "accept", { answer: "1-1" }, GENERAL);
+    expect(reply.content).toContain("Q1 is solved");
+    expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 10, accepted: 1 });
+  });
+});
+
 describe("a question a moderator deleted (its message and its thread)", () => {
   let t: TestBot;
   let helper: string;

@@ -223,7 +223,7 @@ describe("/answer", () => {
     const clock = new ManualClock(T0);
     await ask(store, clock);
     await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "This works." });
-    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: () => false });
     await expectUserError(
       addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: OTHER, text: "Me too" }),
       /Q1 is already solved \(answer 1-1 was accepted\)/,
@@ -241,7 +241,7 @@ describe("/answer", () => {
       /Q1 was deleted/,
     );
     await expectUserError(
-      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false }),
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: () => false }),
       /Q1 was deleted/,
     );
   });
@@ -304,7 +304,7 @@ describe("/accept", () => {
     const result = await acceptAnswer(store, clock, GUILD, {
       answerId: "1-1",
       by: ASKER,
-      canManageThreads: false,
+      canManageThreads: () => false,
     });
     expect(result).toMatchObject({ changed: true, creditedTo: HELPER, previous: null });
     expect(result.question).toMatchObject({
@@ -321,16 +321,36 @@ describe("/accept", () => {
     const clock = new ManualClock(T0);
     await answered(store, clock);
     await expectUserError(
-      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: HELPER, canManageThreads: false }),
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: HELPER, canManageThreads: () => false }),
       /Only the asker of Q1 .* or a member with \*\*Manage Threads\*\*/,
     );
     expect((await getQuestion(store, GUILD, 1))?.status).toBe("open");
     const result = await acceptAnswer(store, clock, GUILD, {
       answerId: "1-2",
       by: MOD,
-      canManageThreads: true,
+      canManageThreads: () => true,
     });
     expect(result.creditedTo).toBe(OTHER);
+  });
+
+  it("GIVEN a moderator WHEN they accept their own answer to someone else's question THEN it is refused; Manage Threads is asked of the question's channel", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await answered(store, clock);
+    await attachQuestionMessage(store, GUILD, 1, { channelId: "300", messageId: "400", threadId: "400" });
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: MOD, text: "Use a release phase." });
+    const asked: Array<string | null> = [];
+    const moderator = (channelId: string | null) => {
+      asked.push(channelId);
+      return true;
+    };
+    await expectUserError(
+      acceptAnswer(store, clock, GUILD, { answerId: "1-4", by: MOD, canManageThreads: moderator }),
+      /Answer 1-4 is your own: only the asker of Q1 .* or another member with \*\*Manage Threads\*\*/,
+    );
+    expect((await getQuestion(store, GUILD, 1))?.status).toBe("open");
+    expect(await memberReputation(store, GUILD, MOD)).toEqual({ points: 0, accepted: 0 });
+    expect(asked).toEqual(["300"]);
   });
 
   it("GIVEN an unknown question or answer id THEN accepting is refused naming it", async () => {
@@ -338,11 +358,11 @@ describe("/accept", () => {
     const clock = new ManualClock(T0);
     await answered(store, clock);
     await expectUserError(
-      acceptAnswer(store, clock, GUILD, { answerId: "9-1", by: ASKER, canManageThreads: false }),
+      acceptAnswer(store, clock, GUILD, { answerId: "9-1", by: ASKER, canManageThreads: () => false }),
       /no question Q9/,
     );
     await expectUserError(
-      acceptAnswer(store, clock, GUILD, { answerId: "1-4", by: ASKER, canManageThreads: false }),
+      acceptAnswer(store, clock, GUILD, { answerId: "1-4", by: ASKER, canManageThreads: () => false }),
       /Q1 has no answer 1-4 \(it has 3\)/,
     );
   });
@@ -354,7 +374,7 @@ describe("/accept", () => {
     const result = await acceptAnswer(store, clock, GUILD, {
       answerId: "1-3",
       by: ASKER,
-      canManageThreads: false,
+      canManageThreads: () => false,
     });
     expect(result.creditedTo).toBeNull();
     expect(await memberReputation(store, GUILD, ASKER)).toEqual({ points: 0, accepted: 0 });
@@ -365,18 +385,18 @@ describe("/accept", () => {
     const store = memory();
     const clock = new ManualClock(T0);
     await answered(store, clock);
-    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: () => false });
     clock.advance(60_000);
     const moved = await acceptAnswer(store, clock, GUILD, {
       answerId: "1-2",
       by: ASKER,
-      canManageThreads: false,
+      canManageThreads: () => false,
     });
     expect(moved.previous?.number).toBe(1);
     const again = await acceptAnswer(store, clock, GUILD, {
       answerId: "1-2",
       by: ASKER,
-      canManageThreads: false,
+      canManageThreads: () => false,
     });
     expect(again.changed).toBe(false);
     expect(await memberReputation(store, GUILD, HELPER)).toEqual({ points: 0, accepted: 0 });
@@ -387,7 +407,7 @@ describe("/accept", () => {
       [OTHER, 10, null],
     ]);
     // moving to a self-answer takes the points back without giving any
-    await acceptAnswer(store, clock, GUILD, { answerId: "1-3", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-3", by: ASKER, canManageThreads: () => false });
     expect(await memberReputation(store, GUILD, OTHER)).toEqual({ points: 0, accepted: 0 });
     expect(tally(await readRepLog(store, GUILD), 0)).toEqual([]);
   });
@@ -404,7 +424,7 @@ describe("/accept", () => {
       const ids = ["1-1", "1-2", "1-1", "1-2", "1-3", "1-2", "1-1", "1-2"];
       const results = await Promise.all(
         ids.map((answerId) =>
-          acceptAnswer(store, clock, GUILD, { answerId, by: ASKER, canManageThreads: false }),
+          acceptAnswer(store, clock, GUILD, { answerId, by: ASKER, canManageThreads: () => false }),
         ),
       );
       const question = await getQuestion(store, GUILD, 1);
@@ -425,8 +445,8 @@ describe("/accept", () => {
     const clock = new ManualClock(T0);
     await answered(store, clock);
     const [a, b] = await Promise.all([
-      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false }),
-      acceptAnswer(store, clock, GUILD, { answerId: "1-2", by: MOD, canManageThreads: true }),
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: () => false }),
+      acceptAnswer(store, clock, GUILD, { answerId: "1-2", by: MOD, canManageThreads: () => true }),
     ]);
     expect([a.changed, b.changed]).toEqual([true, true]);
     expect((await getQuestion(store, GUILD, 1))?.accepted?.answer).toBe(2);

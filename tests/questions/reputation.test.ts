@@ -37,7 +37,7 @@ async function solvedBy(store: Store, clock: ManualClock, helper: string): Promi
   await acceptAnswer(store, clock, GUILD, {
     answerId: `${question.number}-${answer.number}`,
     by: ASKER,
-    canManageThreads: false,
+    canManageThreads: () => false,
   });
 }
 
@@ -176,10 +176,10 @@ describe("a lost or damaged log (the question records keep who was credited)", (
       text: "Use PageNumberPagination",
     });
     await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: "302", text: "Or use a cursor" });
-    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: () => false });
     expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 10, accepted: 1 });
     await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
-    await acceptAnswer(store, clock, GUILD, { answerId: "1-2", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "1-2", by: ASKER, canManageThreads: () => false });
     const chunk = await store.get(keys.repLog(GUILD, 0), RepLogChunkSchema);
     expect(chunk?.events.map((e) => [e.userId, e.revokedAt === null])).toEqual([
       ["301", false],
@@ -203,9 +203,9 @@ describe("a lost or damaged log (the question records keep who was credited)", (
     await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I version a REST API?" });
     await addAnswer(store, clock, GUILD, { questionNumber: 5, authorId: "301", text: "In the URL" });
     await addAnswer(store, clock, GUILD, { questionNumber: 5, authorId: "302", text: "In a header" });
-    await acceptAnswer(store, clock, GUILD, { answerId: "5-1", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "5-1", by: ASKER, canManageThreads: () => false });
     await store.keyv.set(keys.memberRep(GUILD, "301"), DAMAGED);
-    await acceptAnswer(store, clock, GUILD, { answerId: "5-2", by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: "5-2", by: ASKER, canManageThreads: () => false });
     expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 40, accepted: 4 });
     expect(await memberReputation(store, GUILD, "302")).toEqual({ points: 10, accepted: 1 });
   });

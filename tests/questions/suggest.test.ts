@@ -44,7 +44,7 @@ async function community() {
       channelId: String(1000 + n),
       messageId: String(2000 + n),
     });
-    await acceptAnswer(store, clock, GUILD, { answerId: `${n}-1`, by: ASKER, canManageThreads: false });
+    await acceptAnswer(store, clock, GUILD, { answerId: `${n}-1`, by: ASKER, canManageThreads: () => false });
   }
   return { store, clock };
 }

@@ -129,6 +129,8 @@ export interface DiscordServer {
   /** Routes that need these permissions in the channel answer 403 50013 (50001 for viewChannel). */
   denyPermissions(channelId: string, perms: DeniablePermissions): void;
   restorePermissions(channelId: string): void;
+  /** Allows permissions to a member in a guild channel (a member overwrite) and sends CHANNEL_UPDATE. */
+  allowPermissions(channelId: string, userId: string, perms: PermissionKey[]): void;
   /** Deletes a channel (and its threads) and sends CHANNEL_DELETE / THREAD_DELETE. */
   deleteChannel(id: string): void;
   /** Renames a channel, as an admin would, and sends CHANNEL_UPDATE. */
@@ -346,6 +348,8 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       channelEvent(store.denyBotPermissions(channelId, keys));
     },
     restorePermissions: (channelId) => channelEvent(store.restoreBotPermissions(channelId)),
+    allowPermissions: (channelId, userId, perms) =>
+      channelEvent(store.allowMemberPermissions(channelId, userId, perms)),
     renameChannel: (id, name) => {
       const channel = store.channels.get(id);
       if (channel === undefined) throw new Error(`renameChannel: unknown channel ${id}`);

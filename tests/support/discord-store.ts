@@ -370,6 +370,27 @@ export class DiscordStore {
     return channel;
   }
 
+  /** Allows permissions to a member in a guild channel, as an admin's member overwrite would. */
+  allowMemberPermissions(channelId: string, userId: string, keys: PermissionKey[]): StoredChannel {
+    const channel = this.requireChannel(channelId);
+    if (isThreadType(channel.type) || channel.guildId === null) {
+      throw new Error(`allowMemberPermissions: ${channelId} has no permission overwrites`);
+    }
+    const bits = keys.reduce((acc, key) => acc | permissionFlag(key), 0n);
+    const overwrites = Array.isArray(channel.data.permission_overwrites)
+      ? channel.data.permission_overwrites
+      : [];
+    const existing = overwrites.find((o): o is JsonObject => isRecord(o) && o.id === userId);
+    if (existing) {
+      const allow = typeof existing.allow === "string" ? BigInt(existing.allow) : 0n;
+      existing.allow = (allow | bits).toString();
+    } else {
+      overwrites.push({ id: userId, type: 1, allow: bits.toString(), deny: "0" });
+    }
+    channel.data.permission_overwrites = overwrites;
+    return channel;
+  }
+
   // -------------------------------------------------------------------------------------------------------
   // Channels and threads
   // -------------------------------------------------------------------------------------------------------
