@@ -6,6 +6,7 @@ import { pageOf } from "../../src/questions/catalog.js";
 import {
   answerEmbed,
   leaderboardEmbed,
+  linkLabel,
   listEmbed,
   nudgeMessage,
   questionEmbed,
@@ -147,6 +148,41 @@ describe("Q&A messages stay within Discord's limits and never look like pings", 
     expect(listEmbed(GUILD, "Open", page, "none").toJSON().description).toContain(`/channels/${GUILD}/`);
     expect(listEmbed(other, "Open", page, "none").toJSON().description).toContain(`/channels/${other}/`);
     expect(listEmbed(GUILD, "Open", page, "none").toJSON().description).toContain(`/channels/${GUILD}/`);
+  });
+
+  it("GIVEN a title with markdown WHEN listed THEN its markdown and brackets are escaped, not paired with the next line's bold", () => {
+    const kwargs = { ...entry(2), title: "How do I pass **kwargs through a DRF serializer?" };
+    const description = String(
+      listEmbed(GUILD, "Open", pageOf([kwargs, entry(1)], 1), "none").toJSON().description,
+    );
+    expect(description).toContain("[How do I pass \\*\\*kwargs through a DRF serializer?](");
+    expect(linkLabel("Why do `__init__` ~~and~~ ||spoilers|| [break] C:\\ paths?", 100)).toBe(
+      "Why do \\`\\_\\_init\\_\\_\\` \\~\\~and\\~\\~ \\|\\|spoilers\\|\\| \\[break\\] C:\\\\ paths?",
+    );
+  });
+
+  it("GIVEN a raw link or a run of asterisks in a title WHEN made a link label THEN the link stays whole and every asterisk is escaped", () => {
+    expect(
+      linkLabel("Why does https://example.com/my_app/[id]/*.py 404 in _prod_? https://x.io/a\\", 100),
+    ).toBe("Why does https://example.com/my_app/\\[id\\]/*.py 404 in \\_prod\\_? https://x.io/a\\\\");
+    expect(linkLabel("***** rating", 100)).toBe("\\*\\*\\*\\*\\* rating");
+  });
+
+  it("GIVEN a label longer than its room once escaped WHEN it is cut THEN the cut falls between escapes, within the room", () => {
+    for (const title of [
+      "*".repeat(150),
+      `a${"_".repeat(150)}`,
+      `a${"\\".repeat(150)}`,
+      `${"]".repeat(150)}`,
+    ]) {
+      for (const max of [99, 100]) {
+        const label = linkLabel(title, max);
+        expect(label.length).toBeLessThanOrEqual(max);
+        expect(label.endsWith("…")).toBe(true);
+        // An even run of backslashes before the "…": each escapes the character after it, none the "…".
+        expect((/\\*…$/.exec(label)?.[0].length ?? 1) % 2).toBe(1);
+      }
+    }
   });
 
   it("GIVEN titles THEN thread names stay within 100 characters, solved ones marked", () => {
