@@ -65,6 +65,37 @@ export function sanitize(text: string, options: { oneLine?: boolean } = {}): str
   return out;
 }
 
+/** Markdown that works mid-line (emphasis, underline, strike, spoiler, code, escapes) and link brackets. */
+const INLINE_MARKDOWN = /[\\*_~`|[\]]/g;
+/** What opens a heading, list or quote at the start of a line (a numbered list: its digits' dot). */
+const LINE_START_MARKDOWN = /^(?:#|-|>|\d+(?=\.))/;
+
+/**
+ * User text as one line among others (list and search blocks, link labels): sanitised, on one line, every
+ * inline Markdown character backslash-escaped, so a marker it leaves open (the odd `**` of `**kwargs`, a
+ * code span) cannot pair with the next line's, and brackets cannot make a masked link. Raw links keep their
+ * `*` and `_` (Discord reads no Markdown in them, and an escape would change them). `lineStart`: the text
+ * begins a line, so a heading, list or quote marker there is escaped too. At most `max` characters, escapes
+ * included, cut between escapes (a lone backslash would escape the "…" or what follows). Not discord.js's
+ * escapeMarkdown: it leaves some runs of `*` and backticks unescaped.
+ */
+export function inlineText(text: string, max: number, options: { lineStart?: boolean } = {}): string {
+  let escaped = sanitize(text, { oneLine: true })
+    .split(/(https?:\/\/\S+)/)
+    .map((part, i) => part.replace(i % 2 === 1 ? /[[\]\\]/g : INLINE_MARKDOWN, "\\$&"))
+    .join("");
+  if (options.lineStart) {
+    escaped = escaped.replace(LINE_START_MARKDOWN, (m) => (/^\d/.test(m) ? `${m}\\` : `\\${m}`));
+  }
+  if (escaped.length <= max) return escaped;
+  let out = "";
+  for (const unit of escaped.match(/\\[\s\S]|[\s\S]/gu) ?? []) {
+    if (out.length + unit.length > max - 1) break;
+    out += unit;
+  }
+  return `${out}…`;
+}
+
 /** Splits lines into pages that each fit `max` characters (a single over-long line is truncated). */
 export function paginate(lines: string[], max: number): string[] {
   const pages: string[] = [];

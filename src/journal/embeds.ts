@@ -1,6 +1,5 @@
-import { escapeMarkdown } from "discord.js";
 import { Embed } from "../discord/embed.js";
-import { LIMITS, sanitize, truncate } from "../discord/text.js";
+import { inlineText, LIMITS, sanitize, truncate } from "../discord/text.js";
 import { PAGE_SIZE } from "./entries.js";
 import type { Entry, EntryKind } from "./records.js";
 import type { WeeklyStats } from "./stats.js";
@@ -54,23 +53,13 @@ export function entryBlock(entry: Entry, budget: number = BLOCK_BUDGET): string 
 }
 
 /**
- * Entry text for a one-line block, with its Markdown escaped: blocks are joined into one description, so
- * a marker the text leaves open (the odd `**` of `**kwargs`, a code span cut by the budget) would pair
- * with the next block's and run bold or code across entries. Headings and list markers are escaped too:
- * the text starts a quoted line, where Discord renders them. The cut comes after escaping and never
- * leaves half an escape (a lone backslash) before the "…".
+ * Entry text for a one-line block, its Markdown escaped (src/discord/text.ts inlineText): blocks are joined
+ * into one description, so a marker the text leaves open (the odd `**` of `**kwargs`, a code span cut by
+ * the budget) would pair with the next block's and run bold or code across entries. The text starts a
+ * quoted line, where Discord renders headings and lists, so their markers are escaped too.
  */
 function blockText(text: string, max: number): string {
-  const escaped = escapeMarkdown(sanitize(text, { oneLine: true }), {
-    heading: true,
-    bulletedList: true,
-    numberedList: true,
-  });
-  const cut = truncate(escaped, max);
-  if (cut === escaped) return cut;
-  const kept = cut.slice(0, -1);
-  const backslashes = /\\*$/.exec(kept)?.[0].length ?? 0;
-  return `${backslashes % 2 === 1 ? kept.slice(0, -1) : kept}…`;
+  return inlineText(text, max, { lineStart: true });
 }
 
 /**
@@ -78,9 +67,7 @@ function blockText(text: string, max: number): string {
  * The command stores a number; the schema allows any short string, so it is cleaned like user text.
  */
 function pairTag(entry: Entry): string | null {
-  return entry.pairingId === null
-    ? null
-    : `🤝 pair #${escapeMarkdown(sanitize(entry.pairingId, { oneLine: true }))}`;
+  return entry.pairingId === null ? null : `🤝 pair #${inlineText(entry.pairingId, 100)}`;
 }
 
 function renderBlock(entry: Entry, budget: number): string {

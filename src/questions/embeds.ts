@@ -1,5 +1,5 @@
 import { Embed } from "../discord/embed.js";
-import { LIMITS, sanitize, truncate } from "../discord/text.js";
+import { inlineText, LIMITS, sanitize, truncate } from "../discord/text.js";
 import type { ListPage } from "./catalog.js";
 import type { Board, MemberReputation, Period } from "./reputation.js";
 import { type Answer, answerId, type IndexEntry, messageLink, type Question } from "./schema.js";
@@ -13,29 +13,9 @@ export const SOLVED_MARK = "✅ ";
 const unix = (ms: number) => Math.floor(ms / 1000);
 export const age = (ms: number) => `<t:${unix(ms)}:R>`;
 
-/** Markdown that works mid-line (emphasis, underline, strike, spoiler, code, escape) and label brackets. */
-const INLINE_MARKDOWN = /[\\*_~`|[\]]/g;
-
-/**
- * User text as a markdown link label: one line, no ping look-alikes, every inline markdown character
- * escaped (a title's `**kwargs` would pair with the next list line's bold). Raw links keep their `*` and
- * `_` (Discord reads no markdown in them, and an escape would change them), but not their brackets and
- * backslashes, which would end the label or escape its `]`. Not discord.js's escapeMarkdown: it leaves
- * some runs of `*` unescaped. At most `max` characters, escapes included, cut between escapes: a lone
- * backslash at the end would escape the `…` or the label's `]`.
- */
+/** User text as a markdown link label: one line, inline Markdown escaped (src/discord/text.ts inlineText). */
 export function linkLabel(text: string, max: number): string {
-  const escaped = sanitize(text, { oneLine: true })
-    .split(/(https?:\/\/\S+)/)
-    .map((part, i) => part.replace(i % 2 === 1 ? /[[\]\\]/g : INLINE_MARKDOWN, "\\$&"))
-    .join("");
-  if (escaped.length <= max) return escaped;
-  let out = "";
-  for (const unit of escaped.match(/\\[\s\S]|[\s\S]/gu) ?? []) {
-    if (out.length + unit.length > max - 1) break;
-    out += unit;
-  }
-  return `${out}…`;
+  return inlineText(text, max);
 }
 
 export function threadName(question: Pick<Question, "title" | "status">): string {

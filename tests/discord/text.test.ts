@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { atMostChars, charLength } from "../../src/discord/text.js";
+import { atMostChars, charLength, inlineText } from "../../src/discord/text.js";
 
 describe("charLength (characters as Discord counts them: code points)", () => {
   it("GIVEN text with emoji and other characters outside the BMP THEN each counts once", () => {
@@ -32,5 +32,40 @@ describe("charLength (characters as Discord counts them: code points)", () => {
     expect(z.string().max(3).safeParse("🙂🙂🙂🙂").success).toBe(false);
     expect(z.string().min(3).safeParse("🙂🙂").success).toBe(false);
     expect(z.string().min(3).safeParse("🙂🙂🙂").success).toBe(true);
+  });
+});
+
+describe("inlineText (user text as one line among others)", () => {
+  /** What is left unescaped of a Markdown character: an odd count of them pairs with the next line's. */
+  const raw = (text: string, char: string) =>
+    (text.replace(/\\[\s\S]/g, "").match(new RegExp(`\\${char}`, "g")) ?? []).length;
+
+  it("GIVEN runs of asterisks and backticks (which discord.js's escapeMarkdown leaves partly raw) THEN none is left unescaped", () => {
+    const text = inlineText("a *************** b **kwargs `x` ```` y ~~z|| [link](https://e.x)", 500);
+    for (const char of ["*", "`", "~", "|", "[", "]"]) expect(raw(text, char)).toBe(0);
+    expect(text).toContain("\\*\\*kwargs");
+  });
+
+  it("GIVEN a raw link THEN its * and _ are kept (an escape would change it) and its brackets escaped", () => {
+    expect(inlineText("see https://ex.com/a_b*c[1] for _this_", 200)).toBe(
+      "see https://ex.com/a_b*c\\[1\\] for \\_this\\_",
+    );
+  });
+
+  it("GIVEN a line start THEN heading, list and quote markers are escaped only there", () => {
+    expect(inlineText("# Title - not a list", 100, { lineStart: true })).toBe("\\# Title - not a list");
+    expect(inlineText("- item", 100, { lineStart: true })).toBe("\\- item");
+    expect(inlineText("> quote", 100, { lineStart: true })).toBe("\\> quote");
+    expect(inlineText("12. twelve", 100, { lineStart: true })).toBe("12\\. twelve");
+    expect(inlineText("# Title", 100)).toBe("# Title");
+  });
+
+  it("GIVEN text cut to a length THEN it fits, with the cut between escapes, and mentions do not look like pings", () => {
+    for (let max = 2; max < 40; max++) {
+      const text = inlineText("**bold** and `code` <@123> @everyone ".repeat(3), max);
+      expect(text.length).toBeLessThanOrEqual(max);
+      expect(text.replace(/\\[\s\S]/g, "")).not.toMatch(/\\/);
+    }
+    expect(inlineText("<@123> @everyone", 100)).toBe("<@\u200b123> @\u200beveryone");
   });
 });
