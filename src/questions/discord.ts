@@ -121,24 +121,32 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
     messageId: message.id,
     threadId: thread?.id ?? null,
   });
-  if (thread !== null) {
-    let suggestions: Suggestions | null = null;
-    try {
-      suggestions = await suggestionsFor(ctx.store, guildId, question);
-    } catch (error) {
-      ctx.logger.warn(
-        { err: error, guild: guildId, question: question.number },
-        "could not compute suggestions",
-      );
-    }
-    await thread.send(threadIntro(question, suggestions)).catch((error: unknown) => {
-      ctx.logger.warn(
-        { err: error, guild: guildId, question: question.number },
-        "could not post the thread intro",
-      );
-    });
-  }
+  if (thread !== null) await introduceThread(ctx, guildId, question, thread);
   return { question, link: messageLink(guildId, question.channelId, question.messageId), notes };
+}
+
+/** A question's new thread gets its first message: how to answer, and earlier answers that may help. */
+async function introduceThread(
+  ctx: QaContext,
+  guildId: string,
+  question: Question,
+  thread: ThreadChannel,
+): Promise<void> {
+  let suggestions: Suggestions | null = null;
+  try {
+    suggestions = await suggestionsFor(ctx.store, guildId, question);
+  } catch (error) {
+    ctx.logger.warn(
+      { err: error, guild: guildId, question: question.number },
+      "could not compute suggestions",
+    );
+  }
+  await thread.send(threadIntro(question, suggestions)).catch((error: unknown) => {
+    ctx.logger.warn(
+      { err: error, guild: guildId, question: question.number },
+      "could not post the thread intro",
+    );
+  });
 }
 
 /** Opens the question's public thread on its message and adds the asker; null when Discord refuses. */
@@ -437,14 +445,17 @@ async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQues
     await markQuestionDeleted(ctx.store, guildId, question.number);
     return false;
   }
+  // A thread /ask opened before it died may or may not have its intro: only a thread opened here gets one.
+  const opened = found.hasThread ? null : await startQuestionThread(ctx, guildId, question, found);
   const thread = found.hasThread
     ? ((await ctx.client.channels.fetch(found.id).catch(() => null))?.id ?? null)
-    : ((await startQuestionThread(ctx, guildId, question, found))?.id ?? null);
-  await attachQuestionMessage(ctx.store, guildId, question.number, {
+    : (opened?.id ?? null);
+  const attached = await attachQuestionMessage(ctx.store, guildId, question.number, {
     channelId: found.channelId,
     messageId: found.id,
     threadId: thread,
   });
+  if (opened !== null) await introduceThread(ctx, guildId, attached, opened);
   return true;
 }
 

@@ -421,6 +421,12 @@ export async function acceptAnswer(
   return store.locked(guildId, async (store) => {
     const question = await requireQuestion(store, guildId, questionNumber);
     refuseClosed(question, "accept an answer on");
+    // Its answers wait for its message too (awaitsItsPost), and nothing could be marked solved on Discord.
+    if (awaitsItsPost(question)) {
+      throw new UserError(
+        `Q${question.number} is not on Discord yet (it is still being posted). Try again in a minute or two.`,
+      );
+    }
     const byAsker = question.authorId === input.by;
     if (!byAsker && !input.canManageThreads(question.channelId)) {
       throw new UserError(

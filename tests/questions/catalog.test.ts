@@ -25,6 +25,7 @@ import {
 } from "../../src/questions/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import { KeyvStore } from "../../src/store/store.js";
+import { askPosted } from "../support/qa-fixtures.js";
 
 const GUILD = "100";
 const ASKER = "201";
@@ -59,7 +60,7 @@ async function seeded(): Promise<{ store: KeyvStore; clock: ManualClock }> {
     ["JWT refresh tokens with Django REST Framework", "Authentication and JWT/OAuth2", HELPER],
   ];
   for (const [title, topic, authorId] of questions) {
-    await askQuestion(store, clock, GUILD, {
+    await askPosted(store, clock, GUILD, {
       authorId,
       title,
       topic,
@@ -75,7 +76,7 @@ describe("question index", () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
     for (let i = 0; i < CHUNK_SIZE + 5; i++) {
-      await askQuestion(store, clock, GUILD, { authorId: ASKER, title: `Question ${i} about Django views` });
+      await askPosted(store, clock, GUILD, { authorId: ASKER, title: `Question ${i} about Django views` });
     }
     expect(keys.index(GUILD, 1)).toBe("guild:100:questions:index:1");
     const all = await readIndex(store, GUILD);
@@ -153,7 +154,7 @@ describe("/questions lists", () => {
     await acceptAnswer(store, clock, GUILD, { answerId: "3-1", by: ASKER, canManageThreads: () => false });
     expect((await shown()).ns).toEqual([4, 2, 1]);
     expect((await shown("Docker")).ns).toEqual([1]);
-    await askQuestion(store, clock, GUILD, {
+    await askPosted(store, clock, GUILD, {
       authorId: HELPER,
       title: "Docker volumes lose my data",
       topic: "Docker",
@@ -231,7 +232,7 @@ describe("autocomplete", () => {
   it("GIVEN long titles THEN every choice label fits 100 characters", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
-    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: `Django ${"x".repeat(190)}` });
+    await askPosted(store, clock, GUILD, { authorId: ASKER, title: `Django ${"x".repeat(190)}` });
     const [choice] = await openQuestionChoices(store, GUILD, "django");
     expect(choice?.label.length).toBe(100);
   });
@@ -268,7 +269,7 @@ describe("damaged summaries (the question records are the truth)", () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
     for (let i = 1; i <= count; i++) {
-      await askQuestion(store, clock, GUILD, { authorId: ASKER, title: `Question number${i} about Django` });
+      await askPosted(store, clock, GUILD, { authorId: ASKER, title: `Question number${i} about Django` });
       clock.advance(HOUR);
     }
     return { store, clock };
@@ -321,7 +322,7 @@ describe("damaged summaries (the question records are the truth)", () => {
   it("GIVEN the counter is damaged WHEN the next question changes THEN the counter is rebuilt with a fresh version and reads are cached again", async () => {
     const { store, clock } = await asked(4);
     await store.keyv.set(keys.meta(GUILD), DAMAGED);
-    await askQuestion(store, clock, GUILD, { authorId: HELPER, title: "A fifth question about Docker" });
+    await askPosted(store, clock, GUILD, { authorId: HELPER, title: "A fifth question about Docker" });
     const meta = await store.get(keys.meta(GUILD), MetaSchema);
     expect(meta?.lastNumber).toBe(5);
     expect(meta?.version).toBeGreaterThan(1_000_000);

@@ -630,6 +630,10 @@ describe("Q&A questions and answers a dead process stored but did not post (the 
     expect(t.server.channel(sent.id)?.parent_id).toBe(NEXUS);
     const added = t.server.requestsTo("PUT", new RegExp(`/channels/${sent.id}/thread-members/${ASKER}$`));
     expect(added).toHaveLength(1);
+    // The thread the job opened starts as /ask's do: how to answer and accept.
+    expect(t.server.messagesIn(sent.id).map((m) => m.content)).toEqual([
+      `Answer with \`/answer question:${question.number}\`; <@${ASKER}> can accept the one that helps with \`/accept\`.`,
+    ]);
     const reply = await t.server
       .interact({
         user: helper,
@@ -659,6 +663,13 @@ describe("Q&A questions and answers a dead process stored but did not post (the 
     expect(reply.content).toBe(
       `Your answer **${n}-1** to Q${n} is saved; I will post it once Q${n} itself is on Discord.`,
     );
+    // Nor can it be accepted yet: nothing could be marked solved on Discord, and the job attaches open ones.
+    const early = await t.server
+      .interact({ user: ASKER, commandName: "accept", options: { answer: `${n}-1` } })
+      .reply();
+    expect(early.ephemeral).toBe(true);
+    expect(early.content).toMatch(new RegExp(`^Q${n} is not on Discord yet`));
+    expect((await getQuestion(t.store, t.server.guildId, n))?.status).toBe("open");
     const posts = () =>
       [...t.server.messagesIn(NEXUS), ...t.server.messagesIn(sent.id)].filter((m) =>
         ((m.embeds ?? []) as JsonObject[]).some((e) => e.title === `Answer ${n}-1 · Q${n}`),

@@ -26,6 +26,7 @@ import { memberReputation, readRepLog, tally } from "../../src/questions/reputat
 import { AnswerSchema, keys, OutboxSchema, QuestionSchema } from "../../src/questions/schema.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
+import { askPosted } from "../support/qa-fixtures.js";
 
 const GUILD = "100";
 const ASKER = "201";
@@ -54,8 +55,14 @@ async function sqlite(): Promise<KeyvStore> {
   return store;
 }
 
+/** A question as /ask leaves it once posted (its message and thread recorded). */
 function ask(store: KeyvStore, clock: ManualClock, title = TITLE, authorId = ASKER) {
-  return askQuestion(store, clock, GUILD, { authorId, title, details: null, topic: null });
+  return askPosted(store, clock, GUILD, { authorId, title, details: null, topic: null });
+}
+
+/** A question stored but not (yet) posted: a live /ask before its post, or a dead one's. */
+function askUnposted(store: KeyvStore, clock: ManualClock, title = TITLE) {
+  return askQuestion(store, clock, GUILD, { authorId: ASKER, title, details: null, topic: null });
 }
 
 async function expectUserError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
@@ -71,7 +78,7 @@ describe("/ask", () => {
   it("GIVEN valid input WHEN asked THEN the question gets the next per-guild number and is stored under its key", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
-    const first = await askQuestion(store, clock, GUILD, {
+    const first = await askPosted(store, clock, GUILD, {
       authorId: ASKER,
       title: `  ${TITLE}  `,
       details: "I get `relation does not exist`",
@@ -108,11 +115,11 @@ describe("/ask", () => {
     const store = memory();
     const clock = new ManualClock(T0);
     await expectUserError(
-      askQuestion(store, clock, GUILD, { authorId: ASKER, title: TITLE, details: "d".repeat(2001) }),
+      askPosted(store, clock, GUILD, { authorId: ASKER, title: TITLE, details: "d".repeat(2001) }),
       /at most 2000 characters/,
     );
     await expectUserError(
-      askQuestion(store, clock, GUILD, { authorId: ASKER, title: TITLE, topic: "Cobol" }),
+      askPosted(store, clock, GUILD, { authorId: ASKER, title: TITLE, topic: "Cobol" }),
       /not one of the program's topics/,
     );
   });
@@ -147,7 +154,7 @@ describe("/answer", () => {
     // Discord counts code points: 🔥 is one character, two UTF-16 units.
     const title = `Why does this break my JSON parser ${"🔥".repeat(165)}`;
     const details = "🔥".repeat(2_000);
-    const question = await askQuestion(store, clock, GUILD, {
+    const question = await askPosted(store, clock, GUILD, {
       authorId: ASKER,
       title,
       details,
@@ -314,6 +321,23 @@ describe("/accept", () => {
     expect(await memberReputation(store, GUILD, HELPER)).toEqual({ points: 10, accepted: 1 });
     expect(keys.memberRep(GUILD, HELPER)).toBe("guild:100:questions:rep:202");
     expect((await readIndex(store, GUILD))[0]?.status).toBe("solved");
+  });
+
+  it("GIVEN a question not on Discord yet WHEN its asker accepts an answer THEN it is refused and stays open", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await askUnposted(store, clock);
+    await addAnswer(store, clock, GUILD, {
+      questionNumber: 1,
+      authorId: HELPER,
+      text: "Use select_related.",
+    });
+    await expectUserError(
+      acceptAnswer(store, clock, GUILD, { answerId: "1-1", by: ASKER, canManageThreads: () => true }),
+      /^Q1 is not on Discord yet/,
+    );
+    expect((await getQuestion(store, GUILD, 1))?.status).toBe("open");
+    expect(await memberReputation(store, GUILD, HELPER)).toEqual({ points: 0, accepted: 0 });
   });
 
   it("GIVEN someone else than the asker without Manage Threads THEN accepting is refused; a moderator may", async () => {
@@ -500,8 +524,8 @@ describe("the outbox", () => {
   it("GIVEN questions asked THEN each is in the outbox in the same write; WHEN posted or withdrawn THEN it leaves", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
-    await ask(store, clock);
-    await ask(store, clock, "Why is my Celery worker not running tasks?");
+    await askUnposted(store, clock);
+    await askUnposted(store, clock, "Why is my Celery worker not running tasks?");
     expect(await outboxQuestions(store)).toEqual([1, 2]);
     await attachQuestionMessage(store, GUILD, 1, { channelId: "300", messageId: "400", threadId: "400" });
     expect(await outboxQuestions(store)).toEqual([2]);
@@ -514,7 +538,7 @@ describe("the outbox", () => {
   it("GIVEN a question never posted WHEN 15 minutes passed (its /ask is over) THEN it is claimed once, with a fresh claim time", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
-    await ask(store, clock);
+    await askUnposted(store, clock);
     clock.advance(SETTLE_QUESTION_AFTER_MS - 1);
     expect((await claimAbandoned(store, clock, GUILD)).questions).toEqual([]);
     clock.advance(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { silentLogger } from "../../src/log.js";
-import { acceptAnswer, addAnswer, askQuestion } from "../../src/questions/questions.js";
+import { acceptAnswer, addAnswer } from "../../src/questions/questions.js";
 import {
   creditAnswer,
   memberReputation,
@@ -13,6 +13,7 @@ import {
 import { keys, type RepEvent, RepLogChunkSchema } from "../../src/questions/schema.js";
 import { memoryStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
+import { askPosted } from "../support/qa-fixtures.js";
 
 const GUILD = "100";
 const ASKER = "201";
@@ -25,7 +26,7 @@ function event(userId: string, at: number, extra: Partial<RepEvent> = {}): RepEv
 
 /** Asks a question, has `helper` answer it and the asker accept it, at the clock's time. */
 async function solvedBy(store: Store, clock: ManualClock, helper: string): Promise<void> {
-  const question = await askQuestion(store, clock, GUILD, {
+  const question = await askPosted(store, clock, GUILD, {
     authorId: ASKER,
     title: "How do I paginate a DRF viewset?",
   });
@@ -169,7 +170,7 @@ describe("a lost or damaged log (the question records keep who was credited)", (
   it("GIVEN a log chunk fails its schema WHEN the asker accepts another answer THEN the credit moves: the chunk is rebuilt, the old event revoked and the totals follow", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
-    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I paginate a DRF viewset?" });
+    await askPosted(store, clock, GUILD, { authorId: ASKER, title: "How do I paginate a DRF viewset?" });
     await addAnswer(store, clock, GUILD, {
       questionNumber: 1,
       authorId: "301",
@@ -200,7 +201,7 @@ describe("a lost or damaged log (the question records keep who was credited)", (
     expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 40, accepted: 4 });
     // And on a revocation: the credit moves away from them.
     await store.keyv.set(keys.memberRep(GUILD, "301"), DAMAGED);
-    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I version a REST API?" });
+    await askPosted(store, clock, GUILD, { authorId: ASKER, title: "How do I version a REST API?" });
     await addAnswer(store, clock, GUILD, { questionNumber: 5, authorId: "301", text: "In the URL" });
     await addAnswer(store, clock, GUILD, { questionNumber: 5, authorId: "302", text: "In a header" });
     await acceptAnswer(store, clock, GUILD, { answerId: "5-1", by: ASKER, canManageThreads: () => false });
@@ -227,7 +228,7 @@ describe("a lost or damaged log (the question records keep who was credited)", (
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
     await solvedBy(store, clock, "301");
-    await askQuestion(store, clock, GUILD, { authorId: ASKER, title: "How do I cache a DRF viewset?" });
+    await askPosted(store, clock, GUILD, { authorId: ASKER, title: "How do I cache a DRF viewset?" });
     await addAnswer(store, clock, GUILD, { questionNumber: 2, authorId: "302", text: "Use cache_page" });
     await store.keyv.set(keys.repLog(GUILD, 0), DAMAGED);
     await store.locked(GUILD, (section) =>
