@@ -59,8 +59,15 @@ export function parseLink(input: string | null | undefined): string | null {
   }
   // The normalised form (spaces and the like percent-encoded) is what Discord accepts as an embed URL.
   const href = url.href;
-  if (!atMostChars(trimmed, LINK_MAX) || href.length > LINK_MAX) {
+  if (!atMostChars(trimmed, LINK_MAX)) {
     throw new UserError(`A link can be at most ${LINK_MAX} characters long.`);
+  }
+  if (href.length > LINK_MAX) {
+    // Typed shorter: its non-ASCII characters and spaces took several characters each once encoded.
+    throw new UserError(
+      `This link is ${href.length} characters long once encoded for the web (each non-Latin character or ` +
+        `space takes several), over the ${LINK_MAX} a link can have. A shorter form of it would do.`,
+    );
   }
   return href;
 }

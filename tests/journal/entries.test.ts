@@ -122,6 +122,15 @@ describe("logEntry", () => {
     expect(parseLink(null)).toBeNull();
   });
 
+  it("GIVEN a link typed short but long once encoded THEN the refusal says why, not that it was too long as typed", () => {
+    const typed = `https://ja.wikipedia.org/wiki/${"日本語".repeat(40)}`;
+    expect(typed.length).toBeLessThan(500);
+    expect(() => parseLink(typed)).toThrow(/^This link is \d+ characters long once encoded for the web/);
+    expect(() => parseLink(`https://e.x/${"a".repeat(500)}`)).toThrow(
+      /^A link can be at most 500 characters/,
+    );
+  });
+
   it("GIVEN 200 concurrent logs from one member THEN there are 200 entries with distinct ids and a correct streak", async () => {
     const store = memoryStore(silentLogger());
     // 10 entries on each of 20 consecutive days, all in flight at once.
