@@ -8,8 +8,8 @@ import { defineEvent } from "../src/discord/types.js";
  */
 export default defineEvent({
   name: Events.GuildAvailable,
+  afterReady: true,
   async execute(ctx, guild) {
-    if (!ctx.client.isReady()) return;
     await adoptAndWelcome(ctx, guild);
   },
 });

@@ -97,6 +97,7 @@ export async function createBot(options: {
   if (readyHandlers === 0) client.once(Events.ClientReady, () => markReady());
   for (const event of events) {
     const listener = (...args: unknown[]) => {
+      if (event.afterReady && !client.isReady()) return;
       const work = Promise.resolve()
         .then(() => (event.execute as (ctx: BotContext, ...rest: unknown[]) => unknown)(ctx, ...args))
         .catch((error: unknown) => logger.error({ err: error, event: event.name }, "event handler failed"));

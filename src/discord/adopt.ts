@@ -41,6 +41,14 @@ export function welcomeEmbed(): Embed {
  * post the welcome there once (the welcome flag is claimed in the store first, so never twice).
  */
 export async function adoptAndWelcome(ctx: BotContext, guild: Guild): Promise<void> {
+  // Deleted while the bot could not see it (kicked, an outage, down): a guild just received whole holds
+  // every channel it has, so a configured one missing from it is gone, and is released like a deletion.
+  const configured = (await getGuildConfig(ctx.store, ctx.clock, guild.id)).channelId;
+  if (guild.available && configured !== null && !guild.channels.cache.has(configured)) {
+    if (await releaseChannel(ctx.store, ctx.clock, guild.id, configured)) {
+      ctx.logger.warn({ guild: guild.id, channel: configured }, "the Nexus channel is gone");
+    }
+  }
   const candidates = guild.channels.cache.map((channel) => ({
     id: channel.id,
     name: channel.name,

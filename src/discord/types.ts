@@ -38,6 +38,11 @@ export interface Command {
 export interface Event<K extends keyof ClientEvents = keyof ClientEvents> {
   name: K;
   once?: boolean;
+  /**
+   * Only events emitted once the client is ready: those of start-up are left to the ready handler. Checked
+   * when the event is emitted (a handler runs a tick later, when the client may have become ready since).
+   */
+  afterReady?: boolean;
   execute(ctx: BotContext, ...args: ClientEvents[K]): Promise<unknown> | unknown;
 }
 
@@ -60,5 +65,6 @@ export const CommandModuleSchema = z.object({
 export const EventModuleSchema = z.object({
   name: z.string().min(1),
   once: z.boolean().optional(),
+  afterReady: z.boolean().optional(),
   execute: z.function(),
 });

@@ -102,7 +102,12 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
     message = await channel.send({ embeds: [questionEmbed(guildId, question)] });
   } catch (error) {
     await markQuestionDeleted(ctx.store, guildId, question.number);
-    if (isForbidden(error) || isGone(error)) {
+    if (isGone(error)) {
+      throw new UserError(
+        `The Nexus channel <#${config.channelId}> is gone: ask an admin to run \`/nexus setup\`.`,
+      );
+    }
+    if (isForbidden(error)) {
       throw new UserError(
         `I am not allowed to post in <#${config.channelId}>: ask an admin to give me **Send Messages**, **Embed Links** and **Create Public Threads** there.`,
       );

@@ -194,6 +194,36 @@ describe("the Nexus channel after start (a server that had none when the bot joi
     await vi.waitFor(async () => expect(await channelId()).toBe(created));
   });
 
+  it("GIVEN the Nexus channel deleted and another created while the guild was out THEN the new one is adopted when it is back", async () => {
+    const current = await channelId();
+    if (current === null) throw new Error("expected an adopted channel");
+    const back = t.server.guildOutage(t.server.guildId);
+    await vi.waitFor(() => expect(t.bot.client.guilds.cache.get(t.server.guildId)?.available).toBe(false));
+    t.server.store.deleteChannel(current); // no event reaches the bot
+    const created = t.server.store.addGuildChannel(t.server.guildId, { name: "prodevprojectnexus" }).id;
+    back();
+    await vi.waitFor(async () => expect(await channelId()).toBe(created));
+  });
+
+  it("GIVEN the bot removed from the server, its Nexus channel deleted meanwhile WHEN it is invited again THEN it forgets the channel (and adopts one with the name)", async () => {
+    const current = await channelId();
+    if (current === null) throw new Error("expected an adopted channel");
+    t.server.dispatch("GUILD_DELETE", { id: t.server.guildId });
+    await vi.waitFor(() => expect(t.bot.client.guilds.cache.has(t.server.guildId)).toBe(false));
+    t.server.store.deleteChannel(current);
+    t.server.dispatch(
+      "GUILD_CREATE",
+      t.server.store.guildCreatePayload(t.server.store.requireGuild(t.server.guildId)),
+    );
+    await vi.waitFor(async () => expect(await channelId()).toBeNull());
+    expect(await configText()).toContain("not set: create #prodevprojectnexus");
+    const created = t.server.addChannel(t.server.guildId, {
+      name: "prodevprojectnexus",
+      type: ChannelType.GuildText,
+    });
+    await vi.waitFor(async () => expect(await channelId()).toBe(created));
+  });
+
   it("GIVEN a channel the bot cannot post in WHEN an admin picks it in /nexus setup THEN they are told what is missing and nothing changes", async () => {
     const before = await channelId();
     t.server.denyPermissions(GENERAL, { sendMessages: true, embedLinks: true });

@@ -696,3 +696,25 @@ describe("Q&A questions and answers a dead process stored but did not post (the 
     expect((await t.store.get(keys.outbox(t.server.guildId), OutboxSchema))?.answers).toEqual([]);
   });
 });
+
+describe("/ask when the Nexus channel is gone and the bot missed it", () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("GIVEN the Nexus channel deleted with no event reaching the bot WHEN a member asks THEN they are told it is gone, not that the bot may not post", async () => {
+    t.server.store.deleteChannel(NEXUS);
+    const reply = await t.server
+      .interact({ user: ASKER, commandName: "ask", options: { title: TITLE } })
+      .reply();
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toBe(
+      `The Nexus channel <#${NEXUS}> is gone: ask an admin to run \`/nexus setup\`.`,
+    );
+    expect((await getQuestion(t.store, t.server.guildId, 1))?.status).toBe("deleted");
+  });
+});
