@@ -6,7 +6,8 @@ export default defineEvent({
   name: Events.InteractionCreate,
   async execute(ctx, interaction) {
     if (!ctx.inflight.accepting) {
-      if (interaction.isChatInputCommand()) {
+      // Commands and buttons alike (a pair's "did you meet?"); autocomplete cannot be told, and is left.
+      if (interaction.isRepliable()) {
         await interaction
           .reply({
             content: "Nexus is restarting; try again in a few seconds.",

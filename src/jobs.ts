@@ -32,15 +32,15 @@ export class Jobs {
 
   private run(job: Job): void {
     if (job.running !== null || this.stopped) return;
-    job.running = (async () => {
-      try {
-        await job.fn();
-      } catch (error) {
-        this.logger.error({ err: error, job: job.name }, "job failed");
-      } finally {
-        job.running = null;
-      }
-    })();
+    // Started a tick later: a function that throws before returning its promise fails this run alone, and the
+    // run is set before it can end (an end that came first would be overwritten, and the job never run again).
+    const running: Promise<void> = Promise.resolve()
+      .then(() => job.fn())
+      .catch((error: unknown) => this.logger.error({ err: error, job: job.name }, "job failed"))
+      .finally(() => {
+        if (job.running === running) job.running = null;
+      });
+    job.running = running;
   }
 
   get names(): string[] {

@@ -1,6 +1,8 @@
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GIVE_BACK_MIN_CHARS } from "../../src/discord/interactions.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
+import { FIXTURE_IDS } from "../support/discord-server.js";
 
 describe("a refused command gives back what was typed (in-process bot, local Discord)", () => {
   let t: TestBot;
@@ -44,5 +46,37 @@ describe("a refused command gives back what was typed (in-process bot, local Dis
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
     expect(t.server.requests.filter((r) => r.wouldPing)).toEqual([]);
+  });
+});
+
+describe("interactions while the bot shuts down", () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("GIVEN the bot draining for shutdown WHEN a member runs a command or presses a button THEN each is told Nexus is restarting", async () => {
+    const channel = await t.bot.client.channels.fetch(FIXTURE_IDS.nexusChannelId);
+    if (!channel?.isSendable()) throw new Error("the Nexus channel is not sendable");
+    const button = new ButtonBuilder()
+      .setCustomId("pair:met:1:yes:x")
+      .setLabel("Yes")
+      .setStyle(ButtonStyle.Success);
+    await channel.send({
+      content: "Did you meet?",
+      components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],
+    });
+    await t.bot.ctx.inflight.drain(0);
+    const command = await t.server.interact({ commandName: "learn", subcommand: "stats" }).reply();
+    const pressed = await t.server
+      .interact({ channelId: FIXTURE_IDS.nexusChannelId, customId: "pair:met:1:yes:x" })
+      .reply();
+    for (const reply of [command, pressed]) {
+      expect(reply.ephemeral).toBe(true);
+      expect(reply.content).toBe("Nexus is restarting; try again in a few seconds.");
+    }
   });
 });
