@@ -16,6 +16,7 @@ import { LIMITS, truncate } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { getGuildConfig, setupGuild } from "../src/guild/config.js";
 import { memberTimezone, setMemberTimezone } from "../src/guild/members.js";
+import { refreshWaitingZones } from "../src/pairing/pairing.js";
 
 const data = new SlashCommandBuilder()
   .setName("nexus")
@@ -78,12 +79,16 @@ const handlers: Record<string, Handler> = {
           "Give me those in the channel's permissions, then run `/nexus setup` again.",
       );
     }
+    const timezone = interaction.options.getString("timezone");
     const config = await setupGuild(ctx.store, ctx.clock, guildId, {
       channelId: channel.id,
-      timezone: interaction.options.getString("timezone"),
+      timezone,
       postTime: interaction.options.getString("post_time"),
       by: interaction.user.id,
     });
+    // Members waiting to be paired without a zone of their own go by the guild's; the same zone given
+    // again changes no request and writes nothing.
+    if (timezone) await refreshWaitingZones(ctx.store, ctx.clock, guildId);
     const limits = (access?.limited ?? []).map(
       ({ permission, effect }) => `- without **${permission}**, ${effect}`,
     );
@@ -149,6 +154,8 @@ const handlers: Record<string, Handler> = {
       interaction.user.id,
       interaction.options.getString("name", true),
     );
+    // Before the reply: a match made once the member has read it uses the zone they set.
+    await refreshWaitingZones(ctx.store, ctx.clock, guildId, [interaction.user.id]);
     await interaction.reply({
       content: `Your time zone is now **${timezone}**.`,
       flags: MessageFlags.Ephemeral,

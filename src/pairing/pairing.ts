@@ -657,6 +657,48 @@ async function requestOne(tx: Tx, request: ValidRequest): Promise<RequestResult>
   };
 }
 
+// ─── zones changed while waiting (commands/nexus.ts) ──────────────────────────────────────────────────
+
+/**
+ * `/nexus timezone`, and `/nexus setup` with a zone: a request keeps the zone its member had when they
+ * asked, and matching ranks partners by it and the introduction shows it, so a zone changed while waiting
+ * would not count. This gives the requests of `users` (everyone waiting when left out) the member's zone
+ * as it is now: their own, else the guild's. Pairs already made keep theirs. Returns how many changed;
+ * writes nothing when none did.
+ */
+export async function refreshWaitingZones(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  users?: readonly string[],
+): Promise<number> {
+  const only = users === undefined ? undefined : new Set(users);
+  const wanted = (entry: PoolEntry) => only === undefined || only.has(entry.user);
+  // Most calls find nobody waiting: a plain read first, the lock and the transaction only when there is
+  // (loadState would save an empty state for a guild new to pairing).
+  const state = await store.get(pairStateKey(guildId), PairingStateSchema);
+  if (state === undefined || !state.pool.some(wanted)) return 0;
+  return transact(store, clock, guildId, async (tx) => {
+    const waiting = tx.state.pool.filter(wanted);
+    if (waiting.length === 0) return 0;
+    const zones = await memberTimezones(
+      tx.store,
+      clock,
+      guildId,
+      waiting.map((entry) => entry.user),
+    );
+    let changed = 0;
+    for (const entry of waiting) {
+      const tz = zones.get(entry.user);
+      if (tz === undefined || tz === entry.tz) continue;
+      entry.tz = tz;
+      changed++;
+    }
+    if (changed > 0) tx.touchState();
+    return changed;
+  });
+}
+
 // ─── /pair status, cancel, history, pause ─────────────────────────────────────────────────────────────
 
 export type OpenRequest = {

@@ -37,7 +37,7 @@ export const PoolEntrySchema = z.object({
   user: Snowflake,
   role: RoleSchema,
   topic: z.string().max(100).nullable(),
-  /** The member's IANA time zone when they asked (offsets are taken at match time). */
+  /** The member's IANA time zone, kept current while they wait (offsets are taken at match time). */
   tz: z.string().min(1).max(64),
   /** When the request was made: its place in the queue (the wait), and where its expiry starts. */
   at: Ms,

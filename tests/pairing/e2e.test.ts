@@ -93,6 +93,40 @@ function run(
     .reply();
 }
 
+function nexus(
+  guild: Guild,
+  user: string,
+  subcommand: string,
+  options: Record<string, string>,
+  admin = false,
+) {
+  return t.server
+    .interact({
+      guildId: guild.id,
+      channelId: guild.nexus,
+      user,
+      commandName: "nexus",
+      subcommand,
+      options,
+      ...(admin ? { admin: true } : {}),
+    })
+    .reply();
+}
+
+/** The introduction's embed fields in the pair's thread, by name ("Backend", "Frontend"). */
+async function introFields(guild: Guild, pairId: number): Promise<Record<string, string>> {
+  const threadId = await until("the pair's thread", async () => {
+    const pair = await t.store.get(pairKey(guild.id, pairId), PairSchema);
+    return pair?.delivery.threadId ?? undefined;
+  });
+  const [intro] = await until("the introduction", () => {
+    const messages = t.server.messagesIn(threadId);
+    return messages.length > 0 ? messages : undefined;
+  });
+  const fields = ((intro?.embeds as JsonObject[] | undefined)?.[0]?.fields ?? []) as JsonObject[];
+  return Object.fromEntries(fields.map((field) => [String(field.name), String(field.value)]));
+}
+
 async function pairState(guildId: string) {
   return (await t.store.get(pairStateKey(guildId), PairingStateSchema)) ?? PairingStateSchema.parse({});
 }
@@ -505,6 +539,35 @@ describe("/pair end to end", () => {
     });
     expect(pair.delivery.threadId).toBe(thread?.id);
   }, 20_000);
+
+  it("GIVEN a backend waiting since before they set /nexus timezone WHEN a frontend is matched with them THEN the pair and its introduction have the zone they set", async () => {
+    const g = await freshGuild();
+    const backend = g.member("tz-bea");
+    const frontend = g.member("tz-fred");
+    await request(g, backend, { role: "backend" });
+    expect((await nexus(g, backend, "timezone", { name: "Asia/Tokyo" })).content).toContain("Asia/Tokyo");
+    expect((await request(g, frontend, { role: "frontend" })).content).toMatch(/You are paired!/);
+    const pair = await t.store.get(pairKey(g.id, 1), PairSchema);
+    expect({ backend: pair?.backend.tz, frontend: pair?.frontend.tz }).toEqual({
+      backend: "Asia/Tokyo",
+      frontend: "UTC",
+    });
+    expect((await introFields(g, 1)).Backend).toContain("Time zone: Asia/Tokyo");
+  });
+
+  it("GIVEN a frontend without a zone of their own waiting WHEN an admin sets the server's zone with /nexus setup and a backend is matched THEN the frontend is introduced with the server's new zone", async () => {
+    const g = await freshGuild();
+    const frontend = g.member("tz-fay");
+    const backend = g.member("tz-ben");
+    const admin = g.member("tz-admin");
+    await request(g, frontend, { role: "frontend" });
+    const setup = await nexus(g, admin, "setup", { channel: g.nexus, timezone: "Africa/Lagos" }, true);
+    expect(setup.content).toContain("(Africa/Lagos)");
+    expect((await request(g, backend, { role: "backend" })).content).toMatch(/You are paired!/);
+    const pair = await t.store.get(pairKey(g.id, 1), PairSchema);
+    expect(pair?.frontend.tz).toBe("Africa/Lagos");
+    expect((await introFields(g, 1)).Frontend).toContain("Time zone: Africa/Lagos");
+  });
 
   it("GIVEN every request the bot made THEN all were valid and only introductions and follow-ups pinged, never roles or everyone", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);

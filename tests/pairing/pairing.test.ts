@@ -26,6 +26,7 @@ import {
   pendingDeliveries,
   recordAnswer,
   recordDelivery,
+  refreshWaitingZones,
   requestPair,
   requirePairMember,
   resumePaused,
@@ -311,6 +312,52 @@ describe.each([
     expect(users).toHaveLength(500);
     expect(new Set(users)).toEqual(new Set(ids));
     for (const pair of pairs) expect(Number(pair?.backend.user) % 2).toBe(0);
+  });
+});
+
+describe("refreshWaitingZones", () => {
+  it("GIVEN a frontend waiting since before they set their own zone WHEN their request is refreshed THEN a backend is matched and introduced by the new zone", async () => {
+    const { store, clock } = setup();
+    await setMemberTimezone(store, clock, G, "1", "Africa/Lagos"); // UTC+1 in January
+    await setMemberTimezone(store, clock, G, "11", "America/New_York");
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" }); // the guild's UTC
+    await requestPair(store, clock, G, { userId: "11", role: "frontend" });
+    await setMemberTimezone(store, clock, G, "11", "Europe/Berlin"); // UTC+1, while waiting
+    expect(await refreshWaitingZones(store, clock, G, ["11"])).toBe(1);
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(result.kind === "matched" && [result.partner, result.pair.frontend.tz]).toEqual([
+      "11",
+      "Europe/Berlin",
+    ]);
+  });
+
+  it("GIVEN members waiting with and without a zone of their own WHEN the guild's zone changes and all are refreshed THEN only those without one take it", async () => {
+    const { store, clock } = setup();
+    await setupGuild(store, clock, G, { channelId: "77", by: "9" });
+    await setMemberTimezone(store, clock, G, "11", "America/New_York");
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    await requestPair(store, clock, G, { userId: "11", role: "frontend" });
+    await pausePairing(store, clock, G, "10", 2);
+    await setupGuild(store, clock, G, { channelId: "77", timezone: "Asia/Kolkata", by: "9" });
+    expect(await refreshWaitingZones(store, clock, G)).toBe(1);
+    expect((await state(store)).pool.map((e) => [e.user, e.tz])).toEqual([
+      ["10", "Asia/Kolkata"], // paused, still waiting
+      ["11", "America/New_York"],
+    ]);
+  });
+
+  it("GIVEN zones that did not change, or nobody waiting WHEN requests are refreshed THEN nothing is written", async () => {
+    const { store, clock } = setup();
+    await setMemberTimezone(store, clock, G, "11", "Europe/Berlin");
+    const set = vi.spyOn(store.keyv, "set");
+    expect(await refreshWaitingZones(store, clock, G)).toBe(0); // a guild new to pairing: no state saved
+    expect(await store.get(pairStateKey(G), PairingStateSchema)).toBeUndefined();
+    await requestPair(store, clock, G, { userId: "10", role: "frontend" });
+    await requestPair(store, clock, G, { userId: "11", role: "frontend" });
+    set.mockClear();
+    expect(await refreshWaitingZones(store, clock, G)).toBe(0);
+    expect(await refreshWaitingZones(store, clock, G, ["11", "12"])).toBe(0);
+    expect(set).not.toHaveBeenCalled();
   });
 });
 
