@@ -15,10 +15,12 @@ async function adapterFor(url: string): Promise<KeyvStoreAdapter | Map<string, u
       return new DurableSqliteAdapter(url) as unknown as KeyvStoreAdapter;
     case "redis":
     case "rediss": {
-      const { default: KeyvRedis } = await importAdapter<{ default: new (url: string) => RedisAdapter }>(
-        "@keyv/redis",
-      );
-      return withRedisAtomics(new KeyvRedis(url));
+      const { default: KeyvRedis } = await importAdapter<{
+        default: new (url: string, options: { throwOnErrors: boolean }) => RedisAdapter;
+      }>("@keyv/redis");
+      // Its own default answers a failed read with "absent" and a refused write with nothing (the error only
+      // emitted): an update would then overwrite a record it could not read, and acknowledge a lost write.
+      return withRedisAtomics(new KeyvRedis(url, { throwOnErrors: true }));
     }
     case "postgres":
     case "postgresql": {

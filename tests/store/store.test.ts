@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -137,6 +138,56 @@ for (const [name, server] of [
     });
   });
 }
+
+/** One command to the tests' Redis server over its own connection (as an operator's redis-cli would). */
+function redisCommand(url: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), "127.0.0.1");
+    let answer = "";
+    socket.once("error", reject);
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("utf8");
+      const end = answer.indexOf("\r\n");
+      if (end !== -1) {
+        socket.end();
+        resolve(answer.slice(0, end));
+      }
+    });
+    socket.once("connect", () => socket.write(`${line}\r\n`));
+  });
+}
+
+describe.skipIf(skipWithout(redis))("Redis errors reach the caller", () => {
+  it("GIVEN Redis refuses a write (its memory is full) THEN the caller gets the error, not an acknowledgement", async () => {
+    const store = await serverStore("redis", redis)();
+    const url = required("redis", redis).url;
+    const key = guildKey("1", "counter");
+    expect(await redisCommand(url, "CONFIG SET maxmemory-policy noeviction")).toBe("+OK");
+    expect(await redisCommand(url, "CONFIG SET maxmemory 1")).toBe("+OK");
+    try {
+      await expect(store.set(key, Counter, { n: 1 })).rejects.toThrow(/OOM/);
+    } finally {
+      await redisCommand(url, "CONFIG SET maxmemory 0");
+    }
+    expect(await store.get(key, Counter)).toBeUndefined();
+  });
+
+  it("GIVEN a read Redis refuses WHEN the record is updated THEN the update fails and the record is untouched", async () => {
+    const store = await serverStore("redis", redis)();
+    const url = required("redis", redis).url;
+    const key = guildKey("1", "counter");
+    await store.set(key, Counter, { n: 41 });
+    expect(await redisCommand(url, "ACL SETUSER default -get -mget")).toBe("+OK");
+    try {
+      await expect(store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }))).rejects.toThrow(
+        /NOPERM/,
+      );
+    } finally {
+      await redisCommand(url, "ACL SETUSER default +get +mget");
+    }
+    expect(await store.get(key, Counter)).toEqual({ n: 41 });
+  });
+});
 
 describe.skipIf(skipWithout(postgres))("a section over postgres", () => {
   it("GIVEN a section one of whose writes the server refuses THEN the caller gets the error and none of its writes is stored", async () => {
