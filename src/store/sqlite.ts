@@ -330,8 +330,16 @@ export class DurableSqliteAdapter extends EventEmitter {
       }
     } catch (error) {
       this.inFlight = new Map();
-      for (const waiter of waiters) waiter.reject(error);
-      for (const claim of claims) claim.reject(error);
+      // What was queued while this batch was in flight may have been made from its values (reads see
+      // queued writes: a later section's update built on this one's): it fails with it, rather than land
+      // the failed change through a later commit. (Writes that did not read it fail too: a failing disk
+      // rarely fails one commit alone, and every caller is told.)
+      const later = { waiters: this.waiters, claims: this.claims };
+      this.pending = new Map();
+      this.waiters = [];
+      this.claims = [];
+      for (const waiter of [...waiters, ...later.waiters]) waiter.reject(error);
+      for (const claim of [...claims, ...later.claims]) claim.reject(error);
       this.emit("error", error);
       return;
     }

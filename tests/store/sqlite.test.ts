@@ -180,4 +180,38 @@ describe("DurableSqliteAdapter writes", () => {
     expect(adapter.writeStatements - statements).toBe(5);
     expect(await adapter.get("k899")).toBe("v899");
   });
+
+  it("GIVEN a commit that fails WHEN writes were queued while it was in flight THEN they fail with it, and reads see what is stored", async () => {
+    const adapter = open(fileInTemp());
+    await adapter.set("counter", "0");
+    const patched = adapter as unknown as { query(sql: string, ...params: unknown[]): Promise<unknown> };
+    const query = patched.query.bind(adapter);
+    let failNext = true;
+    patched.query = async (sql, ...params) => {
+      if (failNext && /INSERT/.test(sql)) {
+        failNext = false;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Error("SQLITE_FULL: database or disk is full");
+      }
+      return query(sql, ...params);
+    };
+    const first = adapter.set("counter", "1");
+    const firstOutcome = first.then(
+      () => "stored",
+      (error: Error) => error.message,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // A later update reads the value in flight and builds on it.
+    expect(await adapter.get("counter")).toBe("1");
+    const second = adapter.set("counter", "2");
+    const secondOutcome = second.then(
+      () => "stored",
+      (error: Error) => error.message,
+    );
+    expect(await firstOutcome).toMatch(/disk is full/);
+    expect(await secondOutcome).toMatch(/disk is full/);
+    expect(await adapter.get("counter")).toBe("0");
+    await adapter.set("counter", "1");
+    expect(await adapter.get("counter")).toBe("1");
+  });
 });
