@@ -745,7 +745,11 @@ export async function skipToday(
   const config = await requireChannel(store, clock, guildId);
   const { runner } = deps;
   const ctx: Ctx = { store, clock, deps, events: [] };
-  const date = localDate(clock.now(), config.timezone);
+  // Today's, or the current challenge when it is dated later: a zone moved west since it was posted puts
+  // the local date back a day, and that day's challenge is revealed and scored (members work on the current).
+  const today = localDate(clock.now(), config.timezone);
+  const latest = (await getState(store, guildId, clock)).current;
+  const date = latest !== null && latest > today ? latest : today;
   const key = challengeKeys.day(guildId, date);
   // The flight this call holds and the skip it claimed, also when the section's commit fails after its
   // callback returned.

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Challenge } from "../../src/challenge/bank.js";
-import { addCustomChallenge, submitAnswer } from "../../src/challenge/learners.js";
+import { addCustomChallenge, memberStreak, submitAnswer } from "../../src/challenge/learners.js";
 import {
   type ChallengeDeps,
   type ChallengeSender,
@@ -517,6 +517,29 @@ describe("choosing challenges", () => {
     const second = await skipToday(w.store, w.clock, deps, guildId, "1");
     const today = [posted, first.day?.challenge.id, second.day?.challenge.id];
     expect(new Set(today).size).toBe(3);
+  });
+
+  it("GIVEN the zone moved west so the local date is back on yesterday WHEN /challenge skip THEN the current challenge is replaced, and yesterday's scored one stays", async () => {
+    const member = "300000000000000001";
+    const w = await world("2026-11-22T04:00:00Z", [{ timezone: "Asia/Kolkata" }]); // 09:30 in Kolkata
+    const deps = boot(w, "run", [
+      challenge("alpha"),
+      challenge("beta"),
+      challenge("gamma"),
+      challenge("delta"),
+    ]);
+    await tick(w, deps); // posts 2026-11-22
+    await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 22nd.");
+    w.clock.set(utc("2026-11-23T04:00:00Z"));
+    await tick(w, deps); // posts 2026-11-23 and reveals the 22nd
+    expect((await getState(w.store, GUILD, w.clock)).current).toBe("2026-11-23");
+    // In New York it is still 2026-11-22 (23:00).
+    await setupGuild(w.store, w.clock, GUILD, { channelId: CHANNEL, timezone: "America/New_York", by: "1" });
+    const skipped = await skipToday(w.store, w.clock, deps, GUILD, "1");
+    expect(skipped.day?.date).toBe("2026-11-23");
+    expect((await w.store.get(challengeKeys.day(GUILD, "2026-11-23"), DaySchema))?.version).toBe(1);
+    expect((await w.store.get(challengeKeys.day(GUILD, "2026-11-22"), DaySchema))?.version).toBe(0);
+    expect((await memberStreak(w.store, GUILD, member, w.clock)).points).toBe(10);
   });
 
   it("GIVEN a bank of one and no custom challenge WHEN /challenge skip THEN a UserError, and after /challenge add the skip posts the custom one", async () => {
