@@ -436,10 +436,25 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     const parsed = raw.state === "ok" ? this.parse(key, schema, raw.value) : undefined;
     if (parsed === undefined) {
       const aside = `quarantine:${key}:${Date.now()}`;
-      await this.write(held, aside, raw.state === "ok" ? raw.value : null);
+      await this.write(held, aside, raw.state === "ok" ? raw.value : await this.storedText(key));
       this.logger.warn({ key, aside }, "corrupt record moved aside before update");
     }
     return parsed;
+  }
+
+  /**
+   * A record's stored text as the backend holds it, for one that cannot be decoded: what is quarantined,
+   * so whoever repairs it by hand has it (null when even that cannot be read).
+   */
+  private async storedText(key: string): Promise<string | null> {
+    try {
+      const text: unknown = await (this.keyv.store as { get(key: string): Promise<unknown> }).get(
+        this.prefixed(key),
+      );
+      return typeof text === "string" ? text : null;
+    } catch {
+      return null;
+    }
   }
 
   private async readRaw(

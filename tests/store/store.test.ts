@@ -246,6 +246,25 @@ for (const [name, open, skip] of backends) {
       expect(aside).toEqual([{ n: -3 }]);
     });
 
+    it("GIVEN a record that cannot even be decoded WHEN updated THEN its stored text is kept aside", async () => {
+      const store = await open();
+      const key = guildKey("1", "counter");
+      const damaged = '{"value":{"n":41,"note":"half a rec';
+      // Written as the keyv would write it, under the namespaced key, bypassing the codec.
+      await (store.keyv.store as { set(key: string, value: string): Promise<unknown> }).set(
+        `nexus:${key}`,
+        damaged,
+      );
+      expect(await store.get(key, Counter)).toBeUndefined();
+      const next = await store.update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }));
+      expect(next).toEqual({ n: 1 });
+      const aside: unknown[] = [];
+      for await (const [k, v] of store.keyv.iterator?.(undefined) ?? []) {
+        if (String(k).includes("quarantine:")) aside.push(v);
+      }
+      expect(aside).toEqual([damaged]);
+    });
+
     it("GIVEN an invalid value WHEN written THEN it is rejected before reaching the store", async () => {
       const store = await open();
       const key = guildKey("1", "counter");
