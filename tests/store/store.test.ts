@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -12,7 +11,7 @@ import { memoryStore, openStore } from "../../src/store/open.js";
 import { KeyvStore } from "../../src/store/store.js";
 import { type LocalServer, required, skipWithout } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
-import { startRedis } from "../support/redis.js";
+import { redisCommand, startRedis } from "../support/redis.js";
 
 const Counter = z.object({ n: z.number().int().nonnegative() });
 const dirs: string[] = [];
@@ -136,24 +135,6 @@ for (const [name, server] of [
       expect(seen.filter((state) => !states.has(state))).toEqual([]);
       expect(runs(await b.getMany(keys, Counter))).toBe("20×100 absent×100");
     });
-  });
-}
-
-/** One command to the tests' Redis server over its own connection (as an operator's redis-cli would). */
-function redisCommand(url: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(new URL(url).port), "127.0.0.1");
-    let answer = "";
-    socket.once("error", reject);
-    socket.on("data", (chunk) => {
-      answer += chunk.toString("utf8");
-      const end = answer.indexOf("\r\n");
-      if (end !== -1) {
-        socket.end();
-        resolve(answer.slice(0, end));
-      }
-    });
-    socket.once("connect", () => socket.write(`${line}\r\n`));
   });
 }
 

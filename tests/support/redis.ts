@@ -28,6 +28,11 @@ function command(port: number, line: string): Promise<string> {
   });
 }
 
+/** One command to the Redis server at `url`, as an operator's redis-cli would send it: its answer's first line. */
+export function redisCommand(url: string, line: string): Promise<string> {
+  return command(Number(new URL(url).port), line);
+}
+
 export async function startRedis(): Promise<LocalServer | null> {
   if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) return null;
   const port = await freePort();
