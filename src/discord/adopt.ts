@@ -43,20 +43,26 @@ export function welcomeEmbed(): Embed {
 export async function adoptAndWelcome(ctx: BotContext, guild: Guild): Promise<void> {
   // Deleted while the bot could not see it (kicked, an outage, down): a guild just received whole holds
   // every channel it has, so a configured one missing from it is gone, and is released like a deletion.
-  const configured = (await getGuildConfig(ctx.store, ctx.clock, guild.id)).channelId;
+  let configured: string | null = (await getGuildConfig(ctx.store, ctx.clock, guild.id)).channelId;
   if (guild.available && configured !== null && !guild.channels.cache.has(configured)) {
     if (await releaseChannel(ctx.store, ctx.clock, guild.id, configured)) {
       ctx.logger.warn({ guild: guild.id, channel: configured }, "the Nexus channel is gone");
+      configured = null;
     }
   }
+  // Adoption only fills an empty setting (adoptChannel checks again under the lock): a configured guild,
+  // most of them at every start, costs no write.
   const candidates = guild.channels.cache.map((channel) => ({
     id: channel.id,
     name: channel.name,
     isText: channel.type === ChannelType.GuildText,
   }));
-  const adopted = await adoptChannel(ctx.store, ctx.clock, guild.id, candidates, ctx.config.nexusChannel);
-  const config = await getGuildConfig(ctx.store, ctx.clock, guild.id);
-  const channelId = adopted ?? config.channelId;
+  const adopted =
+    configured === null
+      ? await adoptChannel(ctx.store, ctx.clock, guild.id, candidates, ctx.config.nexusChannel)
+      : null;
+  // Not adopted: the one configured (re-read, in case a /nexus setup ran meanwhile).
+  const channelId = adopted ?? (await getGuildConfig(ctx.store, ctx.clock, guild.id)).channelId;
   if (adopted !== null) ctx.logger.info({ guild: guild.id, channel: adopted }, "adopted the Nexus channel");
   if (channelId === null) return;
   await welcomeOnce(ctx, guild, channelId);
