@@ -5,8 +5,8 @@ import { defineEvent } from "../src/discord/types.js";
 /** Joining a new guild (after start): adopt its Nexus channel and welcome once. */
 export default defineEvent({
   name: Events.GuildCreate,
+  afterReady: true,
   async execute(ctx, guild) {
-    if (!ctx.client.isReady()) return;
     ctx.logger.info({ guild: guild.id }, "joined a guild");
     await adoptAndWelcome(ctx, guild);
   },
