@@ -14,8 +14,10 @@ export default defineEvent({
     ctx.jobs.every(
       "challenge",
       CHALLENGE_TICK_MS,
-      async () => {
-        const events = await runDuePosts(ctx.store, ctx.clock, deps, [...client.guilds.cache.keys()]);
+      async (signal) => {
+        const events = await runDuePosts(ctx.store, ctx.clock, deps, [...client.guilds.cache.keys()], {
+          signal,
+        });
         for (const event of events) {
           if (event.kind === "failed") ctx.logger.warn({ ...event }, "challenge step failed");
           else ctx.logger.info({ ...event }, "challenge step done");

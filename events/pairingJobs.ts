@@ -51,8 +51,9 @@ export default defineEvent({
   name: Events.ClientReady,
   once: true,
   execute(ctx, client) {
-    ctx.jobs.every(PAIRING_JOB, PAIRING_EVERY_MS, async () => {
+    ctx.jobs.every(PAIRING_JOB, PAIRING_EVERY_MS, async (signal) => {
       for (const guildId of client.guilds.cache.keys()) {
+        if (signal.aborted) return;
         try {
           await pairingPass(ctx, guildId);
         } catch (error) {

@@ -15,8 +15,9 @@ export default defineEvent({
   name: Events.ClientReady,
   once: true,
   execute(ctx, client) {
-    ctx.jobs.every(NUDGE_JOB, NUDGE_EVERY_MS, async () => {
+    ctx.jobs.every(NUDGE_JOB, NUDGE_EVERY_MS, async (signal) => {
       for (const guildId of client.guilds.cache.keys()) {
+        if (signal.aborted) return;
         try {
           const sent = await nudgeGuild(ctx, guildId);
           if (sent > 0) ctx.logger.info({ guild: guildId, sent }, "nudged unanswered questions");
@@ -25,8 +26,9 @@ export default defineEvent({
         }
       }
     });
-    ctx.jobs.every(OUTBOX_JOB, OUTBOX_EVERY_MS, async () => {
+    ctx.jobs.every(OUTBOX_JOB, OUTBOX_EVERY_MS, async (signal) => {
       for (const guildId of client.guilds.cache.keys()) {
+        if (signal.aborted) return;
         try {
           const shown = await settleAbandoned(ctx, guildId);
           if (shown > 0)

@@ -124,9 +124,12 @@ export async function createBot(options: {
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Jobs are told to stop at once and get the same time as the interactions, not time after them: a run
+      // left unfinished is taken up by the next process (jobs act on what the store says is due).
+      const jobsStopped = jobs.stop(config.shutdownTimeoutMs);
       const finished = await inflight.drain(config.shutdownTimeoutMs);
       if (!finished) logger.warn({ pending: inflight.size }, "stopping with interactions still in flight");
-      await jobs.stop();
+      if (!(await jobsStopped)) logger.warn("stopping with a background job still running");
       await client.destroy();
     },
   };

@@ -659,7 +659,7 @@ export async function runDuePosts(
   clock: Clock,
   deps: ChallengeDeps,
   guildIds: readonly string[],
-  concurrency = 4,
+  { concurrency = 4, signal }: { concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<TickEvent[]> {
   const ctx: Ctx = { store, clock, deps, events: [] };
   const now = clock.now();
@@ -685,7 +685,8 @@ export async function runDuePosts(
   const due = new Set(dueGuilds(now, schedules, lastPosted).map(({ guildId }) => guildId));
   let next = 0;
   const worker = async () => {
-    while (next < schedules.length) {
+    // A stop between guilds: the guilds not reached yet are still due for the next process.
+    while (next < schedules.length && signal?.aborted !== true) {
       const schedule = schedules[next];
       next += 1;
       if (schedule === undefined) continue;

@@ -302,6 +302,33 @@ describe("restarts", () => {
     await runUntil(w, deps, "2026-06-01T10:00:00Z");
     expect(w.discord.posts(GUILD)).toHaveLength(1);
   });
+  it("GIVEN a stop signalled during a tick THEN no further guild is started, and the next process posts the rest once", async () => {
+    const ids = ["100000000000000401", "100000000000000402", "100000000000000403"];
+    const w = await world(
+      "2026-06-01T08:00:00Z",
+      ids.map((guildId, i) => ({ guildId, channelId: `20000000000000040${i}` })),
+    );
+    const stopping = new AbortController();
+    const stoppedAfterOneSend: ChallengeDeps = {
+      runner: createRunner(w.clock, "first"),
+      sender: {
+        send: async (...args) => {
+          const sent = await w.discord.send(...args);
+          stopping.abort();
+          return sent;
+        },
+        find: (...args) => w.discord.find(...args),
+      },
+      bank: SMALL_BANK,
+    };
+    await runDuePosts(w.store, w.clock, stoppedAfterOneSend, ids, {
+      concurrency: 1,
+      signal: stopping.signal,
+    });
+    expect(w.discord.calls).toBe(1);
+    await runDuePosts(w.store, w.clock, boot(w, "second"), ids);
+    for (const id of ids) expect(w.discord.posts(id)).toHaveLength(1);
+  });
 });
 
 describe("concurrent schedulers", () => {

@@ -258,3 +258,17 @@ describe("the Nexus channel after start (a server that had none when the bot joi
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
   });
 });
+
+describe("shutdown with a background job still running", () => {
+  it("GIVEN a job run that never ends WHEN the bot stops THEN it stops within its shutdown time anyway", async () => {
+    const t = await startTestBot({ databaseUrl: "memory://", config: { shutdownTimeoutMs: 200 } });
+    // As a daily fan-out to many servers at 50 requests/s would be: far longer than the 8 s promised.
+    t.bot.ctx.jobs.every("endless", 60_000, () => new Promise<void>(() => {}), { runNow: false });
+    void t.bot.ctx.jobs.runNow("endless");
+    const outcome = await Promise.race([
+      t.stop().then(() => "stopped"),
+      new Promise<string>((resolve) => setTimeout(() => resolve("still stopping after 5 s"), 5_000)),
+    ]);
+    expect(outcome).toBe("stopped");
+  });
+});
