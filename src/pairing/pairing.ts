@@ -1333,11 +1333,13 @@ export async function dissolvePair(
     pushNotice(staying, { kind: "partner-left", at: tx.now, pairId });
     if (tx.entry(stayingSide.user) !== undefined) return { requeued: null, rematch: null }; // asked again meanwhile
     staying.note = stayingSide.note;
+    // The zone as it is now (the member's own, or the server's), not as it was when the pair was made.
+    const zones = await memberTimezones(tx.store, clock, guildId, [stayingSide.user]);
     const entry: PoolEntry = {
       user: stayingSide.user,
       role: stayingRole,
       topic: stayingSide.topic,
-      tz: stayingSide.tz,
+      tz: zones.get(stayingSide.user) ?? stayingSide.tz,
       at: stayingSide.requestedAt,
       seenAt: tx.now,
       // The request was fulfilled and is revived now: a full wait from here, not an expiry a minute after

@@ -896,6 +896,16 @@ describe("follow-ups, answers, deliveries", () => {
     expect((await dissolvePair(store, clock, G, 1, "1")).requeued).toBeNull();
   });
 
+  it("GIVEN a member who changed their zone while paired WHEN their partner leaves THEN they wait again with the new zone", async () => {
+    const { store, clock } = setup();
+    await setMemberTimezone(store, clock, G, "2", "Asia/Tokyo");
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    await setMemberTimezone(store, clock, G, "2", "America/Chicago");
+    expect((await dissolvePair(store, clock, G, 1, "1")).requeued).toBe("2");
+    expect((await state(store)).pool).toMatchObject([{ user: "2", tz: "America/Chicago" }]);
+  });
+
   it("GIVEN partner-left notices WHEN the member was told of some pairs in their reply THEN only those notices go", async () => {
     const { store, clock } = setup();
     for (const [userId, role] of [
