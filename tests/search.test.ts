@@ -18,6 +18,19 @@ describe("text search", () => {
     }
   });
 
+  it("GIVEN words that double their last consonant (running, stopped) WHEN tokenised THEN they meet their base word", () => {
+    for (const words of [
+      ["run", "runs", "running"],
+      ["stop", "stops", "stopped", "stopping"],
+      ["map", "maps", "mapped", "mapping"],
+      ["commit", "commits", "committed", "committing"],
+    ]) {
+      expect(new Set(words.flatMap((word) => tokenize(word))).size, words.join()).toBe(1);
+    }
+    // A double letter of the word itself stays.
+    expect(tokenize("called passed buzzed")).toEqual(["call", "pass", "buzz"]);
+  });
+
   it("GIVEN entries about caching WHEN searching 'cache' THEN each of them is found", () => {
     const docs = [
       { id: 1, text: "Caching and Redis: Cached the product list in Redis with a five minute TTL" },
