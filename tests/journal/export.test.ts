@@ -195,6 +195,24 @@ describe("renderMarkdown", () => {
     );
   });
 
+  it("GIVEN entry text that starts with a code span THEN the span renders as code in every section", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (const kind of ["learning", "challenge", "best-practice"]) {
+      await logEntry(store, clock, G, {
+        authorId: ALICE,
+        topic: "Python",
+        kind,
+        text: "`useEffect` runs after render,\n``a ` b`` too",
+      });
+    }
+    const html = markdown.render((await exportJournal(store, clock, G, alice)).content);
+    // Key concepts, Challenges, Best practices and Journal by topic.
+    expect(html.split("<code>useEffect</code> runs after render").length - 1).toBe(6);
+    expect(html.split("<code>a ` b</code> too").length - 1).toBe(6);
+    expect(html).not.toContain("`useEffect");
+  });
+
   it("GIVEN entry text with inline HTML, generics or a table WHEN exported THEN it renders as its own text in every section", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(Date.UTC(2026, 2, 1));
