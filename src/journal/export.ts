@@ -28,17 +28,19 @@ const autolink = (url: string) => `<${url.replace(/[<>\s]/g, (c) => encodeURICom
 /**
  * Keeps user text a paragraph (or a list item's text) in CommonMark: a line that would open a heading,
  * quote, list, code fence, thematic break, setext underline, table (its delimiter row starts with `|`,
- * `-` or `:`) or raw-HTML block has its marker backslash-escaped (any ASCII punctuation may be), and an
+ * `-` or `:`), raw-HTML block or link reference definition (`[docs]: https://…`, which renders as
+ * nothing) has its marker backslash-escaped (any ASCII punctuation may be), and an
  * ordered list's number its delimiter, `1\.` (a backslash before a digit would show). Indentation, which
  * can make a code block, is dropped. An unescaped `<script>` line would swallow the rest of the file.
  * Backticks and tildes are escaped only as a fence (three or more): a line that starts with a code span
- * keeps it (an escaped backtick would show, and the span's closing one would open another).
+ * keeps it (an escaped backtick would show, and the span's closing one would open another); and `[` only
+ * as a definition, so a line that starts with a link keeps it.
  */
 const escapeBlockStart = (text: string) =>
   text
     .replace(/^[ \t]+/gm, "")
     .replace(/^(\d{1,9})([.)])(?=[ \t]|$)/gm, "$1\\$2")
-    .replace(/^(?=[#>*+\-=_|:<]|`{3}|~{3})/gm, "\\");
+    .replace(/^(?=[#>*+\-=_|:<]|`{3}|~{3}|\[[^\]\n]*\]:)/gm, "\\");
 
 /**
  * Backslash-escapes every `<` outside code spans, so no HTML tag or autolink starts in user text:

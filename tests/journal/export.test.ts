@@ -166,6 +166,8 @@ describe("renderMarkdown", () => {
     "___",
     "=== setext underline",
     "| not | a | table |",
+    "[TIL]: select_related is not a link definition",
+    "[docs]: https://docs.djangoproject.com/en/stable/topics/db/queries/",
   ];
 
   it("GIVEN entries whose text starts like Markdown blocks THEN each renders as its own text, in lists too, and nothing after it is lost", async () => {
@@ -195,7 +197,7 @@ describe("renderMarkdown", () => {
     );
   });
 
-  it("GIVEN entry text that starts with a code span THEN the span renders as code in every section", async () => {
+  it("GIVEN entry text that starts with a code span or a link THEN it renders as code or a link in every section", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(Date.UTC(2026, 2, 1));
     for (const kind of ["learning", "challenge", "best-practice"]) {
@@ -203,13 +205,14 @@ describe("renderMarkdown", () => {
         authorId: ALICE,
         topic: "Python",
         kind,
-        text: "`useEffect` runs after render,\n``a ` b`` too",
+        text: "`useEffect` runs after render,\n``a ` b`` too,\n[the docs](https://react.dev/learn) say so",
       });
     }
     const html = markdown.render((await exportJournal(store, clock, G, alice)).content);
     // Key concepts, Challenges, Best practices and Journal by topic.
     expect(html.split("<code>useEffect</code> runs after render").length - 1).toBe(6);
     expect(html.split("<code>a ` b</code> too").length - 1).toBe(6);
+    expect(html.split('<a href="https://react.dev/learn">the docs</a> say so').length - 1).toBe(6);
     expect(html).not.toContain("`useEffect");
   });
 
