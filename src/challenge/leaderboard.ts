@@ -39,9 +39,16 @@ export async function challengeLeaderboard(
     const state = await store.get(challengeKeys.state(guildId), StateSchema);
     return sortRows(await pointsOn(store, guildId, state?.postedDates ?? []));
   }
-  const config = await getGuildConfig(store, clock, guildId);
+  const [config, state] = await Promise.all([
+    getGuildConfig(store, clock, guildId),
+    store.get(challengeKeys.state(guildId), StateSchema),
+  ]);
   const today = localDate(clock.now(), config.timezone);
-  const dates = Array.from({ length: PERIOD_DAYS[period] }, (_, i) => addDays(today, -i));
+  // After the server's zone moved west, the current challenge can be dated after today's local date: the
+  // window ends with it, so its points are not left out until the local date catches up.
+  const current = state?.current ?? null;
+  const end = current !== null && current > today ? current : today;
+  const dates = Array.from({ length: PERIOD_DAYS[period] }, (_, i) => addDays(end, -i));
   return sortRows(await pointsOn(store, guildId, dates));
 }
 

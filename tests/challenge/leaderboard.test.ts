@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { challengeLeaderboard, formatChallengeLeaderboard } from "../../src/challenge/leaderboard.js";
-import { challengeKeys, SubsSchema, TotalsSchema } from "../../src/challenge/records.js";
+import { challengeKeys, StateSchema, SubsSchema, TotalsSchema } from "../../src/challenge/records.js";
 import { embedProblems } from "../../src/challenge/render.js";
 import { ManualClock } from "../../src/clock.js";
 import { setupGuild } from "../../src/guild/config.js";
@@ -76,6 +76,29 @@ describe("challengeLeaderboard", () => {
     clock.set(utc("2026-07-06T23:30:00Z")); // already July 7 in Lagos (UTC+1): June 30 is 7 days ago
     const rows = await challengeLeaderboard(store, clock, GUILD, "week");
     expect(rows).toEqual([]);
+  });
+
+  it("GIVEN today's challenge posted in Auckland WHEN the server moves to Los Angeles THEN the week still counts its points", async () => {
+    // 2026-06-30 21:00 UTC: 2026-07-01 09:00 in Auckland, the day's post time.
+    const clock = new ManualClock(utc("2026-06-30T21:00:00Z"));
+    const store = memoryStore(silentLogger());
+    const setup = { channelId: "200000000000000001", by: "1" };
+    await setupGuild(store, clock, GUILD, { ...setup, timezone: "Pacific/Auckland" });
+    await store.set(challengeKeys.state(GUILD), StateSchema, {
+      current: "2026-07-01",
+      previous: "2026-06-30",
+      lastDate: "2026-07-01",
+      postedDates: ["2026-06-30", "2026-07-01"],
+    });
+    await store.set(challengeKeys.subs(GUILD, "2026-07-01"), SubsSchema, { entries: [{ u: "42", p: 20 }] });
+    // An hour later the admin moves the server to Los Angeles, where it is still 2026-06-30.
+    clock.advance(60 * 60_000);
+    await setupGuild(store, clock, GUILD, { ...setup, timezone: "America/Los_Angeles" });
+    for (const period of ["week", "month"] as const) {
+      expect(await challengeLeaderboard(store, clock, GUILD, period), period).toEqual([
+        { userId: "42", points: 20 },
+      ]);
+    }
   });
 
   it("GIVEN a guild with no points THEN the board is empty and the embed says how to get on it", async () => {
