@@ -446,6 +446,7 @@ async function createPair(
     [mf, frontend, backend],
   ] as const) {
     member.note = null;
+    member.pairs = (member.pairs ?? member.history.length) + 1;
     member.history.push({ pairId: id, partner: partner.user, role: me.role, at: tx.now });
     pruneHistory(member, tx.now);
     tx.touchMember(me.user);
@@ -832,7 +833,7 @@ export async function pairHistory(
     const pair = pairs[i];
     if (pair !== undefined) items.push({ pair, role: item.role, partner: item.partner });
   });
-  return { items, total: member.history.length, notices };
+  return { items, total: member.pairs ?? member.history.length, notices };
 }
 
 export function parsePauseDays(days: number): number {
@@ -1325,7 +1326,11 @@ export async function dissolvePair(
     const stayingRole: PairRole = departed === pair.backend.user ? "frontend" : "backend";
     for (const user of [departed, stayingSide.user]) {
       const member = await tx.member(user);
-      member.history = member.history.filter((item) => item.pairId !== pairId);
+      const kept = member.history.filter((item) => item.pairId !== pairId);
+      if (kept.length < member.history.length) {
+        member.pairs = Math.max(0, (member.pairs ?? member.history.length) - 1);
+      }
+      member.history = kept;
       tx.touchMember(user);
     }
     tx.removeFromPool(new Set([departed]));

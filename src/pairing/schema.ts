@@ -123,6 +123,11 @@ export const PairMemberSchema = z.object({
   note: z.string().max(NOTE_MAX).nullable().default(null),
   /** Newest last. Kept while inside the longest possible recency window, and at least the last 25. */
   history: z.array(HistoryItemSchema).default([]),
+  /**
+   * Pairs this member has had (undone ones not counted): `history` forgets old ones. Absent in records
+   * written before it was kept, which count their history.
+   */
+  pairs: z.number().int().nonnegative().optional(),
   notices: z.array(NoticeSchema).max(20).default([]),
   updatedAt: Ms.default(0),
 });

@@ -455,6 +455,20 @@ describe("status, cancel, history, pause", () => {
     expect((await pairHistory(store, clock, G, "4")).items.map((item) => item.role)).toEqual(["frontend"]);
   });
 
+  it("GIVEN 30 pairs a week apart (old ones forgotten) and one undone THEN history's total counts the 29 the member had", async () => {
+    const { store, clock } = setup();
+    for (let i = 0; i < 30; i += 1) {
+      await requestPair(store, clock, G, { userId: String(5000 + i), role: "frontend" });
+      expect((await requestPair(store, clock, G, { userId: "1", role: "backend" })).kind).toBe("matched");
+      clock.advance(7 * DAY_MS);
+    }
+    const history = await pairHistory(store, clock, G, "1");
+    expect(history.items).toHaveLength(20);
+    expect(history.total).toBe(30);
+    await dissolvePair(store, clock, G, 30, "5029");
+    expect((await pairHistory(store, clock, G, "1")).total).toBe(29);
+  });
+
   it("GIVEN a paused request WHEN a complementary learner requests THEN it is not matched", async () => {
     const { store, clock } = setup();
     await requestPair(store, clock, G, { userId: "1", role: "backend" });
