@@ -139,6 +139,21 @@ async function replyWithError(
   }
 }
 
+export const RESTARTING = "Nexus is restarting; try again in a few seconds.";
+
+/**
+ * The answer to an interaction that arrives while the bot drains for shutdown: commands and buttons alike (a
+ * pair's "did you meet?"), with a command's long typed text given back as with any refusal. Autocomplete
+ * cannot be told, and is left.
+ */
+export async function replyRestarting(interaction: Interaction): Promise<void> {
+  if (!interaction.isRepliable()) return;
+  const back = interaction.isChatInputCommand()
+    ? giveBack(interaction, RESTARTING)
+    : { content: RESTARTING, files: [] };
+  await interaction.reply({ ...back, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+}
+
 /** A typed text this long is given back when its command fails (shorter ones are quick to type again). */
 export const GIVE_BACK_MIN_CHARS = 80;
 

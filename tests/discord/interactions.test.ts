@@ -79,4 +79,16 @@ describe("interactions while the bot shuts down", () => {
       expect(reply.content).toBe("Nexus is restarting; try again in a few seconds.");
     }
   });
+
+  it("GIVEN the bot draining for shutdown WHEN a member sends a long /learn log THEN the refusal gives the text back", async () => {
+    await t.bot.ctx.inflight.drain(0);
+    const text = `Django's select_related joins the foreign key in one query; ${"prefetch_related runs a second one. ".repeat(3)}`;
+    const reply = await t.server
+      .interact({ commandName: "learn", subcommand: "log", options: { topic: "Django", text } })
+      .reply();
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toContain("Nexus is restarting; try again in a few seconds.");
+    expect(reply.content).toContain("What you typed, to use again:");
+    expect(reply.content).toContain(`**text**\n\`\`\`\n${text}\n\`\`\``);
+  });
 });
