@@ -19,7 +19,7 @@ import {
   memberStreak,
   recentMemberEntries,
 } from "../src/journal/entries.js";
-import { exportJournal } from "../src/journal/export.js";
+import { DEFAULT_FILE_BYTES, type ExportFile, exportJournal, splitExport } from "../src/journal/export.js";
 import { ENTRY_KINDS, LINK_MAX, TEXT_MAX, TEXT_MIN } from "../src/journal/records.js";
 import { searchForViewer } from "../src/journal/search.js";
 import { weeklyStats } from "../src/journal/stats.js";
@@ -247,10 +247,26 @@ const handlers: Record<string, Handler> = {
       displayName: interaction.user.displayName,
       format: interaction.options.getString("format"),
     });
+    const [first, ...more] = splitExport(file, interaction.attachmentSizeLimit ?? DEFAULT_FILE_BYTES);
+    const attach = (part: ExportFile) =>
+      new AttachmentBuilder(Buffer.from(part.content, "utf8"), { name: part.filename });
+    const count = `${file.entries} ${file.entries === 1 ? "entry" : "entries"}`;
+    if (first === undefined) throw new Error("an export without a file");
     await interaction.editReply({
-      content: `Your journal: ${file.entries} ${file.entries === 1 ? "entry" : "entries"}.`,
-      files: [new AttachmentBuilder(Buffer.from(file.content, "utf8"), { name: file.filename })],
+      content:
+        more.length === 0
+          ? `Your journal: ${count}.`
+          : `Your journal: ${count}, in ${more.length + 1} files (Discord takes files up to a size limit); part 1 below.`,
+      files: [attach(first)],
     });
+    // One file a message: Discord's limit may count every file of a message together.
+    for (const [i, part] of more.entries()) {
+      await interaction.followUp({
+        content: `Part ${i + 2} of ${more.length + 1}.`,
+        files: [attach(part)],
+        flags: MessageFlags.Ephemeral,
+      });
+    }
   },
 
   async stats(interaction, ctx) {

@@ -19,6 +19,12 @@ export type ExportMeta = {
 };
 
 export type JournalExport = { filename: string; content: string; entries: number };
+export type ExportFile = { filename: string; content: string };
+
+/** Discord's upload limit for a file where the interaction does not give one: 10 MiB. */
+export const DEFAULT_FILE_BYTES = 10 * 1024 * 1024;
+/** An export takes at most this many files (a message each). */
+export const MAX_EXPORT_FILES = 10;
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 
@@ -307,4 +313,88 @@ export async function exportJournal(
         entries: entries.length,
       }
     : { filename: `${base}.md`, content: renderMarkdown(entries, meta), entries: entries.length };
+}
+
+const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+
+/**
+ * Markdown in parts of at most `maxBytes`, cut at line ends, before the last heading that fits where there
+ * is one (a part then opens with a section, a topic or an entry). Joined, the parts are the file.
+ */
+function splitMarkdown(content: string, maxBytes: number): string[] {
+  const parts: string[] = [];
+  let lines: string[] = [];
+  let size = 0;
+  /** Where the last heading in `lines` starts (0: none to cut before). */
+  let heading = 0;
+  for (const line of content.replace(/\n$/, "").split("\n")) {
+    const lineBytes = bytes(line) + 1;
+    // Twice at most: a cut before the heading can leave too much for this line, then a cut here.
+    while (size + lineBytes > maxBytes && lines.length > 0) {
+      const cut = heading > 0 ? heading : lines.length;
+      parts.push(`${lines.slice(0, cut).join("\n")}\n`);
+      lines = lines.slice(cut);
+      size = lines.reduce((total, kept) => total + bytes(kept) + 1, 0);
+      heading = 0;
+    }
+    if (line.startsWith("#") && lines.length > 0) heading = lines.length;
+    lines.push(line);
+    size += lineBytes;
+  }
+  if (lines.length > 0) parts.push(`${lines.join("\n")}\n`);
+  return parts;
+}
+
+/**
+ * The JSON export in parts of at most `maxBytes`: each a whole document with its share of the entries
+ * (in id order) and `part: { index, of }`, so every file stands alone for tools.
+ */
+function splitJson(content: string, maxBytes: number): string[] {
+  const { entries, ...head } = JSON.parse(content) as { entries: unknown[] };
+  const render = (chunk: unknown[], index: number, of: number) =>
+    `${JSON.stringify({ ...head, part: { index, of }, entries: chunk }, null, 2)}\n`;
+  const overhead = bytes(render([], 1, 1)) + 64;
+  const sizes = entries.map((entry) => bytes(JSON.stringify(entry, null, 2)) * 1.2 + 8);
+  for (let budget = maxBytes - overhead; budget > 0; budget = Math.floor(budget * 0.9)) {
+    const chunks: unknown[][] = [[]];
+    let size = 0;
+    entries.forEach((entry, i) => {
+      const entryBytes = sizes[i] ?? 0;
+      const last = chunks[chunks.length - 1] ?? [];
+      if (size + entryBytes > budget && last.length > 0) {
+        chunks.push([entry]);
+        size = entryBytes;
+      } else {
+        last.push(entry);
+        size += entryBytes;
+      }
+    });
+    const parts = chunks.map((chunk, i) => render(chunk, i + 1, chunks.length));
+    if (parts.every((part) => bytes(part) <= maxBytes)) return parts;
+  }
+  throw new Error(`a journal entry does not fit in ${maxBytes} bytes`);
+}
+
+/**
+ * The export as files Discord takes: the file itself when it fits in `maxBytes` (the interaction's
+ * attachment size limit), else numbered parts (`….part-2-of-3.md`). More parts than one export may send is
+ * refused with what to do instead (a journal that large is many thousand entries).
+ */
+export function splitExport(file: JournalExport, maxBytes = DEFAULT_FILE_BYTES): ExportFile[] {
+  if (bytes(file.content) <= maxBytes) return [{ filename: file.filename, content: file.content }];
+  const json = file.filename.endsWith(".json");
+  const parts = json ? splitJson(file.content, maxBytes) : splitMarkdown(file.content, maxBytes);
+  if (parts.length > MAX_EXPORT_FILES) {
+    const mb = Math.floor(maxBytes / (1024 * 1024));
+    throw new UserError(
+      `Your journal is too large to send: it needs ${parts.length} files of ${mb} MB and an export sends at most ` +
+        `${MAX_EXPORT_FILES}.${json ? "" : " `/learn export format:json` holds each entry once and is smaller."}`,
+    );
+  }
+  const stem = file.filename.replace(/\.(md|json)$/, "");
+  const extension = json ? "json" : "md";
+  return parts.map((content, i) => ({
+    filename: `${stem}.part-${i + 1}-of-${parts.length}.${extension}`,
+    content,
+  }));
 }

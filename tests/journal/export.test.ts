@@ -1,9 +1,16 @@
 import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
+import { UserError } from "../../src/discord/errors.js";
 import { setMemberTimezone } from "../../src/guild/members.js";
 import { logEntry } from "../../src/journal/entries.js";
-import { exportJournal, fileSafeName, renderMarkdown } from "../../src/journal/export.js";
+import {
+  exportJournal,
+  fileSafeName,
+  MAX_EXPORT_FILES,
+  renderMarkdown,
+  splitExport,
+} from "../../src/journal/export.js";
 import type { Entry } from "../../src/journal/records.js";
 import { computeStreak } from "../../src/journal/streak.js";
 import { silentLogger } from "../../src/log.js";
@@ -288,6 +295,33 @@ describe("exportJournal (json)", () => {
     await expect(exportJournal(store, clock, G, { ...alice, format: "pdf" })).rejects.toThrow(
       /markdown.*json/,
     );
+  });
+});
+
+describe("splitExport", () => {
+  const file = (content: string, filename = "nexus-journal-alice.md") => ({ filename, content, entries: 1 });
+
+  it("GIVEN a file within the limit THEN it goes whole, under its own name", () => {
+    expect(splitExport(file("# T\n"), 100)).toEqual([
+      { filename: "nexus-journal-alice.md", content: "# T\n" },
+    ]);
+  });
+
+  it("GIVEN Markdown over the limit THEN it is cut before the last heading that fits, at a line end otherwise", () => {
+    const a = "a".repeat(50);
+    const b = "b".repeat(50);
+    const parts = splitExport(file(`# T\n\n## S1\n${a}\n## S2\n${b}\n${b}\n`), 80);
+    expect(parts).toEqual([
+      { filename: "nexus-journal-alice.part-1-of-3.md", content: `# T\n\n## S1\n${a}\n` },
+      { filename: "nexus-journal-alice.part-2-of-3.md", content: `## S2\n${b}\n` },
+      { filename: "nexus-journal-alice.part-3-of-3.md", content: `${b}\n` },
+    ]);
+  });
+
+  it("GIVEN more parts than an export sends THEN a UserError says so and points Markdown to the smaller JSON", () => {
+    const content = `${"x".repeat(99)}\n`.repeat(MAX_EXPORT_FILES + 1);
+    expect(() => splitExport(file(content), 100)).toThrow(UserError);
+    expect(() => splitExport(file(content), 100)).toThrow(/format:json/);
   });
 });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
+import { logEntry } from "../../src/journal/entries.js";
+import { exportJournal } from "../../src/journal/export.js";
 import {
   EntrySchema,
   entryKey,
@@ -223,5 +225,72 @@ describe("/learn end to end (in-process bot, local Discord)", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
     expect(t.server.requests.filter((r) => r.wouldPing)).toEqual([]);
+  });
+});
+
+describe("/learn export of a journal larger than Discord's file limit", () => {
+  let t: TestBot;
+  const clock = new ManualClock(TEST_NOW);
+  beforeAll(async () => {
+    // Discord gives the limit in each interaction (10 MiB by default); a small one keeps the journal small.
+    t = await startTestBot({ clock, databaseUrl: "memory://", serverOptions: { maxUploadBytes: 8_192 } });
+    for (let i = 1; i <= 40; i += 1) {
+      await logEntry(t.store, clock, t.server.guildId, {
+        authorId: GRACE,
+        topic: i % 2 === 0 ? "Django" : "Docker",
+        text: `Note ${i}: ${"select_related joins, prefetch_related queries twice; ".repeat(8)}`,
+      });
+      clock.advance(DAY);
+    }
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const me = { userId: GRACE, userName: "grace", displayName: "Grace" };
+
+  it("GIVEN a Markdown portfolio over the limit THEN it arrives in numbered parts, each within it, that join into the file", async () => {
+    const handle = t.server.interact({ commandName: "learn", subcommand: "export", user: GRACE });
+    const reply = await handle.reply();
+    const whole = await exportJournal(t.store, clock, t.server.guildId, me);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/^Your journal: 40 entries, in \d+ files/);
+    const count = Number(/in (\d+) files/.exec(reply.content)?.[1]);
+    // At least as many as the bytes need, and not one for each entry.
+    expect(count).toBeGreaterThanOrEqual(Math.ceil(Buffer.byteLength(whole.content) / 8_192));
+    expect(count).toBeLessThan(20);
+    const followups = await handle.followups({ atLeast: count - 1 });
+    const files = [reply, ...followups].flatMap((message) => message.attachments);
+    expect(files).toHaveLength(count);
+    expect(files[0]?.filename).toBe(`nexus-journal-grace.part-1-of-${files.length}.md`);
+    for (const file of files) expect(Buffer.byteLength(file.text ?? "")).toBeLessThanOrEqual(8_192);
+    expect(files.map((file) => file.text).join("")).toBe(whole.content);
+    // Cut at line ends only.
+    for (const file of files) expect(file.text?.endsWith("\n")).toBe(true);
+  });
+
+  it("GIVEN the JSON export over the limit THEN each part is a whole JSON document with its share of the entries", async () => {
+    const handle = t.server.interact({
+      commandName: "learn",
+      subcommand: "export",
+      user: GRACE,
+      options: { format: "json" },
+    });
+    const reply = await handle.reply();
+    const count = Number(/in (\d+) files/.exec(reply.content)?.[1]);
+    const followups = await handle.followups({ atLeast: count - 1 });
+    const docs = [reply, ...followups]
+      .flatMap((message) => message.attachments)
+      .map(
+        (file) =>
+          JSON.parse(file.text ?? "{}") as {
+            part: { index: number; of: number };
+            entries: Array<{ id: number }>;
+          },
+      );
+    expect(docs.map((doc) => doc.part)).toEqual(docs.map((_, i) => ({ index: i + 1, of: count })));
+    expect(docs.flatMap((doc) => doc.entries.map((entry) => entry.id))).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
   });
 });

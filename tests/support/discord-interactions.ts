@@ -190,6 +190,8 @@ export interface InteractionRegistryOptions {
   ackDeadlineMs: number;
   replyTimeoutMs: number;
   webhookTokenTtlMs: number;
+  /** Sent as `attachment_size_limit` (what the server takes per upload): 10 MiB, as Discord's default. */
+  attachmentSizeLimit?: number;
 }
 
 function interactionToken(id: string): string {
@@ -222,7 +224,7 @@ export class InteractionRegistry {
 
   /** Builds the payload and the state (the caller dispatches it). */
   create(input: InteractInput): InteractionState {
-    const built = buildInteraction(this.store, input);
+    const built = buildInteraction(this.store, input, this.options.attachmentSizeLimit);
     const state: InteractionState = {
       ...built,
       dispatchedAt: Date.now(),
@@ -719,7 +721,11 @@ function findComponentMessage(store: DiscordStore, input: InteractInput, customI
   throw new Error(`interact: no message has a component with custom_id ${customId}`);
 }
 
-export function buildInteraction(store: DiscordStore, input: InteractInput): BuiltInteraction {
+export function buildInteraction(
+  store: DiscordStore,
+  input: InteractInput,
+  attachmentSizeLimit = 10 * 1024 * 1024,
+): BuiltInteraction {
   const id = snowflake();
   const token = interactionToken(id);
   let kind: InteractionKind = "command";
@@ -760,7 +766,7 @@ export function buildInteraction(store: DiscordStore, input: InteractInput): Bui
     app_permissions: store.botPermissionsIn(channel.id).toString(),
     locale: input.locale ?? "en-US",
     entitlements: [],
-    attachment_size_limit: 10 * 1024 * 1024,
+    attachment_size_limit: attachmentSizeLimit,
   };
   if (guild) {
     let member = guild.members.get(user.id);

@@ -250,6 +250,7 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     ackDeadlineMs: options.ackDeadlineMs,
     replyTimeoutMs: opts.replyTimeoutMs ?? 5000,
     webhookTokenTtlMs: options.webhookTokenTtlMs,
+    attachmentSizeLimit: opts.maxUploadBytes ?? 10 * 1024 * 1024,
   });
   const core: RestCore = {
     store,
