@@ -628,16 +628,20 @@ async function ensurePostThread(ctx: Ctx, guildId: string, date: string): Promis
   }
 }
 
+/**
+ * `dueDate`: the local date the guild was due for when the tick began, if it was. Not the date now: a
+ * guild reached after midnight (workers wait on Discord) would otherwise skip its due date and get
+ * tomorrow's challenge a day early.
+ */
 async function tickGuild(
   ctx: Ctx,
   guildId: string,
   config: GuildConfig,
-  due: boolean,
+  dueDate: string | undefined,
   today: Day | undefined,
 ): Promise<void> {
-  const date = localDate(ctx.clock.now(), config.timezone);
   if (config.channelId !== null) {
-    if (due) await ensurePost(ctx, guildId, date, config.channelId);
+    if (dueDate !== undefined) await ensurePost(ctx, guildId, dueDate, config.channelId);
     else if (today !== undefined) await recoverPost(ctx, guildId, today, config.channelId);
   }
   // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.
@@ -682,7 +686,7 @@ export async function runDuePosts(
       todays.get(guildId) ? localDate(now, config.timezone) : (stateOf.get(guildId)?.lastDate ?? null),
     ]),
   );
-  const due = new Set(dueGuilds(now, schedules, lastPosted).map(({ guildId }) => guildId));
+  const due = new Map(dueGuilds(now, schedules, lastPosted).map(({ guildId, date }) => [guildId, date]));
   let next = 0;
   const worker = async () => {
     // A stop between guilds: the guilds not reached yet are still due for the next process.
@@ -692,7 +696,7 @@ export async function runDuePosts(
       if (schedule === undefined) continue;
       const { guildId, config } = schedule;
       try {
-        await tickGuild(ctx, guildId, config, due.has(guildId), todays.get(guildId));
+        await tickGuild(ctx, guildId, config, due.get(guildId), todays.get(guildId));
       } catch (error) {
         deps.logger?.error({ err: error, guild: guildId }, "challenge tick failed for a guild");
         ctx.events.push({

@@ -178,6 +178,39 @@ describe("daily post schedule (fake clock)", () => {
     ]);
   });
 
+  it("GIVEN six guilds posting at 23:59 WHEN a tick's slow sends run past midnight THEN each posts its due date, none tomorrow's early", async () => {
+    const guilds = Array.from({ length: 6 }, (_, i) => ({
+      guildId: `10000000000000012${i}`,
+      channelId: `20000000000000012${i}`,
+      timezone: "UTC",
+      postTime: "23:59",
+    }));
+    const w = await world("2026-06-01T23:59:30Z", guilds);
+    const ids = guilds.map((g) => g.guildId);
+    // Discord answers each send after 10 s: the workers reach the last guilds after midnight.
+    const slow: ChallengeDeps = {
+      runner: createRunner(w.clock, "run"),
+      sender: {
+        send: async (...args) => {
+          const sent = await w.discord.send(...args);
+          w.clock.advance(10_000);
+          return sent;
+        },
+        find: (...args) => w.discord.find(...args),
+      },
+      bank: SMALL_BANK,
+    };
+    await runDuePosts(w.store, w.clock, slow, ids);
+    expect(localDate(w.clock.now(), "UTC")).toBe("2026-06-02");
+    await runUntil(w, boot(w, "run"), "2026-06-02T23:00:00Z", 5 * MIN, ids);
+    for (const id of ids) {
+      expect(w.discord.posts(id)).toHaveLength(1);
+      const due = await w.store.get(challengeKeys.day(id, "2026-06-01"), DaySchema);
+      expect(due?.post.state).toBe("posted");
+      expect(await w.store.get(challengeKeys.day(id, "2026-06-02"), DaySchema)).toBeUndefined();
+    }
+  });
+
   it("GIVEN a guild without a channel WHEN the scheduler ticks THEN nothing is posted", async () => {
     const w = await world("2026-06-01T12:00:00Z", []);
     await tick(w, boot(w, "run"));
