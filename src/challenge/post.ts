@@ -414,6 +414,10 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   const key = challengeKeys.day(guildId, date);
   const existing = await store.get(key, DaySchema);
   if (existing !== undefined) return recoverPost(ctx, guildId, existing, channelId);
+  // The outgoing challenge's first hint comes out no later than the next post, even when the delay has
+  // not passed: the next post can come sooner (a spring-forward night, a late post, an earlier post time).
+  const outgoing = (await getState(store, guildId, clock)).current;
+  if (outgoing !== null && outgoing < date) await ensureHint(ctx, guildId, outgoing, true);
   const flight = flightKey(guildId, date, "post.0");
   // Set while this call holds the flight: the claim below is made at once, but the section's other writes
   // can still fail to commit after the callback returned, and then this call must let go of the flight
@@ -538,8 +542,11 @@ async function ensureReveal(ctx: Ctx, guildId: string, date: string): Promise<vo
   if (sent !== null) ctx.events.push({ guildId, date, kind: "reveal", challengeId: day.challenge.id });
 }
 
-/** Releases the current day's first hint into its thread once the delay has passed, once. */
-async function ensureHint(ctx: Ctx, guildId: string, date: string): Promise<void> {
+/**
+ * Releases the current day's first hint into its thread once the delay has passed, once. `beforeNext`:
+ * the next day's challenge is about to be posted, so the hint is due now whatever the delay.
+ */
+async function ensureHint(ctx: Ctx, guildId: string, date: string, beforeNext = false): Promise<void> {
   const { store, clock } = ctx;
   const day = await store.get(challengeKeys.day(guildId, date), DaySchema);
   if (day === undefined || day.post.state !== "posted" || day.post.postedAt === null) return;
@@ -564,7 +571,7 @@ async function ensureHint(ctx: Ctx, guildId: string, date: string): Promise<void
     sent = await recover(ctx, guildId, date, slot, existing, payload);
   } else {
     const settings = await getSettings(store, clock, guildId);
-    if (clock.now() < day.post.postedAt + settings.hintDelayHours * 3_600_000) return;
+    if (!beforeNext && clock.now() < day.post.postedAt + settings.hintDelayHours * 3_600_000) return;
     const delivery = newDelivery(ctx.deps.runner, clock.now(), {
       nonce: challengeNonce(guildId, date, `hint.${day.version}`),
       marker: markers.hint(date, day.version),

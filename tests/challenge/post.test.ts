@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Challenge } from "../../src/challenge/bank.js";
-import { addCustomChallenge, memberStreak, submitAnswer } from "../../src/challenge/learners.js";
+import {
+  addCustomChallenge,
+  memberStreak,
+  submitAnswer,
+  updateChallengeSettings,
+} from "../../src/challenge/learners.js";
 import {
   type ChallengeDeps,
   type ChallengeSender,
@@ -24,7 +29,7 @@ import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
 import { localDate } from "../../src/time.js";
 import { challenge } from "../support/challenge-fixtures.js";
-import { MemorySender } from "../support/challenge-sender.js";
+import { MemorySender, type StoredMessage } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
 const CHANNEL = "200000000000000001";
@@ -470,6 +475,34 @@ describe("hints and reveals", () => {
     expect(hints[0]?.payload.embeds[0]?.description).toBe("First hint text");
     const day = await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema);
     expect(day?.hintReleasedAt).toBe(utc("2026-06-01T14:00:00Z"));
+  });
+
+  it("GIVEN a 23 h hint delay in New York WHEN the clocks spring forward (23 h between posts) THEN each challenge's first hint comes before the next post, once", async () => {
+    const w = await world("2026-03-06T05:00:00Z", [{ timezone: "America/New_York" }]);
+    await updateChallengeSettings(w.store, w.clock, GUILD, "1", { hintDelayHours: 23 });
+    const deps = boot(
+      w,
+      "run",
+      ["a", "b", "c", "d", "e"].map((id) => challenge(id)),
+    );
+    await runUntil(w, deps, "2026-03-10T05:00:00Z");
+    const posts = w.discord.posts(GUILD);
+    expect(posts.map((m) => new Date(m.at).toISOString())).toEqual([
+      "2026-03-06T14:00:00.000Z",
+      "2026-03-07T14:00:00.000Z",
+      "2026-03-08T13:00:00.000Z", // 09:00 EDT, 23 h after the one before
+      "2026-03-09T13:00:00.000Z",
+    ]);
+    posts.slice(0, 3).forEach((post, i) => {
+      const hints = w.discord
+        .in(post.id)
+        .filter((m) => m.payload.embeds[0]?.description === "First hint text");
+      expect(hints).toHaveLength(1);
+      const next = posts[i + 1];
+      expect(w.discord.messages.indexOf(hints[0] as StoredMessage)).toBeLessThan(
+        w.discord.messages.indexOf(next as StoredMessage),
+      );
+    });
   });
 
   it("GIVEN the thread could not be opened with the post THEN it is retried 5 min later, and the hint goes into it", async () => {
