@@ -96,7 +96,7 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
       `I cannot use the Nexus channel <#${config.channelId}> (it is gone, hidden from me or not a text channel): ask an admin to run \`/nexus setup\`.`,
     );
   }
-  let question = await askQuestion(ctx.store, ctx.clock, guildId, input);
+  let question = await askQuestion(ctx.store, ctx.clock, guildId, input, channel.id);
   let message: Message;
   try {
     message = await channel.send({ embeds: [questionEmbed(guildId, question)] });
@@ -354,6 +354,8 @@ async function findBotMessage(
     const messages = await channel.messages.fetch({ after, limit: 100, cache: false });
     return messages.find((message) => message.author.id === ctx.client.user?.id && matches(message)) ?? null;
   } catch (error) {
+    // A channel that no longer exists holds no message: "not there", not "cannot tell".
+    if (isGone(error)) return null;
     ctx.logger.debug({ err: error, guild: guildId, channel: channelId }, "could not look for a message");
     return "unreadable";
   }
@@ -420,7 +422,7 @@ async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry)
 
 /**
  * A question the outbox job claimed: stored, but its message never recorded. If the message reached the
- * Nexus channel, it is attached (with its thread, opened now if it was not); if not, the question is
+ * channel /ask was posting in (or the Nexus channel now), it is attached (with its thread, opened now if it was not); if not, the question is
  * withdrawn (marked deleted): its asker was never told it was asked, and may well have asked again. When
  * the channel cannot be read, nothing is decided: the claim lapses and a later pass looks again.
  * True when it is now on Discord.
@@ -433,12 +435,15 @@ async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQues
   }
   const { channelId } = await getGuildConfig(ctx.store, ctx.clock, guildId);
   const marker = questionEmbed(guildId, question).data.footer?.text;
-  const found =
-    channelId === null
-      ? null
-      : await findBotMessage(ctx, guildId, channelId, question.createdAt, (message) =>
-          message.embeds.some((embed) => embed.footer?.text === marker),
-        );
+  // Where /ask was posting first: `/nexus setup` may have moved the Nexus channel since.
+  const places = [...new Set([entry.channelId, channelId])].filter((id) => id !== undefined && id !== null);
+  let found: Message | null | "unreadable" = null;
+  for (const place of places) {
+    found = await findBotMessage(ctx, guildId, place, question.createdAt, (message) =>
+      message.embeds.some((embed) => embed.footer?.text === marker),
+    );
+    if (found !== null) break;
+  }
   if (found === "unreadable") {
     ctx.logger.warn(
       { guild: guildId, question: question.number },

@@ -144,12 +144,16 @@ export type AskInput = {
   topic?: string | null;
 };
 
-/** `/ask`: validates, takes the guild's next question number and stores the question (not yet posted). */
+/**
+ * `/ask`: validates, takes the guild's next question number and stores the question (not yet posted).
+ * `postingTo`: the channel it is about to be posted in, kept with its outbox entry for the job to look in.
+ */
 export async function askQuestion(
   store: Store,
   clock: Clock,
   guildId: string,
   input: AskInput,
+  postingTo?: string,
 ): Promise<Question> {
   const title = parseTitle(input.title);
   const details = parseDetails(input.details);
@@ -177,7 +181,14 @@ export async function askQuestion(
     // In the same write: if the process dies before the question is posted, the outbox job settles it.
     await changeOutbox(store, guildId, (outbox) => ({
       ...outbox,
-      questions: [...outbox.questions, { q: question.number, claimedAt: question.createdAt }],
+      questions: [
+        ...outbox.questions,
+        {
+          q: question.number,
+          claimedAt: question.createdAt,
+          ...(postingTo === undefined ? {} : { channelId: postingTo }),
+        },
+      ],
     }));
     return question;
   });

@@ -76,7 +76,12 @@ export const OutboxEntrySchema = z.object({
   claimedAt: instant,
 });
 export type OutboxEntry = z.output<typeof OutboxEntrySchema>;
-export const OutboxQuestionSchema = z.object({ q: questionNumber, claimedAt: instant });
+export const OutboxQuestionSchema = z.object({
+  q: questionNumber,
+  claimedAt: instant,
+  /** The channel /ask was posting in (the Nexus channel may have been changed since); absent in older entries. */
+  channelId: snowflake.optional(),
+});
 export type OutboxQuestion = z.output<typeof OutboxQuestionSchema>;
 export const OutboxSchema = z.object({
   answers: z.array(OutboxEntrySchema).default([]),

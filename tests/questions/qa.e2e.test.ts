@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OUTBOX_JOB } from "../../events/questionJobs.js";
 import type { ManualClock } from "../../src/clock.js";
+import { setupGuild } from "../../src/guild/config.js";
 import { readIndex } from "../../src/questions/catalog.js";
 import { answerEmbed, questionEmbed } from "../../src/questions/embeds.js";
 import {
@@ -611,6 +612,50 @@ describe("Q&A questions and answers a dead process stored but did not post (the 
       status: "open",
       messageId: sent.id,
     });
+  });
+
+  it("GIVEN a question posted but not recorded WHEN /nexus setup moved the Nexus channel before the job THEN it is found where /ask posted it", async () => {
+    const guildId = t.server.guildId;
+    const question = await askQuestion(
+      t.store,
+      t.clock,
+      guildId,
+      { authorId: ASKER, title: "Posted, then the channel was moved", details: null, topic: null },
+      NEXUS,
+    );
+    const channel = await t.bot.ctx.client.channels.fetch(NEXUS);
+    if (!channel?.isSendable()) throw new Error("the Nexus channel is not sendable");
+    const sent = await channel.send({ embeds: [questionEmbed(guildId, question)] });
+    await setupGuild(t.store, t.clock, guildId, { channelId: FIXTURE_IDS.generalChannelId, by: MOD });
+    try {
+      clock().advance(SETTLE_QUESTION_AFTER_MS);
+      await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+      expect(await getQuestion(t.store, guildId, question.number)).toMatchObject({
+        status: "open",
+        channelId: NEXUS,
+        messageId: sent.id,
+      });
+    } finally {
+      await setupGuild(t.store, t.clock, guildId, { channelId: NEXUS, by: MOD });
+    }
+  });
+
+  it("GIVEN a question /ask was posting in a channel since deleted WHEN the outbox job runs THEN it is withdrawn, not waited on", async () => {
+    const guildId = t.server.guildId;
+    const gone = t.server.addChannel(guildId, { name: "old-questions" });
+    const question = await askQuestion(
+      t.store,
+      t.clock,
+      guildId,
+      { authorId: ASKER, title: "Asked in a channel deleted since", details: null, topic: null },
+      gone,
+    );
+    t.server.deleteChannel(gone);
+    clock().advance(SETTLE_QUESTION_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect((await getQuestion(t.store, guildId, question.number))?.status).toBe("deleted");
+    const outbox = await t.store.get(keys.outbox(guildId), OutboxSchema);
+    expect(outbox?.questions.map((entry) => entry.q)).not.toContain(question.number);
   });
 
   it("GIVEN a question posted but its message never recorded WHEN the outbox job runs THEN it is attached with a thread the asker follows, and answers land there", async () => {
