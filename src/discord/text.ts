@@ -96,6 +96,15 @@ export function inlineText(text: string, max: number, options: { lineStart?: boo
   return `${out}…`;
 }
 
+/**
+ * A masked Markdown link whose URL cannot end early: Discord ends the URL at its first `)`, so a link like
+ * `https://en.wikipedia.org/wiki/Cache_(computing)` would lose its tail and show a stray `)`. Parentheses
+ * are percent-encoded, which leads to the same page. `label` must already be escaped (inlineText).
+ */
+export function maskedLink(label: string, link: string): string {
+  return `[${label}](${link.replace(/\(/g, "%28").replace(/\)/g, "%29")})`;
+}
+
 /** Splits lines into pages that each fit `max` characters (a single over-long line is truncated). */
 export function paginate(lines: string[], max: number): string[] {
   const pages: string[] = [];

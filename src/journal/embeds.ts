@@ -1,5 +1,5 @@
 import { Embed } from "../discord/embed.js";
-import { inlineText, LIMITS, sanitize, truncate } from "../discord/text.js";
+import { inlineText, LIMITS, maskedLink, sanitize, truncate } from "../discord/text.js";
 import { PAGE_SIZE } from "./entries.js";
 import type { Entry, EntryKind } from "./records.js";
 import type { WeeklyStats } from "./stats.js";
@@ -30,9 +30,9 @@ function hostOf(link: string): string {
   }
 }
 
-/** A masked Markdown link whose URL cannot end early on a parenthesis. */
-function maskedLink(link: string): string {
-  return `[${hostOf(link)}](${link.replace(/\(/g, "%28").replace(/\)/g, "%29")})`;
+/** An entry's link, shown as its host. */
+function hostLink(link: string): string {
+  return maskedLink(hostOf(link), link);
 }
 
 /**
@@ -76,7 +76,7 @@ function renderBlock(entry: Entry, budget: number): string {
   const header =
     `**#${entry.id}** · ${style.emoji} ${entry.topic} · <@${entry.authorId}> · <t:${unix(entry.createdAt)}:d>` +
     `${pair === null ? "" : ` · ${pair}`}${entry.private ? " · 🔒" : ""}${entry.editedAt === null ? "" : " · edited"}`;
-  let link = entry.link === null ? "" : `\n🔗 ${maskedLink(entry.link)}`;
+  let link = entry.link === null ? "" : `\n🔗 ${hostLink(entry.link)}`;
   const room = (withLink: string) => budget - header.length - withLink.length - 3;
   if (room(link) < 80) link = "";
   const text = blockText(entry.text, Math.max(1, room(link)));
@@ -103,7 +103,7 @@ export function entryEmbed(
     .setTimestamp(entry.createdAt);
   if (entry.link !== null) {
     embed.setURL(entry.link);
-    embed.addFields({ name: "Link", value: truncate(maskedLink(entry.link), LIMITS.embedFieldValue) });
+    embed.addFields({ name: "Link", value: truncate(hostLink(entry.link), LIMITS.embedFieldValue) });
   }
   const footer = [`${style.emoji} ${style.label}`];
   const pair = pairTag(entry);

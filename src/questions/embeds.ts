@@ -1,5 +1,5 @@
 import { Embed } from "../discord/embed.js";
-import { inlineText, LIMITS, sanitize, truncate } from "../discord/text.js";
+import { inlineText, LIMITS, maskedLink, sanitize, truncate } from "../discord/text.js";
 import type { ListPage } from "./catalog.js";
 import type { Board, MemberReputation, Period } from "./reputation.js";
 import { type Answer, answerId, type IndexEntry, messageLink, type Question } from "./schema.js";
@@ -93,7 +93,7 @@ export function threadIntro(
   if (suggestions.journal.length > 0) {
     const lines = suggestions.journal.map((hit) => {
       const text = linkLabel(hit.text, 140);
-      const body = hit.link ? `[${text}](${hit.link})` : text;
+      const body = hit.link ? maskedLink(text, hit.link) : text;
       return `• <@${hit.authorId}> on **${truncate(hit.topic, 60)}**: ${body}`;
     });
     embed.addFields({

@@ -124,6 +124,31 @@ describe("Q&A messages stay within Discord's limits and never look like pings", 
     expect(embed.fields?.map((f) => f.name)).toEqual(["Similar questions", "From the learning journal"]);
   });
 
+  it("GIVEN a journal suggestion linking a Wikipedia article WHEN the thread intro is built THEN its masked link keeps its closing parenthesis", () => {
+    const intro = threadIntro(question, {
+      questions: [],
+      journal: [
+        {
+          id: 1,
+          authorId: SNOW,
+          topic: "Caching and Redis",
+          text: "Cache invalidation: write-through, write-back and TTL expiry.",
+          link: "https://en.wikipedia.org/wiki/Cache_(computing)",
+          createdAt: T0,
+          score: 1,
+        },
+      ],
+    });
+    const value = intro.embeds[0]
+      ?.toJSON()
+      .fields?.find((f) => f.name === "From the learning journal")?.value;
+    // Discord ends a masked link's URL at its first ")": the link would lose its tail and show a stray ")".
+    expect(value).toBe(
+      `• <@${SNOW}> on **Caching and Redis**: [Cache invalidation: write-through, write-back and TTL expiry.]` +
+        "(https://en.wikipedia.org/wiki/Cache_%28computing%29)",
+    );
+  });
+
   it("GIVEN no suggestions THEN the intro is only the how-to line", () => {
     expect(threadIntro(question, { questions: [], journal: [] }).embeds).toEqual([]);
     expect(threadIntro(question, null).content).toContain("/answer question:123456");
