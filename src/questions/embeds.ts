@@ -1,5 +1,5 @@
 import { Embed } from "../discord/embed.js";
-import { inlineText, LIMITS, maskedLink, sanitize, truncate } from "../discord/text.js";
+import { inlineText, LIMITS, maskedLink, paginate, sanitize, truncate } from "../discord/text.js";
 import type { ListPage } from "./catalog.js";
 import type { Board, MemberReputation, Period } from "./reputation.js";
 import { type Answer, answerId, type IndexEntry, messageLink, type Question } from "./schema.js";
@@ -70,6 +70,14 @@ export function answerEmbed(question: Question, answer: Answer): Embed {
     .setFooter({ text: `The asker can accept it with /accept answer:${id}` });
 }
 
+/**
+ * As many whole suggestion lines as fit in a field: a cut line would end inside its masked link and show
+ * as raw "[text](https://…" Markdown. Every line fits alone, so the first is always shown.
+ */
+function wholeLines(lines: string[]): string {
+  return paginate(lines, LIMITS.embedFieldValue)[0] ?? "";
+}
+
 /** The first message of a question's thread: how to answer, and what the community already solved. */
 export function threadIntro(
   question: Question,
@@ -88,18 +96,18 @@ export function threadIntro(
       const answer = accepted?.link ? `[accepted answer ${accepted.id}](${accepted.link})` : "solved";
       return `• ✅ ${head}: ${answer}`;
     });
-    embed.addFields({ name: "Similar questions", value: truncate(lines.join("\n"), LIMITS.embedFieldValue) });
+    embed.addFields({ name: "Similar questions", value: wholeLines(lines) });
   }
   if (suggestions.journal.length > 0) {
     const lines = suggestions.journal.map((hit) => {
       const text = linkLabel(hit.text, 140);
-      const body = hit.link ? maskedLink(text, hit.link) : text;
-      return `• <@${hit.authorId}> on **${truncate(hit.topic, 60)}**: ${body}`;
+      const head = `• <@${hit.authorId}> on **${truncate(hit.topic, 60)}**: `;
+      const linked = hit.link ? `${head}${maskedLink(text, hit.link)}` : "";
+      // Encoded parentheses can take a 500-character link past the field's room: then the text alone,
+      // so that every line fits by itself.
+      return linked !== "" && linked.length <= LIMITS.embedFieldValue ? linked : `${head}${text}`;
     });
-    embed.addFields({
-      name: "From the learning journal",
-      value: truncate(lines.join("\n"), LIMITS.embedFieldValue),
-    });
+    embed.addFields({ name: "From the learning journal", value: wholeLines(lines) });
   }
   return { content, embeds: [embed] };
 }

@@ -149,6 +149,59 @@ describe("Q&A messages stay within Discord's limits and never look like pings", 
     );
   });
 
+  it("GIVEN three suggestions with long links each WHEN they overflow a field THEN whole lines are kept, none cut inside its masked link", () => {
+    const link = (n: number) =>
+      `https://docs.docker.com/compose/how-tos/startup-order/?utm_source=bootcamp&utm_campaign=cohort-${n}` +
+      `&highlight=depends_on%20condition%20service_healthy${"&x=1".repeat(20)}#control-startup`;
+    const intro = threadIntro(question, {
+      questions: [1, 2, 3].map((n) => ({
+        entry: {
+          ...entry(n),
+          status: "solved" as const,
+          title: `Docker compose migrations ${"x".repeat(100)}`,
+        },
+        link: `https://discord.com/channels/${GUILD}/${SNOW}/${SNOW}${"0".repeat(150)}`,
+        accepted: { id: `${n}-300`, link: `https://discord.com/channels/${GUILD}/${SNOW}/${SNOW}` },
+      })),
+      journal: [1, 2, 3].map((id) => ({
+        id,
+        authorId: SNOW,
+        topic: "Docker",
+        text: `Compose healthchecks make the web service wait for Postgres (note ${id}) ${"y".repeat(100)}`,
+        link: link(id),
+        createdAt: T0,
+        score: 1,
+      })),
+    });
+    const [embed] = intro.embeds.map((e) => e.toJSON());
+    if (embed === undefined) throw new Error("no embed");
+    expectWithinLimits(embed);
+    for (const field of embed.fields ?? []) {
+      const lines = field.value.split("\n");
+      // Three lines do not fit: the overflow is whole lines left out, not the last one cut.
+      expect(lines.length).toBe(2);
+      for (const line of lines) expect(line).toMatch(/\]\(https:\/\/[^\s()]+\)$/);
+    }
+  });
+
+  it("GIVEN a journal link whose encoded parentheses would overflow the field THEN its suggestion shows the text alone", () => {
+    const intro = threadIntro(question, {
+      questions: [],
+      journal: [
+        {
+          id: 1,
+          authorId: SNOW,
+          topic: "Docker",
+          text: "Odd link",
+          link: `https://example.com/${"()".repeat(240)}`,
+          createdAt: T0,
+          score: 1,
+        },
+      ],
+    });
+    expect(intro.embeds[0]?.toJSON().fields?.[0]?.value).toBe(`• <@${SNOW}> on **Docker**: Odd link`);
+  });
+
   it("GIVEN no suggestions THEN the intro is only the how-to line", () => {
     expect(threadIntro(question, { questions: [], journal: [] }).embeds).toEqual([]);
     expect(threadIntro(question, null).content).toContain("/answer question:123456");
