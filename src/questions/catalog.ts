@@ -22,7 +22,13 @@ import {
  * or search is two reads (the counter, then every chunk in one getMany) and an update rewrites one chunk.
  */
 
-/** Distinct lower-case words of `text`, joined, at most KEYWORDS_MAX characters. */
+/** Longer "words" are pasted tokens, hashes or base64, which nobody searches for: they are left out. */
+const KEYWORD_LENGTH_MAX = 50;
+
+/**
+ * Distinct lower-case words of `text`, joined, at most KEYWORDS_MAX characters. A word that does not fit
+ * is skipped, not the end: a later, shorter one may still fit.
+ */
 export function keywordsOf(text: string | null): string {
   if (!text) return "";
   const words = [
@@ -35,8 +41,9 @@ export function keywordsOf(text: string | null): string {
   ];
   let out = "";
   for (const word of words) {
+    if (word.length > KEYWORD_LENGTH_MAX) continue;
     const next = out === "" ? word : `${out} ${word}`;
-    if (next.length > KEYWORDS_MAX) break;
+    if (next.length > KEYWORDS_MAX) continue;
     out = next;
   }
   return out;

@@ -121,6 +121,26 @@ describe("question index", () => {
     expect(kw.length).toBeLessThanOrEqual(300);
     expect(keywordsOf(null)).toBe("");
   });
+
+  it("GIVEN details with a word that does not fit WHEN indexed THEN it is skipped and the words after it are kept", () => {
+    const words = Array.from({ length: 57 }, (_, i) => `w${String(i).padStart(3, "0")}`).join(" "); // 284 characters
+    expect(keywordsOf(`${words} ${"x".repeat(20)} celery`)).toBe(`${words} celery`);
+    // A word longer than any search term (a pasted token) is left out even when there is room.
+    expect(keywordsOf(`${"a1B2".repeat(13)} simplejwt`)).toBe("simplejwt");
+  });
+
+  it("GIVEN question details that start with a long token WHEN searching for a later word of them THEN the question is found", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    const token = `eyJ${"a1B2c3D4".repeat(40)}`; // a pasted JWT: one 323-character word
+    await askQuestion(store, clock, GUILD, {
+      authorId: ASKER,
+      title: "My token is rejected by the API after login",
+      details: `${token} is what I send; simplejwt answers 401 with token_not_valid.`,
+    });
+    const found = await listQuestions(store, GUILD, { kind: "search", query: "simplejwt" });
+    expect(found.total).toBe(1);
+  });
 });
 
 describe("/questions lists", () => {
