@@ -20,7 +20,7 @@ import { postToday, skipToday } from "../src/challenge/post.js";
 import { memberViewEmbed } from "../src/challenge/render.js";
 import { requireGuild, requirePermission } from "../src/discord/interactions.js";
 import { bySubcommand, topicAutocomplete } from "../src/discord/subcommands.js";
-import { sanitize, truncate } from "../src/discord/text.js";
+import { inlineText } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 
 // The learner subcommands are for everyone, so the command has no default member permission; the admin
@@ -153,6 +153,12 @@ type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext) => Pr
 
 const ephemeral = MessageFlags.Ephemeral;
 
+/**
+ * A challenge title inside bold in a reply, its Markdown escaped: an odd `**` (`**kwargs`) would end the
+ * bold early, and a lone backtick pair with the one around the id after it. Room for every escape.
+ */
+const shownTitle = (title: string) => inlineText(title, 2 * CHALLENGE_LIMITS.title);
+
 function requireManager(interaction: ChatInputCommandInteraction): void {
   requirePermission(interaction, PermissionFlagsBits.ManageGuild, "Manage Server");
 }
@@ -205,7 +211,7 @@ const handlers: Record<string, Handler> = {
       interaction.user.id,
       interaction.options.getString("answer", true),
     );
-    const title = truncate(sanitize(result.title, { oneLine: true }), 100);
+    const title = shownTitle(result.title);
     return interaction.reply({
       content:
         `${result.edited ? "Your answer was replaced" : "Your answer is in"} for **${title}** (${result.date}): ` +
@@ -251,7 +257,7 @@ const handlers: Record<string, Handler> = {
     requireManager(interaction);
     await interaction.deferReply({ flags: ephemeral });
     const outcome = await skipToday(ctx.store, ctx.clock, challengeDeps(ctx), guildId, interaction.user.id);
-    const title = truncate(sanitize(outcome.day?.challenge.title ?? "", { oneLine: true }), 100);
+    const title = shownTitle(outcome.day?.challenge.title ?? "");
     return interaction.editReply({
       content:
         outcome.status === "posted"
@@ -274,7 +280,7 @@ const handlers: Record<string, Handler> = {
       answer: options.getString("answer", true),
     });
     return interaction.reply({
-      content: `Queued **${truncate(sanitize(added.title, { oneLine: true }), 100)}** as \`${added.id}\`, number ${added.position} in line ahead of the bank.`,
+      content: `Queued **${shownTitle(added.title)}** as \`${added.id}\`, number ${added.position} in line ahead of the bank.`,
       flags: ephemeral,
     });
   },

@@ -8,7 +8,7 @@ import {
 import { rankChoices } from "../src/discord/autocomplete.js";
 import { requireGuild } from "../src/discord/interactions.js";
 import { bySubcommand } from "../src/discord/subcommands.js";
-import { LIMITS, sanitize, truncate } from "../src/discord/text.js";
+import { inlineText, LIMITS, sanitize, truncate } from "../src/discord/text.js";
 import type { BotContext, Command } from "../src/discord/types.js";
 import { entryEmbed, listEmbed, searchEmbed, statsEmbed, streakEmbed } from "../src/journal/embeds.js";
 import {
@@ -25,6 +25,8 @@ import { searchForViewer } from "../src/journal/search.js";
 import { weeklyStats } from "../src/journal/stats.js";
 import { requirePairMember } from "../src/pairing/pairing.js";
 import { TOPICS } from "../src/topics.js";
+
+const QUERY_MAX = 200;
 
 const data = new SlashCommandBuilder()
   .setName("learn")
@@ -81,7 +83,7 @@ const data = new SlashCommandBuilder()
       .setName("search")
       .setDescription("Search the server's journal")
       .addStringOption((option) =>
-        option.setName("query").setDescription("Words to look for").setRequired(true).setMaxLength(200),
+        option.setName("query").setDescription("Words to look for").setRequired(true).setMaxLength(QUERY_MAX),
       )
       .addStringOption((option) =>
         option.setName("topic").setDescription("Only this topic").setAutocomplete(true).setMaxLength(100),
@@ -195,7 +197,8 @@ const handlers: Record<string, Handler> = {
     if (results.length === 0) {
       await interaction.reply({
         content: truncate(
-          `No journal entries match **${sanitize(query, { oneLine: true })}**. Try fewer or other words.`,
+          // Escaped (room for every escape): an odd `**` in the query would end the bold early.
+          `No journal entries match **${inlineText(query, 2 * QUERY_MAX)}**. Try fewer or other words.`,
           LIMITS.content,
         ),
         flags: MessageFlags.Ephemeral,

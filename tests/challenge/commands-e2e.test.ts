@@ -127,6 +127,28 @@ describe("/challenge end to end (in-process bot, local Discord)", () => {
     expect(streak.content).toMatch(/streak of/);
   });
 
+  it("GIVEN a challenge title with an odd ** and a lone backtick WHEN /challenge add, skip and submit echo it in bold THEN its Markdown is escaped", async () => {
+    const title = "Unpacking **kwargs in `get_queryset";
+    const shown = "**Unpacking \\*\\*kwargs in \\`get\\_queryset**";
+    const added = await interact(
+      "add",
+      {
+        title,
+        topic: "Django",
+        difficulty: "easy",
+        track: "backend",
+        prompt: "Write a view whose get_queryset accepts **kwargs filters safely.",
+        hint1: "Look at QuerySet.filter",
+        answer: "Whitelist the keys, then filter(**clean).",
+      },
+      true,
+    );
+    // Raw, the title's "**" would close the bold and its backtick pair with the one before the id.
+    expect(added.content).toContain(`Queued ${shown} as \`custom-1\``);
+    expect((await interact("skip", {}, true)).content).toContain(`with ${shown}.`);
+    expect((await interact("submit", { answer: "filter(**clean)" })).content).toContain(`for ${shown} (`);
+  });
+
   it("GIVEN a channel where Discord refuses Nexus's message THEN the challenge sender reports a refusal: nothing was created", async () => {
     const sender = discordSender(t.bot.ctx.client);
     const payload = { embeds: [{ title: "Refused", footer: { text: "Refused test" } }] };

@@ -164,6 +164,13 @@ describe("/learn end to end (in-process bot, local Discord)", () => {
     expect(none.content).toMatch(/No journal entries match/);
   });
 
+  it("GIVEN a /learn search with no match WHEN the reply echoes the query in bold THEN its Markdown is escaped", async () => {
+    const reply = await learn("search", { query: "**kwargs `helm_values" }).reply();
+    expect(reply.content).toMatch(/^No journal entries match/);
+    // Raw, the query's "**" would end the bold at once and its backtick open a code span.
+    expect(reply.content).toContain("match **\\*\\*kwargs \\`helm\\_values**.");
+  });
+
   it("GIVEN /learn streak THEN current, longest, freezes and a 14-day strip are shown", async () => {
     const reply = await learn("streak").reply();
     const description = embedOf(reply).description ?? "";
