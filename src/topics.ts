@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "./discord/errors.js";
+import { quoted } from "./discord/text.js";
 import { DATA_DIR } from "./paths.js";
 
 const TopicsSchema = z.array(z.string().min(1).max(100)).min(1).max(200);
@@ -17,7 +18,7 @@ export function parseTopic(input: string): string {
   const topic = byLower.get(input.trim().toLowerCase());
   if (topic === undefined) {
     throw new UserError(
-      `\`${input.slice(0, 60)}\` is not one of the program's topics. Pick one from the autocomplete list (for example \`Django\`, \`Docker\` or \`Caching and Redis\`).`,
+      `${quoted(input, 120)} is not one of the program's topics. Pick one from the autocomplete list (for example \`Django\`, \`Docker\` or \`Caching and Redis\`).`,
     );
   }
   return topic;

@@ -97,6 +97,15 @@ export function inlineText(text: string, max: number, options: { lineStart?: boo
 }
 
 /**
+ * User input echoed in a message (an error naming what was typed), in quotes: escaped as inlineText, cut
+ * with its characters whole. Not in a code span: a backtick in the input would end the span, and escapes
+ * show literally inside one.
+ */
+export function quoted(text: string, max: number): string {
+  return `“${inlineText(text, max)}”`;
+}
+
+/**
  * A masked Markdown link whose URL cannot end early: Discord ends the URL at its first `)`, so a link like
  * `https://en.wikipedia.org/wiki/Cache_(computing)` would lose its tail and show a stray `)`. Parentheses
  * are percent-encoded, which leads to the same page. `label` must already be escaped (inlineText).

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
+import { quoted } from "../discord/text.js";
 import { guildKey } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import { canonicalTimeZone, POST_TIME_PATTERN } from "../time.js";
@@ -44,7 +45,7 @@ export function parseTimeZone(input: string): string {
   const tz = canonicalTimeZone(input);
   if (tz === undefined) {
     throw new UserError(
-      `\`${input.slice(0, 64)}\` is not a time zone I know. Use an IANA name such as \`Africa/Lagos\`, \`Europe/London\`, \`America/New_York\` or \`UTC\`.`,
+      `${quoted(input, 128)} is not a time zone I know. Use an IANA name such as \`Africa/Lagos\`, \`Europe/London\`, \`America/New_York\` or \`UTC\`.`,
     );
   }
   return tz;
@@ -56,7 +57,7 @@ export function parsePostTime(input: string): string {
   const padded = /^\d:\d\d$/.test(trimmed) ? `0${trimmed}` : trimmed;
   if (!POST_TIME_PATTERN.test(padded)) {
     throw new UserError(
-      `\`${input.slice(0, 32)}\` is not a time. Use HH:MM on a 24-hour clock, for example \`09:00\` or \`18:30\`.`,
+      `${quoted(input, 64)} is not a time. Use HH:MM on a 24-hour clock, for example \`09:00\` or \`18:30\`.`,
     );
   }
   return padded;

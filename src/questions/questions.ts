@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
-import { atMostChars, charLength } from "../discord/text.js";
+import { atMostChars, charLength, quoted } from "../discord/text.js";
 import type { Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
 import { readMeta, upsertIndex } from "./catalog.js";
@@ -65,7 +65,7 @@ export function parseAnswerId(input: string): { questionNumber: number; answerNu
   const answerNumber = Number(match?.[2]);
   if (!match || questionNumber < 1 || answerNumber < 1) {
     throw new UserError(
-      `\`${input.slice(0, 40)}\` is not an answer id. Answer ids look like \`12-3\` (question 12, answer 3): pick one from the list.`,
+      `${quoted(input, 80)} is not an answer id. Answer ids look like \`12-3\` (question 12, answer 3): pick one from the list.`,
     );
   }
   return { questionNumber, answerNumber };

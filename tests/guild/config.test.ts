@@ -91,6 +91,13 @@ describe("guild config", () => {
     expect(() => parseTimeZone("Nowhere/City")).toThrow(UserError);
   });
 
+  it("GIVEN a time zone or time of emoji WHEN refused THEN the echo is escaped and keeps each emoji whole", () => {
+    // With the u flag, "😀+" matches whole emoji only: half of one before the "…" fails the match.
+    expect(() => parseTimeZone(`x${"😀".repeat(80)}`)).toThrow(/^“x😀+…” is not a time zone/u);
+    expect(() => parsePostTime(`9${"😀".repeat(40)}`)).toThrow(/^“9😀+…” is not a time\./u);
+    expect(() => parseTimeZone("America/New_Yrok")).toThrow(/^“America\/New\\_Yrok” is not a time zone/);
+  });
+
   it("GIVEN many concurrent welcome claims THEN exactly one wins", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(1);

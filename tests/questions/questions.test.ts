@@ -303,6 +303,13 @@ describe("/accept", () => {
     }
   });
 
+  it("GIVEN an answer id of emoji WHEN refused THEN the echo keeps each emoji whole, cut or not", () => {
+    for (const bad of [`a${"😀".repeat(23)}`, `a${"😀".repeat(60)}`]) {
+      // With the u flag, "😀+" matches whole emoji only: half of one before the "…" fails the match.
+      expect(() => parseAnswerId(bad)).toThrow(/^“a😀+…?” is not an answer id/u);
+    }
+  });
+
   it("GIVEN the asker accepts an answer THEN the question is solved and the answerer earns 10 points", async () => {
     const store = memory();
     const clock = new ManualClock(T0);
