@@ -5,6 +5,7 @@ import {
   type GuildBasedChannel,
   type GuildTextBasedChannel,
   PermissionFlagsBits,
+  type PermissionsBitField,
 } from "discord.js";
 import {
   adoptChannel,
@@ -133,9 +134,14 @@ export type ChannelAccess = {
 };
 
 /** The bot's permissions in a guild channel, as far as its cache knows them (null: it cannot tell). */
-export function channelAccess(channel: GuildBasedChannel): ChannelAccess | null {
+export function botPermissionsIn(channel: GuildBasedChannel): Readonly<PermissionsBitField> | null {
   const me = channel.guild.members.me;
-  const permissions = me === null ? null : channel.permissionsFor(me);
+  return me === null ? null : channel.permissionsFor(me);
+}
+
+/** What the bot's permissions in a guild channel allow there (null: it cannot tell). */
+export function channelAccess(channel: GuildBasedChannel): ChannelAccess | null {
+  const permissions = botPermissionsIn(channel);
   if (permissions === null) return null;
   return {
     missing: NEEDED.filter(([flag]) => !permissions.has(flag)).map(([, name]) => name),

@@ -9,10 +9,12 @@ import {
   DiscordAPIError,
   type Guild,
   type MessageCreateOptions,
+  PermissionFlagsBits,
   RESTJSONErrorCodes,
   type TextChannel,
   ThreadAutoArchiveDuration,
 } from "discord.js";
+import { botPermissionsIn } from "../discord/adopt.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
 import {
@@ -97,6 +99,20 @@ async function resolveChannel(
   return null;
 }
 
+/** What the bot needs in the channel to open each kind of pair thread, add both members and post in it. */
+const THREAD_NEEDS = {
+  [ChannelType.PrivateThread]: [
+    PermissionFlagsBits.ViewChannel,
+    PermissionFlagsBits.CreatePrivateThreads,
+    PermissionFlagsBits.SendMessagesInThreads,
+  ],
+  [ChannelType.PublicThread]: [
+    PermissionFlagsBits.ViewChannel,
+    PermissionFlagsBits.CreatePublicThreads,
+    PermissionFlagsBits.SendMessagesInThreads,
+  ],
+} as const;
+
 async function openThread(
   channel: TextChannel,
   pair: Pair,
@@ -130,6 +146,8 @@ async function openThread(
     await thread.send(message);
     return thread.id;
   } catch (error) {
+    // Best effort only: deleting a thread needs Manage Threads, which the invite does not ask for. The
+    // usual causes (a member gone, no Send Messages in Threads) are checked before the thread is made.
     await thread.delete().catch(() => undefined);
     throw error;
   }
@@ -197,14 +215,19 @@ export async function deliverPair(
 
   let outcome: DeliveryOutcome | null = null;
   if (guild) {
-    // A pair made by /pair request was checked at match time; the round's and the job's are checked now.
-    if (pair.via !== "request") {
-      const isMember = membershipCheck(guild);
-      for (const user of users) if (!(await isMember(user))) return departedFrom(user);
-    }
+    // Checked now, even for a pair /pair request checked at match time (a member seen minutes ago is not
+    // asked again there): a thread opened for someone who has since left could not be deleted.
+    const isMember = membershipCheck(guild);
+    for (const user of users) if (!(await isMember(user))) return departedFrom(user);
     const channel = await resolveChannel(ctx, guild, options.fallbackChannelId);
     if (channel) {
+      // When the cache cannot tell (null), each kind is tried and Discord's refusal decides, as before.
+      const permissions = botPermissionsIn(channel);
       for (const type of [ChannelType.PrivateThread, ChannelType.PublicThread] as const) {
+        if (permissions !== null && !permissions.has(THREAD_NEEDS[type])) {
+          log.info({ type }, "thread not allowed; falling back");
+          continue;
+        }
         try {
           const threadId = await openThread(channel, pair, type, message);
           outcome = {

@@ -142,6 +142,8 @@ function threadMemberIds(threadId: string): string[] {
 describe("/pair end to end", () => {
   it("GIVEN a backend waiting WHEN a frontend asks THEN both get a private thread with the introduction, pinging only them", async () => {
     const g = await freshGuild();
+    // Not in the invite, but an admin may grant it: the introduction must not ping everyone even then.
+    t.server.allowPermissions(g.nexus, t.server.botUser.id, ["mentionEveryone"]);
     const backend = g.member("bea");
     const frontend = g.member("fred");
     const first = await request(g, backend, {
@@ -250,6 +252,41 @@ describe("/pair end to end", () => {
     const status = await run(g, asker, "status");
     expect(status.content ?? "").not.toMatch(/left the server/);
     expect(JSON.stringify(status.embeds)).toContain("Open request as **backend**");
+  });
+
+  it("GIVEN a partner who left and a bot without Manage Threads (as invited) WHEN the pair is undone THEN no thread of it is left in the channel", async () => {
+    const g = await freshGuild();
+    const [leaves, asker] = [g.member("gone-early"), g.member("not-stranded")];
+    await request(g, leaves, { role: "frontend" });
+    // Seen a moment ago, so the match does not check: a thread made before asking could not be deleted.
+    t.server.removeMember(g.id, leaves);
+    const reply = await request(g, asker, { role: "backend" });
+    expect(reply.content).toContain(`<@${leaves}> is the **frontend**`);
+    const state = await until("the pair to be undone", async () => {
+      const current = await pairState(g.id);
+      return current.stats.departed === 1 ? current : undefined;
+    });
+    expect(state.pool.map((e) => e.user)).toEqual([asker]);
+    expect(threads(g).map((th) => th.name)).toEqual([]);
+  });
+
+  it("GIVEN the bot cannot send messages in threads WHEN two learners are matched THEN they are introduced by DM and no empty thread is left in the channel", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { sendMessagesInThreads: true });
+    const [a, b] = [g.member("no-threads-a"), g.member("no-threads-b")];
+    await request(g, a, { role: "backend" });
+    await request(g, b, { role: "frontend" });
+    const pair = await until("the DM delivery to be recorded", async () => {
+      const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
+      return stored?.delivery.state === "dm" ? stored : undefined;
+    });
+    expect(pair.delivery.threadId).toBeNull();
+    for (const id of [a, b]) {
+      const dm = t.server.store.dmChannels.get(id);
+      expect(dm !== undefined && t.server.messagesIn(dm).length).toBe(1);
+    }
+    expect(threads(g).map((th) => `${th.name} (type ${th.type})`)).toEqual([]);
+    t.server.restorePermissions(g.nexus);
   });
 
   it("GIVEN a match WHEN 48 h pass THEN the job asks in the thread and 'We met' counts toward the stats", async () => {

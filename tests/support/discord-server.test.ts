@@ -1,5 +1,6 @@
 // Self-tests of the local Discord server, driven by the real discord.js Client (no mocks).
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ChannelType,
@@ -98,6 +99,17 @@ describe("local Discord server", () => {
     expect(guild?.members.me?.permissions.has("SendMessages")).toBe(true);
     expect(server.identifies).toBe(1);
     expect(server.requestsTo("GET", /^\/gateway\/bot$/)).toHaveLength(1);
+  });
+
+  it("GIVEN README's invite link WHEN the bot joins the fixture guild THEN its role has exactly the invite's permissions", async () => {
+    // One permission more than a real install has (Manage Threads, say) lets a test pass that fails for real.
+    const invite = /permissions=(\d+)/.exec(
+      readFileSync(new URL("../../README.md", import.meta.url), "utf8"),
+    );
+    const { client } = await connect();
+    const guild = client.guilds.cache.get(FIXTURE_IDS.guildId);
+    const role = client.user ? guild?.roles.botRoleFor(client.user) : null;
+    expect(role?.permissions.bitfield.toString()).toBe(invite?.[1]);
   });
 
   it("GIVEN a wrong token WHEN the client logs in THEN REST answers 401 and the login fails without IDENTIFY", async () => {
@@ -302,15 +314,19 @@ describe("local Discord server", () => {
     expect(conn.server.messagesIn(FIXTURE_IDS.nexusChannelId)).toEqual([]);
   });
 
-  it("GIVEN @everyone in content WHEN allowed_mentions is absent THEN wouldPing is true, and with parse: [] it is false", async () => {
+  it("GIVEN @everyone in content WHEN allowed_mentions is absent THEN wouldPing is true only with Mention Everyone, and with parse: [] it is false", async () => {
     const { server, nexus } = await connect();
+    // The invite does not ask for Mention Everyone: Discord posts the text and notifies nobody.
+    await nexus.send("@everyone standup in 5");
+    server.allowPermissions(nexus.id, server.botUser.id, ["mentionEveryone"]);
     await nexus.send("@everyone standup in 5");
     await nexus.send({ content: "@everyone standup in 5", allowedMentions: { parse: [] } });
-    const [loud, quiet] = server.requestsTo("POST", /^\/channels\/\d+\/messages$/);
+    const [unable, loud, quiet] = server.requestsTo("POST", /^\/channels\/\d+\/messages$/);
+    expect(unable?.wouldPing).toBe(false);
     expect(loud?.wouldPing).toBe(true);
     expect(loud?.mentions.everyone).toBe(true);
     expect(quiet?.wouldPing).toBe(false);
-    expect(server.messagesIn(nexus.id).map((m) => m.mention_everyone)).toEqual([true, false]);
+    expect(server.messagesIn(nexus.id).map((m) => m.mention_everyone)).toEqual([false, true, false]);
   });
 
   it("GIVEN enforce_nonce WHEN the same nonce is sent twice THEN the first message is returned and nothing new is created", async () => {
