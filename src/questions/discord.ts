@@ -70,6 +70,13 @@ const isUnknownReference = (error: unknown) =>
     /UNKNOWN_MESSAGE/.test(JSON.stringify((error as DiscordAPIError).rawError)));
 const isForbidden = (error: unknown) => FORBIDDEN.has(discordCode(error) ?? 0);
 
+/** False when the bot's cached permissions in `channel` lack Read Message History (true when unknown). */
+function canReadHistory(ctx: QaContext, channel: SendableChannels): boolean {
+  const me = ctx.client.user;
+  const permissions = me && "permissionsFor" in channel ? channel.permissionsFor(me) : null;
+  return permissions === null || permissions.has(PermissionFlagsBits.ReadMessageHistory);
+}
+
 async function sendableChannel(ctx: QaContext, channelId: string): Promise<SendableChannels | null> {
   const channel = await ctx.client.channels.fetch(channelId);
   return channel?.isSendable() ? channel : null;
@@ -198,9 +205,11 @@ export type Delivery = {
 
 /**
  * Posts into the question's thread; when the thread is gone (10003) or closed to the bot (50001/50013/…),
- * posts in the channel as a reply to the question instead, with `note(reason)` on top. When the question's
- * message is gone too, a moderator deleted the question (the bot has no message events to learn it
- * sooner): nothing is posted, and the question is marked deleted, out of every list and closed to answers.
+ * posts in the channel as a reply to the question instead, with `note(reason)` on top (not a reply but
+ * with a link to the question when the bot cannot read the channel's history: Discord then refuses
+ * replies). When the question's message is gone too, a moderator deleted the question (the bot has no
+ * message events to learn it sooner): nothing is posted, and the question is marked deleted, out of every
+ * list and closed to answers.
  */
 export async function deliverToQuestion(
   ctx: QaContext,
@@ -242,14 +251,27 @@ export async function deliverToQuestion(
   try {
     const channel = await sendableChannel(ctx, question.channelId);
     if (channel === null) throw new Error("the Nexus channel is not a channel I can send to");
-    const sent = await channel.send({
-      ...payload,
-      ...(nonces ? { nonce: nonces.channel, enforceNonce: true } : {}),
-      content: [note(reason), payload.content].filter(Boolean).join("\n"),
-      ...(question.messageId
-        ? { reply: { messageReference: question.messageId, failIfNotExists: true } }
-        : {}),
-    });
+    const post = (asReply: boolean): Promise<Message> => {
+      // Without the reply, a link in the note still leads to the question.
+      const link = asReply ? null : messageLink(guildId, question.channelId, question.messageId);
+      return channel.send({
+        ...payload,
+        ...(nonces ? { nonce: nonces.channel, enforceNonce: true } : {}),
+        content: [note(reason), link && `The question: ${link}`, payload.content].filter(Boolean).join("\n"),
+        ...(asReply && question.messageId
+          ? { reply: { messageReference: question.messageId, failIfNotExists: true } }
+          : {}),
+      });
+    };
+    // Discord refuses a reply from a bot that cannot read the channel's history (160002). Posted without
+    // it, an answer to a question deleted meanwhile is not noticed: there is no way to look it up either.
+    const sent = canReadHistory(ctx, channel)
+      ? await post(true).catch((error: unknown) => {
+          if (discordCode(error) !== RESTJSONErrorCodes.CannotReplyWithoutPermissionToReadMessageHistory)
+            throw error;
+          return post(false);
+        })
+      : await post(false);
     return { placement: "channel", channelId: sent.channelId, messageId: sent.id, reason };
   } catch (error) {
     if (isUnknownReference(error)) {

@@ -1,8 +1,11 @@
+import { DiscordAPIError } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OUTBOX_JOB } from "../../events/questionJobs.js";
-import type { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/clock.js";
 import { setupGuild } from "../../src/guild/config.js";
+import { silentLogger } from "../../src/log.js";
 import { readIndex } from "../../src/questions/catalog.js";
+import { deliverToQuestion, type QaContext } from "../../src/questions/discord.js";
 import { answerEmbed, questionEmbed } from "../../src/questions/embeds.js";
 import {
   addAnswer,
@@ -13,7 +16,8 @@ import {
   SETTLE_QUESTION_AFTER_MS,
 } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog } from "../../src/questions/reputation.js";
-import { keys, NUDGE_AFTER_MS, OutboxSchema } from "../../src/questions/schema.js";
+import { keys, NUDGE_AFTER_MS, OutboxSchema, type Question } from "../../src/questions/schema.js";
+import { openStore } from "../../src/store/open.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
 import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
 
@@ -761,5 +765,109 @@ describe("/ask when the Nexus channel is gone and the bot missed it", () => {
       `The Nexus channel <#${NEXUS}> is gone: ask an admin to run \`/nexus setup\`.`,
     );
     expect((await getQuestion(t.store, t.server.guildId, 1))?.status).toBe("deleted");
+  });
+});
+
+describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("GIVEN a question without a thread and no Read Message History WHEN someone answers THEN the answer is posted in the channel, not as a reply, with a link to the question", async () => {
+    t.server.denyPermissions(NEXUS, { createPublicThreads: true });
+    await t.server.interact({ user: ASKER, commandName: "ask", options: { title: TITLE } }).reply();
+    const question = await vi.waitFor(async () => {
+      const q = await getQuestion(t.store, t.server.guildId, 1);
+      if (q?.messageId == null) throw new Error("Q1 not posted");
+      return q;
+    });
+    expect(question.threadId).toBeNull();
+    t.server.denyPermissions(NEXUS, { createPublicThreads: true, readMessageHistory: true });
+    const helper = t.server.addMember(t.server.guildId, { username: "ada", globalName: "Ada" }).user.id;
+    const reply = await t.server
+      .interact({
+        user: helper,
+        commandName: "answer",
+        options: { question: { type: 4, value: 1 }, text: "Use PageNumberPagination." },
+      })
+      .reply();
+    expect(reply.content).toContain("**1-1**");
+    const answer = await vi.waitFor(async () => {
+      const a = await getAnswer(t.store, t.server.guildId, 1, 1);
+      if (a === undefined || a.placement === "pending") throw new Error("answer 1-1 not delivered");
+      return a;
+    });
+    expect(answer.placement).toBe("channel");
+    const posted = t.server.messagesIn(NEXUS).at(-1);
+    expect(posted?.id).toBe(answer.messageId);
+    expect(posted?.message_reference).toBeUndefined();
+    expect(String(posted?.content)).toContain(
+      `https://discord.com/channels/${t.server.guildId}/${NEXUS}/${question.messageId}`,
+    );
+    expect(JSON.stringify(posted?.embeds)).toContain("Answer 1-1");
+    t.server.restorePermissions(NEXUS);
+  });
+
+  it("GIVEN a cache that thinks the bot may read history WHEN Discord refuses the reply (160002) THEN the answer is posted without it", async () => {
+    const store = await openStore("memory://", silentLogger());
+    const sent: Array<{ content?: string; reply?: unknown }> = [];
+    const channelId = "1300000000000000002";
+    const channel = {
+      id: channelId,
+      isSendable: () => true,
+      async send(payload: { content?: string; reply?: unknown }) {
+        if (payload.reply !== undefined) {
+          throw new DiscordAPIError(
+            { code: 160002, message: "Cannot reply without permission to read message history" },
+            160002,
+            400,
+            "POST",
+            `/channels/${channelId}/messages`,
+            {},
+          );
+        }
+        sent.push(payload);
+        return { id: "1300000000000000999", channelId };
+      },
+    };
+    const ctx = {
+      store,
+      clock: new ManualClock(Date.UTC(2026, 10, 22)),
+      logger: silentLogger(),
+      client: { channels: { fetch: async () => channel } },
+    } as unknown as QaContext;
+    const question: Question = {
+      number: 1,
+      authorId: "1300000000000000100",
+      title: "How do I paginate a DRF viewset?",
+      details: null,
+      topic: null,
+      status: "open",
+      createdAt: Date.UTC(2026, 10, 21),
+      channelId,
+      messageId: "1300000000000000500",
+      threadId: null,
+      threadGone: false,
+      answerCount: 1,
+      accepted: null,
+      nudgedAt: null,
+    };
+    const delivery = await deliverToQuestion(
+      ctx,
+      "1300000000000000001",
+      question,
+      { content: "Use PageNumberPagination" },
+      (why) => `Answer to Q1 (here because ${why})`,
+    );
+    await store.close();
+    expect(delivery).toMatchObject({ placement: "channel", messageId: "1300000000000000999" });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.content).toContain(
+      `https://discord.com/channels/1300000000000000001/${channelId}/1300000000000000500`,
+    );
   });
 });

@@ -49,6 +49,8 @@ export const ERR = {
   invalidWebhookToken: () => new DiscordHttpError(401, 50027, "Invalid Webhook Token"),
   archivedThread: () => new DiscordHttpError(400, 50083, "Thread is archived"),
   invalidJson: () => new DiscordHttpError(400, 50109, "The request body contains invalid JSON."),
+  cannotReplyWithoutHistory: () =>
+    new DiscordHttpError(400, 160002, "Cannot reply without permission to read message history"),
   threadAlreadyCreated: () =>
     new DiscordHttpError(400, 160004, "A thread has already been created for this message"),
   tooLarge: () => new DiscordHttpError(413, 40005, "Request entity too large"),

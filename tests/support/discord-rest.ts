@@ -432,6 +432,9 @@ function registerChannelRoutes(router: Router, core: RestCore): void {
     if (isEmptyMessage(body, ctx.files.length)) throw ERR.emptyMessage();
     const reference = isRecord(body.message_reference) ? body.message_reference : undefined;
     if (reference && typeof reference.message_id === "string") {
+      // As Discord does: a reply needs Read Message History, whether or not the message still exists.
+      if (channel.guildId && !has(store.botPermissionsIn(channel.id), "readMessageHistory"))
+        throw ERR.cannotReplyWithoutHistory();
       const target = store.messages.get(reference.message_id);
       if ((!target || target.deleted) && reference.fail_if_not_exists !== false) {
         rejectIfInvalid(ctx, [
