@@ -40,7 +40,7 @@ export default {
     const where =
       question.threadId !== null && !question.threadGone
         ? `in <#${question.threadId}>`
-        : `in the channel as a reply to Q${question.number}`;
+        : `in the channel under Q${question.number}`;
     const content = awaitsItsPost(question)
       ? `Your answer **${id}** to Q${question.number} is saved; I will post it once Q${question.number} itself is on Discord.`
       : `Your answer **${id}** to Q${question.number} is saved and posted ${where}.`;
@@ -50,7 +50,7 @@ export default {
     const link = messageLink(guildId, delivery.channelId, delivery.messageId);
     if (delivery.placement === "channel" && where.startsWith("in <#")) {
       await interaction.followUp({
-        content: `Your answer **${id}** went in the channel as a reply to Q${question.number} instead, because ${delivery.reason}${link ? `: ${link}` : "."}`,
+        content: `Your answer **${id}** went in the channel under Q${question.number} instead, because ${delivery.reason}${link ? `: ${link}` : "."}`,
         flags: MessageFlags.Ephemeral,
       });
     } else if (delivery.questionDeleted) {

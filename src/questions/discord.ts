@@ -563,7 +563,7 @@ export async function showAccepted(ctx: QaContext, guildId: string, result: Acce
             "could not mark a thread solved",
           );
         notes.push(
-          "I could not mark the question's thread solved (I need **Send Messages in Threads** and **Manage Threads**).",
+          "I could not mark the question's thread solved (I need **Send Messages in Threads** there).",
         );
       }
     }

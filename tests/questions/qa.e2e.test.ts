@@ -214,7 +214,7 @@ describe("Q&A end to end (in-process bot, local Discord)", () => {
     await settled();
     expect(told?.ephemeral).toBe(true);
     expect(told?.content).toMatch(
-      /went in the channel as a reply to Q3 instead, because the question's thread was deleted/,
+      /went in the channel under Q3 instead, because the question's thread was deleted/,
     );
     const fallback = t.server.messagesIn(NEXUS).at(-1);
     expect((fallback?.message_reference as JsonObject | undefined)?.message_id).toBe(q.messageId);
@@ -223,7 +223,7 @@ describe("Q&A end to end (in-process bot, local Discord)", () => {
     // later answers go straight to the channel
     const before = t.server.requestsTo("GET", new RegExp(`/channels/${q.threadId}$`)).length;
     const second = await answer(3, "And run migrate after the db is up.", other);
-    expect(second.content).toContain("posted in the channel as a reply to Q3");
+    expect(second.content).toContain("posted in the channel under Q3");
     expect(t.server.requestsTo("GET", new RegExp(`/channels/${q.threadId}$`))).toHaveLength(before);
   });
 
