@@ -18,12 +18,16 @@ describe("text search", () => {
     }
   });
 
-  it("GIVEN words that double their last consonant (running, stopped) WHEN tokenised THEN they meet their base word", () => {
+  it("GIVEN words with a doubled last consonant (running, stopped, added) WHEN tokenised THEN they meet their base word", () => {
     for (const words of [
       ["run", "runs", "running"],
       ["stop", "stops", "stopped", "stopping"],
       ["map", "maps", "mapped", "mapping"],
       ["commit", "commits", "committed", "committing"],
+      // Doubled in the word itself.
+      ["add", "adds", "added", "adding"],
+      ["diff", "diffs", "diffed", "diffing"],
+      ["stuff", "stuffed"],
     ]) {
       expect(new Set(words.flatMap((word) => tokenize(word))).size, words.join()).toBe(1);
     }

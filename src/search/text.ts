@@ -12,18 +12,21 @@ const STOP_WORDS = new Set(
   ).split(" "),
 );
 
-/** "runn" (from "running") → "run", "stopp" → "stop"; "call", "pass" and "buzz" keep their pair. */
+/**
+ * A final doubled consonant made single: "runn" (from "running") → "run", "stopp" → "stop", and "add" →
+ * "ad" like "added" and "adding". "call", "pass" and "buzz" keep their pair.
+ */
 function undouble(stem: string): string {
   const last = stem.at(-1);
   return last !== undefined && last === stem.at(-2) && /[^aeioulsz\d]/.test(last) ? stem.slice(0, -1) : stem;
 }
 
 function stripSuffix(word: string): string {
-  if (word.length > 5 && word.endsWith("ing")) return undouble(word.slice(0, -3));
+  if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3);
   if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && word.endsWith("es") && /(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1);
-  if (word.length > 4 && word.endsWith("ed")) return undouble(word.slice(0, -2));
+  if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2);
   return word;
 }
 
@@ -35,7 +38,9 @@ function stripSuffix(word: string): string {
  */
 function stem(word: string): string {
   const stripped = stripSuffix(word);
-  return stripped.length > 3 && stripped.endsWith("e") ? stripped.slice(0, -1) : stripped;
+  // Every stem, not only one that lost -ing or -ed: a word whose own last letters are doubled ("add",
+  // "diff") must meet its inflections ("added", "diffing"), which lose their pair with their suffix.
+  return undouble(stripped.length > 3 && stripped.endsWith("e") ? stripped.slice(0, -1) : stripped);
 }
 
 export function tokenize(text: string): string[] {

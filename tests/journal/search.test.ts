@@ -26,6 +26,14 @@ async function seeded() {
 }
 
 describe("searchJournal", () => {
+  it("GIVEN entries opening 'Added…' and 'Adding…' WHEN searching 'add' THEN both are found", async () => {
+    const { store, log } = await seeded();
+    const added = await log(ALICE, "Docker", "Added a healthcheck so web waits for Postgres");
+    const adding = await log(ALICE, "Docker", "Adding volumes keeps the data between restarts");
+    const hits = await searchJournal(store, G, "add", { limit: 10 });
+    expect(hits.map((hit) => hit.id).sort()).toEqual([added.id, adding.id].sort());
+  });
+
   it("GIVEN entries THEN the most relevant come first, with score and the public fields", async () => {
     const { store } = await seeded();
     const hits = await searchJournal(store, G, "django querysets", { limit: 10 });
