@@ -141,7 +141,13 @@ function shardsOf(ids: number[] | undefined, count: number | undefined): Config[
 export function loadConfigOrExit(): Config {
   loadDotenv({ quiet: true });
   try {
-    return parseConfig(process.env);
+    const config = parseConfig(process.env);
+    // discord.js's Client reads SHARDS and SHARD_COUNT from the environment itself when it is given no shards
+    // (unsharded here), and a blank one breaks it (JSON.parse(""), a count of 0): blank means unset here.
+    for (const name of ["SHARDS", "SHARD_COUNT"]) {
+      if (process.env[name]?.trim() === "") delete process.env[name];
+    }
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

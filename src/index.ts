@@ -7,13 +7,23 @@ import { openStore } from "./store/open.js";
 /** Hard ceiling for shutdown: Docker and systemd send SIGKILL after 10 s; we promise 8. */
 const EXIT_DEADLINE_MS = 7_800;
 
+/** A URL as it may be shown: a password in it is replaced. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
   process.on("uncaughtException", (error) => logger.error({ err: error }, "uncaught exception"));
 
-  const store = await openStore(config.databaseUrl, logger);
+  const store = await openStore(config.databaseUrl, logger).catch((error: unknown) => {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `the store at DATABASE_URL (${withoutCredentials(config.databaseUrl)}) could not be opened: ${why}`,
+    );
+  });
   let bot: Awaited<ReturnType<typeof createBot>>;
   try {
     bot = await createBot({ config, logger, store });
@@ -65,4 +75,10 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+// Whatever else stops start-up (a store that cannot be opened, say) is said in plain words, with exit code 1:
+// an unhandled rejection would only be logged, and Node would then exit 0, which restart policies take for
+// a clean stop.
+main().catch((error: unknown) => {
+  process.stderr.write(`Nexus cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

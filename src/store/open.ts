@@ -11,8 +11,18 @@ async function adapterFor(url: string): Promise<KeyvStoreAdapter | Map<string, u
   switch (scheme) {
     case "memory":
       return new Map();
-    case "sqlite":
-      return new DurableSqliteAdapter(url) as unknown as KeyvStoreAdapter;
+    case "sqlite": {
+      const adapter = new DurableSqliteAdapter(url);
+      // A file that is not a database, or cannot be opened, stops start-up here: not a bot that logs in and
+      // then fails every command.
+      try {
+        await adapter.opened();
+      } catch (error) {
+        await adapter.disconnect().catch(() => undefined);
+        throw error;
+      }
+      return adapter as unknown as KeyvStoreAdapter;
+    }
     case "redis":
     case "rediss": {
       const { default: KeyvRedis } = await importAdapter<{

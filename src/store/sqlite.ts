@@ -90,7 +90,19 @@ export class DurableSqliteAdapter extends EventEmitter {
             openReader(file, this.table, busyTimeout, (error) => this.emit("error", error)),
           );
     })();
-    this.ready.catch((error: unknown) => this.emit("error", error));
+    // Reported to a listener if there is one by then; start-up learns it from opened() (an "error" emitted
+    // with no listener would throw, unhandled).
+    this.ready.catch((error: unknown) => {
+      if (this.listenerCount("error") > 0) this.emit("error", error);
+    });
+  }
+
+  /**
+   * Resolves once the file is open (WAL set, the reader connected); rejects with why it could not be (not a
+   * database, no permission): start-up waits for it, so a store that cannot work stops the bot at once.
+   */
+  opened(): Promise<void> {
+    return this.ready;
   }
 
   private async query(sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -67,6 +67,55 @@ describe("the bot process (npm start) against the local Discord", () => {
     expect(bot.stderr()).toMatch(/DISCORD_TOKEN is missing/);
     expect(bot.stderr()).toMatch(/Reset Token/);
     expect(bot.stderr()).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("GIVEN SHARDS= or SHARD_COUNT= left empty (as .env.example allows) THEN the bot starts unsharded", async () => {
+    // Its own server: a bot that starts registers and welcomes, which the first-start test counts.
+    const own = await startDiscordServer();
+    try {
+      const blanks: Array<Record<string, string>> = [{ SHARDS: "" }, { SHARD_COUNT: " " }];
+      for (const blank of blanks) {
+        const bot = spawnBot(
+          { DISCORD_TOKEN: own.token, DISCORD_API_URL: own.apiUrl, DATABASE_URL: "memory://", ...blank },
+          dir,
+        );
+        running.push(bot);
+        const outcome = await Promise.race([
+          bot.waitForLog("nexus ready").then(() => "ready"),
+          bot.exited.then(
+            (exit) => `exited ${exit.code}: ${bot.stderr()} ${JSON.stringify(bot.logs.at(-1))}`,
+          ),
+        ]);
+        expect(outcome, JSON.stringify(blank)).toBe("ready");
+        expect((await sigterm(bot)).code).toBe(0);
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("GIVEN a DATABASE_URL whose directory cannot be made THEN it exits 1 saying so, with the password hidden", async () => {
+    writeFileSync(join(dir, "a-file"), "");
+    const bot = spawnBot({ ...env, DATABASE_URL: `sqlite://${join(dir, "a-file", "nexus.sqlite")}` }, dir);
+    running.push(bot);
+    const exit = await bot.exited;
+    expect(exit.code).toBe(1);
+    expect(bot.stderr()).toMatch(
+      /^Nexus cannot start: the store at DATABASE_URL \(sqlite:.*a-file.*\) could not be opened/,
+    );
+    expect(bot.stderr()).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("GIVEN a DATABASE_URL naming a file that is not SQLite THEN it exits 1 at start instead of failing every command", async () => {
+    const notDb = join(dir, "not-a-db.sqlite");
+    writeFileSync(notDb, "a config file put here by mistake, not a database\n".repeat(200));
+    const bot = spawnBot({ ...env, DATABASE_URL: `sqlite://${notDb}` }, dir);
+    running.push(bot);
+    const exit = await bot.exited;
+    expect(exit.code).toBe(1);
+    expect(bot.stderr()).toMatch(
+      /^Nexus cannot start: the store at DATABASE_URL .* could not be opened: .*not a database/,
+    );
   });
 
   it("GIVEN a wrong token WHEN started THEN it exits 1 without printing the token", async () => {
