@@ -94,7 +94,7 @@ describe("the bot process (npm start) against the local Discord", () => {
     }
   });
 
-  it("GIVEN a DATABASE_URL whose directory cannot be made THEN it exits 1 saying so, with the password hidden", async () => {
+  it("GIVEN a DATABASE_URL whose directory cannot be made THEN it exits 1 saying so in plain words", async () => {
     writeFileSync(join(dir, "a-file"), "");
     const bot = spawnBot({ ...env, DATABASE_URL: `sqlite://${join(dir, "a-file", "nexus.sqlite")}` }, dir);
     running.push(bot);
