@@ -114,7 +114,8 @@ async function readMeta(store: Store, guildId: string, now: number): Promise<Jou
 
 /**
  * A member's index, rebuilt from the guild's entries when absent (their first entry, or a record that was
- * lost or failed its schema), so a damaged index never resets a streak. Call under the guild lock.
+ * lost or failed its schema), so a damaged index never resets a streak. Read-only: a change to the index
+ * calls it under the guild lock; `/learn streak` only reads, so it calls it without.
  */
 async function readMember(store: Store, guildId: string, userId: string): Promise<MemberJournal> {
   const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
@@ -304,7 +305,9 @@ export async function deleteEntry(
 /** A member's entries (private ones included), oldest first. */
 export async function memberEntries(store: Store, guildId: string, userId: string): Promise<Entry[]> {
   const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
-  if (member === undefined || member.ids.length === 0) return [];
+  // No index (none yet, or lost or damaged): the journal itself says which entries are theirs.
+  if (member === undefined) return (await authorEntries(store, guildId, userId)).reverse();
+  if (member.ids.length === 0) return [];
   const entries = await store.getMany(
     member.ids.map((id) => entryKey(guildId, id)),
     EntrySchema,
@@ -320,7 +323,7 @@ export async function recentMemberEntries(
   limit: number,
 ): Promise<Entry[]> {
   const member = await store.get(memberJournalKey(guildId, userId), MemberJournalSchema);
-  if (member === undefined) return [];
+  if (member === undefined) return (await authorEntries(store, guildId, userId)).slice(0, limit);
   const ids = member.ids.slice(-limit).reverse();
   const entries = await store.getMany(
     ids.map((id) => entryKey(guildId, id)),
@@ -388,9 +391,9 @@ export async function memberStreak(
   userId: string,
 ): Promise<StreakSummary & { timezone: string }> {
   const [member, timezone] = await Promise.all([
-    store.get(memberJournalKey(guildId, userId), MemberJournalSchema),
+    readMember(store, guildId, userId),
     memberTimezone(store, clock, guildId, userId),
   ]);
-  const streak = computeStreak(Object.keys(member?.days ?? {}), localDate(clock.now(), timezone));
+  const streak = computeStreak(Object.keys(member.days), localDate(clock.now(), timezone));
   return { ...streak, timezone };
 }

@@ -161,14 +161,23 @@ export async function revokeCredit(
 
 export type MemberReputation = { points: number; accepted: number };
 
-/** `/reputation`: the member's running total (one read). */
+/**
+ * `/reputation`: the member's running total (one read). A total that is absent (no credit yet, or lost)
+ * or damaged is summed from the log instead, as the leaderboard does, so it never shows 0 for points the
+ * member has; the next credit or revocation writes it back (adjustTotal).
+ */
 export async function memberReputation(
   store: Store,
   guildId: string,
   userId: string,
 ): Promise<MemberReputation> {
   const record: MemberRep | undefined = await store.get(keys.memberRep(guildId, userId), MemberRepSchema);
-  return { points: record?.points ?? 0, accepted: record?.accepted ?? 0 };
+  if (record !== undefined) return { points: record.points, accepted: record.accepted };
+  const [row] = tally(
+    (await readRepLog(store, guildId)).filter((event) => event.userId === userId),
+    0,
+  );
+  return { points: row?.points ?? 0, accepted: row?.accepted ?? 0 };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   memberStreak,
   PAGE_SIZE,
   parseLink,
+  recentMemberEntries,
 } from "../../src/journal/entries.js";
 import {
   EntrySchema,
@@ -283,6 +284,28 @@ describe("damaged records", () => {
       days: { "2026-03-10": 1, "2026-03-11": 1, "2026-03-12": 1, "2026-03-13": 1 },
       ids: [1, 2, 3, 4],
     });
+  });
+
+  it("GIVEN a member index that fails its schema or is lost WHEN their streak, entries or recent entries are read THEN they come from the entries, not as empty", async () => {
+    const { store, clock } = setup();
+    for (let day = 0; day < 3; day += 1) {
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Docker", text: TEXT, private: day === 1 });
+      await logEntry(store, clock, G, { authorId: BOB, topic: "Python", text: TEXT });
+      clock.advance(86_400_000);
+    }
+    clock.advance(-3_600_000); // still the third day
+    for (const damaged of [{ days: "lost" }, undefined]) {
+      if (damaged === undefined) await store.delete(memberJournalKey(G, ALICE));
+      else await store.keyv.set(memberJournalKey(G, ALICE), damaged);
+      expect((await memberStreak(store, clock, G, ALICE)).current).toBe(3);
+      expect((await memberEntries(store, G, ALICE)).map((entry) => entry.id)).toEqual([1, 3, 5]);
+      expect((await recentMemberEntries(store, G, ALICE, 2)).map((entry) => entry.id)).toEqual([5, 3]);
+      // Read-only: the record is left as it was for the next log (which rewrites it) or a repair by hand.
+      expect(await store.keyv.get(memberJournalKey(G, ALICE))).toEqual(damaged);
+    }
+    expect(await memberEntries(store, G, "299")).toEqual([]);
+    expect(await recentMemberEntries(store, G, "299", 25)).toEqual([]);
+    expect((await memberStreak(store, clock, G, "299")).current).toBe(0);
   });
 
   it("GIVEN member indexes with ids out of order, repeated or not whole, or day counts that are not positive whole numbers THEN each fails its schema and is rebuilt on the next log", async () => {

@@ -211,6 +211,22 @@ describe("a lost or damaged log (the question records keep who was credited)", (
     expect(await memberReputation(store, GUILD, "302")).toEqual({ points: 10, accepted: 1 });
   });
 
+  it("GIVEN a member's total fails its schema or is lost WHEN /reputation is read THEN it shows the points the log holds, as the board does", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(T0);
+    for (let i = 0; i < 3; i++) await solvedBy(store, clock, "301");
+    await solvedBy(store, clock, "302");
+    await store.keyv.set(keys.memberRep(GUILD, "301"), DAMAGED);
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 30, accepted: 3 });
+    await store.delete(keys.memberRep(GUILD, "301"));
+    expect(await memberReputation(store, GUILD, "301")).toEqual({ points: 30, accepted: 3 });
+    expect((await reputationBoard(store, clock, GUILD, "all")).rows[0]).toEqual({
+      userId: "301",
+      points: 30,
+      accepted: 3,
+    });
+  });
+
   it("GIVEN a log chunk fails its schema WHEN a new answer is accepted in it THEN the other credits are kept", async () => {
     const store = memoryStore(silentLogger());
     const clock = new ManualClock(T0);
