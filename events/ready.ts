@@ -19,6 +19,7 @@ export default defineEvent({
         await syncCommands(client.rest, client.application.id, definitions, {
           guildId: ctx.config.devGuildId,
           logger: ctx.logger,
+          store: ctx.store,
         });
       } catch (error) {
         ctx.logger.error({ err: error }, "could not register commands");

@@ -1,10 +1,13 @@
-import type { REST } from "@discordjs/rest";
 import {
   type APIApplicationCommand,
+  DiscordAPIError,
+  type REST,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   Routes,
 } from "discord.js";
+import { z } from "zod";
 import type { Logger } from "../log.js";
+import type { Store } from "../store/store.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -100,10 +103,60 @@ export function commandsDiffer(local: readonly object[], remote: readonly object
 export type SyncResult = { changed: boolean; scope: "guild" | "global"; count: number };
 
 /**
+ * Where the commands were last registered: the DEV_GUILD_ID server, or everywhere (`guildId: null`).
+ * Discord keeps a server's commands and the global ones side by side, so a scope left behind would list
+ * every command twice, never updated; this record says which one to clear when the scope changes.
+ */
+export const RegistrationSchema = z.object({ guildId: z.string().regex(/^\d+$/).nullable() });
+export const registrationKey = "app:registration";
+
+/**
  * Makes the registered commands equal to `commands`: reads what Discord has and overwrites (one bulk
- * PUT) only when they differ, so restarts do not spend Discord's daily command-create budget.
+ * PUT) only when they differ, so restarts do not spend Discord's daily command-create budget. When the
+ * scope changed since the last registration, the commands of the server registered before are removed.
+ * Global ones are never removed for a DEV_GUILD_ID (that would take them from every server): a warning
+ * says so.
  */
 export async function syncCommands(
+  rest: REST,
+  applicationId: string,
+  commands: RESTPostAPIChatInputApplicationCommandsJSONBody[],
+  options: { guildId?: string | undefined; logger: Logger; store: Store },
+): Promise<SyncResult> {
+  const { logger } = options;
+  const guildId = options.guildId ?? null;
+  return options.store.locked("global", async (store) => {
+    const previous = await store.get(registrationKey, RegistrationSchema);
+    const result = await overwrite(rest, applicationId, commands, options);
+    if (previous?.guildId === guildId) return result;
+    if (previous?.guildId === null) {
+      logger.warn(
+        { guild: guildId },
+        "commands were registered globally before: they stay (removing them would take them from every " +
+          "server), so this server lists each command twice until DEV_GUILD_ID is unset",
+      );
+    } else if (previous !== undefined) {
+      await clearGuild(rest, applicationId, previous.guildId, logger);
+    }
+    await store.set(registrationKey, RegistrationSchema, { guildId });
+    return result;
+  });
+}
+
+/** Removes the commands registered in a server before (a DEV_GUILD_ID since changed or unset). */
+async function clearGuild(rest: REST, applicationId: string, guildId: string, logger: Logger): Promise<void> {
+  try {
+    await rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body: [] });
+    logger.info({ guild: guildId }, "commands removed from the server they were registered in before");
+  } catch (error) {
+    // The bot was removed from that server, or it is gone: it cannot be cleared from here, so it is
+    // forgotten. Anything else fails the registration (the record is kept), which the next start retries.
+    if (!(error instanceof DiscordAPIError && (error.status === 403 || error.status === 404))) throw error;
+    logger.warn({ guild: guildId, err: error }, "could not remove the commands of the server used before");
+  }
+}
+
+async function overwrite(
   rest: REST,
   applicationId: string,
   commands: RESTPostAPIChatInputApplicationCommandsJSONBody[],

@@ -159,6 +159,21 @@ describe("the bot process (npm start) against the local Discord", () => {
     expect(exit.code).toBe(0);
   });
 
+  it("GIVEN commands once registered in DEV_GUILD_ID WHEN it is unset THEN that server does not keep a second, stale copy of every command", async () => {
+    const guildId = FIXTURE_IDS.guildId;
+    const dev = spawnBot({ ...env, DEV_GUILD_ID: guildId }, dir);
+    running.push(dev);
+    await dev.waitForLog("nexus ready");
+    expect(server.commands(guildId)).toHaveLength(10);
+    expect((await sigterm(dev)).code).toBe(0);
+
+    const prod = await start();
+    expect(server.commands()).toHaveLength(10);
+    // Without the fix every command shows twice in that server: its global copy and the old guild copy.
+    expect(server.commands(guildId)).toEqual([]);
+    expect((await sigterm(prod)).code).toBe(0);
+  });
+
   it("GIVEN interactions in flight WHEN SIGTERM arrives THEN each is answered before the process exits 0", async () => {
     const bot = await start();
     const handles = Array.from({ length: 30 }, (_, i) =>
