@@ -929,20 +929,26 @@ export async function runRound(store: Store, clock: Clock, guildId: string): Pro
 }
 
 export type StatsResult = {
-  stats: PairingState["stats"];
+  stats: PairingState["stats"] & { met: number };
   waiting: WaitingCounts;
   settings: PairSettings;
   /** Pairs whose 48 h follow-up is still to come. */
   followUpsPending: number;
 };
 
-/** `/pair stats`: requests, matches, pairs that met; read-only. */
+/** `/pair stats`: requests, matches, pairs that met (one read of every pair record); read-only. */
 export async function pairStats(store: Store, clock: Clock, guildId: string): Promise<StatsResult> {
   const [state, settings] = await Promise.all([getState(store, guildId), getPairSettings(store, guildId)]);
   const now = clock.now();
   const live = state.pool.filter((entry) => !isExpired(entry, now, settings.expiryDays * DAY_MS));
+  // Counted from the pairs, never kept in the state: recordAnswer must not write the state (see there).
+  let met = 0;
+  await scanPairs(store, guildId, 1, state.nextPairId, (_, pair) => {
+    if (pair !== undefined && pair.metAt !== null) met++;
+    return true;
+  });
   return {
-    stats: state.stats,
+    stats: { ...state.stats, met },
     waiting: counts(live, now),
     settings,
     // Floored: a state rebuilt after damage restarts the cursor at 1 and this counter at 0.
@@ -1150,7 +1156,13 @@ export async function claimDueFollowUps(store: Store, clock: Clock, guildId: str
 
 export type Answer = "met" | "not_yet";
 
-/** A click on "We met" / "Not yet". Only the pair's two members may answer; the first "met" counts. */
+/**
+ * A click on "We met" / "Not yet". Only the pair's two members may answer; the first "met" counts.
+ * Writes the pair's record alone: the follow-up may come by DM, and Discord sends DM clicks to shard 0,
+ * whose process may not be the one serving this guild (README: Storage). Its lock does not keep that
+ * other process out, so rewriting the guild's pairing state from here could undo a match made meanwhile.
+ * "Pairs that met" in /pair stats is counted from the pairs' `metAt` for the same reason.
+ */
 export async function recordAnswer(
   store: Store,
   clock: Clock,
@@ -1159,22 +1171,21 @@ export async function recordAnswer(
   userId: string,
   answer: Answer,
 ): Promise<{ pair: Pair; firstMet: boolean }> {
-  return transact(store, clock, guildId, async (tx) => {
-    const pair = await getPair(store, guildId, pairId);
+  let firstMet = false;
+  const pair = await store.update(pairKey(guildId, pairId), PairSchema, (pair) => {
     if (pair === undefined) throw new UserError(`Pair #${pairId} does not exist any more.`);
     if (userId !== pair.backend.user && userId !== pair.frontend.user) {
       throw new UserError(`Only the two members of pair #${pairId} can answer this.`);
     }
-    pair.answers[userId] = answer;
-    const firstMet = answer === "met" && pair.metAt === null;
-    if (firstMet) {
-      pair.metAt = tx.now;
-      tx.state.stats.met += 1;
-      tx.touchState();
-    }
-    tx.putPair(pair);
-    return { pair, firstMet };
+    firstMet = answer === "met" && pair.metAt === null;
+    return {
+      ...pair,
+      answers: { ...pair.answers, [userId]: answer },
+      metAt: firstMet ? clock.now() : pair.metAt,
+    };
   });
+  if (pair === undefined) throw new Error("answer update returned nothing");
+  return { pair, firstMet };
 }
 
 /**

@@ -79,17 +79,21 @@ export const PairingStateSchema = z.object({
    * first); the notice on each member's next /pair is the durable record.
    */
   expiredUnannounced: z.array(Snowflake).default([]),
+  /**
+   * The /pair stats counters. "Pairs that met" is not one of them: it is counted from the pairs' `metAt`
+   * (an answer may be recorded by a process that does not serve the guild; pairing.ts recordAnswer). The
+   * `met` that older records hold is dropped on read: their pairs carry the same count.
+   */
   stats: z
     .object({
       requests: Counter,
       matches: Counter,
-      met: Counter,
       expired: Counter,
       cancelled: Counter,
       departed: Counter,
       rounds: Counter,
     })
-    .default({ requests: 0, matches: 0, met: 0, expired: 0, cancelled: 0, departed: 0, rounds: 0 }),
+    .default({ requests: 0, matches: 0, expired: 0, cancelled: 0, departed: 0, rounds: 0 }),
 });
 export type PairingState = z.output<typeof PairingStateSchema>;
 

@@ -45,6 +45,7 @@ import {
   pairSettingsKey,
   pairStateKey,
 } from "../../src/pairing/schema.js";
+import { deserialize, serialize } from "../../src/store/codec.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { DurableSqliteAdapter } from "../../src/store/sqlite.js";
 import { KeyvStore } from "../../src/store/store.js";
@@ -844,6 +845,61 @@ describe("follow-ups, answers, deliveries", () => {
     expect((await recordAnswer(store, clock, G, 1, "2", "met")).firstMet).toBe(false);
     expect((await pairStats(store, clock, G)).stats.met).toBe(1);
     expect((await getPair(store, G, 1))?.answers).toEqual({ "1": "met", "2": "met" });
+  });
+
+  it("GIVEN two shard processes on one database WHEN a member clicks 'We met' in their DM (handled by shard 0) while the guild's own process matches a pair THEN the match survives, no pair id is reused and the pair counts as met", async () => {
+    /** One process's view of the shared database: its own store, so its own (in-process) locks. */
+    const shared = new Map<string, unknown>();
+    let interleave: (() => Promise<void>) | undefined;
+    const view = (onGet?: (key: string) => Promise<void> | undefined) =>
+      new (class extends Map<string, unknown> {
+        override get(key: string): unknown {
+          const pause = onGet?.(key);
+          return pause === undefined ? shared.get(key) : pause.then(() => shared.get(key));
+        }
+        override set(key: string, value: unknown): this {
+          shared.set(key, value);
+          return this;
+        }
+        override has(key: string): boolean {
+          return shared.has(key);
+        }
+        override delete(key: string): boolean {
+          return shared.delete(key);
+        }
+      })();
+    const processStore = (store: Map<string, unknown>) =>
+      new KeyvStore(
+        new Keyv({ store, namespace: "nexus", serialize, deserialize, throwOnErrors: true }),
+        silentLogger(),
+      );
+    const clock = new ManualClock(T0);
+    const owner = processStore(view()); // the process running the guild's shard
+    const shard0 = processStore(
+      view((key) => {
+        if (interleave === undefined || !key.endsWith(pairKey(G, 1))) return undefined;
+        const run = interleave;
+        interleave = undefined;
+        return run();
+      }),
+    );
+    await paired(owner, clock); // #1: 1 and 2
+    await requestPair(owner, clock, G, { userId: "3", role: "backend" });
+    clock.advance(FOLLOW_UP_MS);
+    // While shard 0 records the click, the guild's process matches 4 with 3: pair #2.
+    interleave = async () => {
+      const matched = await requestPair(owner, clock, G, { userId: "4", role: "frontend" });
+      expect(matched.kind === "matched" && matched.pair.id).toBe(2);
+    };
+    expect((await recordAnswer(shard0, clock, G, 1, "1", "met")).firstMet).toBe(true);
+    expect(interleave).toBeUndefined();
+    expect((await state(owner)).nextPairId).toBe(3);
+    await requestPair(owner, clock, G, { userId: "5", role: "backend" });
+    await requestPair(owner, clock, G, { userId: "6", role: "frontend" });
+    const two = await getPair(owner, G, 2);
+    expect([two?.backend.user, two?.frontend.user]).toEqual(["3", "4"]);
+    expect((await getPair(owner, G, 1))?.metAt).toBe(clock.now());
+    expect((await pairStats(owner, clock, G)).stats).toMatchObject({ matches: 3, met: 1 });
   });
 
   it("GIVEN a round's pairs THEN concurrent delivery claims have exactly one winner each", async () => {
