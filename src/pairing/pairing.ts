@@ -147,10 +147,66 @@ export async function requirePairMember(
   return pair;
 }
 
+/** A member's record as read: absent (undefined), valid, or present but failing its schema. */
+type MemberRead = PairMember | "damaged" | undefined;
+
+/**
+ * Member records in one round trip. Read as stored values and parsed here, because `Store.getMany` answers
+ * undefined both for a member new to pairing and for a damaged record, and only the second must be
+ * rebuilt and copied aside before it is overwritten (telling them apart later would cost a read per new
+ * member).
+ */
+async function readMembers(store: Store, guildId: string, userIds: readonly string[]): Promise<MemberRead[]> {
+  if (userIds.length === 0) return [];
+  const stored = await store.getMany(
+    userIds.map((id) => pairMemberKey(guildId, id)),
+    z.unknown(),
+  );
+  return stored.map((value) => {
+    if (value === undefined) return undefined;
+    const parsed = PairMemberSchema.safeParse(value);
+    return parsed.success ? parsed.data : "damaged";
+  });
+}
+
+/**
+ * Member records rebuilt after they failed their schema, from the pair records (never deleted; one read
+ * of each): the pairs each member had, undone ones left out, as createPair would have recorded them. The
+ * note of an open request and unread notices are lost.
+ */
+async function recoverMembers(
+  store: Store,
+  guildId: string,
+  userIds: readonly string[],
+  state: PairingState,
+  now: number,
+): Promise<Map<string, PairMember>> {
+  const members = new Map(userIds.map((id) => [id, PairMemberSchema.parse({ updatedAt: now })]));
+  await scanPairs(store, guildId, 1, state.nextPairId, (_, pair) => {
+    if (pair === undefined || pair.dissolved !== null) return true;
+    for (const [me, partner, role] of [
+      [pair.backend, pair.frontend, "backend"],
+      [pair.frontend, pair.backend, "frontend"],
+    ] as const) {
+      members
+        .get(me.user)
+        ?.history.push({ pairId: pair.id, partner: partner.user, role, at: pair.createdAt });
+    }
+    return true;
+  });
+  for (const member of members.values()) {
+    member.pairs = member.history.length;
+    pruneHistory(member, now);
+  }
+  return members;
+}
+
 /** Reads each record once, writes the changed ones together on commit. Use inside the guild lock only. */
 class Tx {
   private readonly members = new Map<string, PairMember>();
   private readonly dirtyMembers = new Set<string>();
+  /** Members whose stored record failed its schema: rebuilt here, copied aside before it is replaced. */
+  private readonly damagedMembers = new Set<string>();
   private readonly pairs = new Map<number, Pair>();
   private stateDirty = false;
 
@@ -172,17 +228,10 @@ class Tx {
     const [state, settings, records] = await Promise.all([
       loadState(store, guildId),
       getPairSettings(store, guildId),
-      members.length > 0
-        ? store.getMany(
-            members.map((id) => pairMemberKey(guildId, id)),
-            PairMemberSchema,
-          )
-        : Promise.resolve([]),
+      readMembers(store, guildId, members),
     ]);
     const tx = new Tx(store, guildId, state, settings, clock.now());
-    members.forEach((id, i) => {
-      tx.members.set(id, records[i] ?? PairMemberSchema.parse({ updatedAt: tx.now }));
-    });
+    await tx.keep(members, records);
     return tx;
   }
 
@@ -205,13 +254,31 @@ class Tx {
   async prefetch(userIds: readonly string[]): Promise<void> {
     const missing = [...new Set(userIds)].filter((id) => !this.members.has(id));
     if (missing.length === 0) return;
-    const loaded = await this.store.getMany(
-      missing.map((id) => pairMemberKey(this.guildId, id)),
-      PairMemberSchema,
-    );
-    missing.forEach((id, i) => {
-      this.members.set(id, loaded[i] ?? PairMemberSchema.parse({ updatedAt: this.now }));
+    await this.keep(missing, await readMembers(this.store, this.guildId, missing));
+  }
+
+  /**
+   * Takes in the records read for `userIds`: an absent one starts empty; a damaged one is rebuilt from the
+   * pair records at once and saved (so the recency window still keeps the member from a recent partner),
+   * the damaged copy going aside under `quarantine:…` on commit.
+   */
+  private async keep(userIds: readonly string[], records: readonly MemberRead[]): Promise<void> {
+    const damaged = userIds.filter((_, i) => records[i] === "damaged");
+    const rebuilt =
+      damaged.length > 0
+        ? await recoverMembers(this.store, this.guildId, damaged, this.state, this.now)
+        : null;
+    userIds.forEach((id, i) => {
+      const record = records[i];
+      const member =
+        record === "damaged" ? rebuilt?.get(id) : (record ?? PairMemberSchema.parse({ updatedAt: this.now }));
+      if (member === undefined) throw new Error("a damaged member record was not rebuilt");
+      this.members.set(id, member);
     });
+    for (const id of damaged) {
+      this.damagedMembers.add(id);
+      this.dirtyMembers.add(id);
+    }
   }
 
   touchMember(userId: string): void {
@@ -250,13 +317,20 @@ class Tx {
       writes.push(this.store.set(pairStateKey(this.guildId), PairingStateSchema, this.state));
     for (const id of this.dirtyMembers) {
       const member = this.members.get(id);
-      if (member) writes.push(this.store.set(pairMemberKey(this.guildId, id), PairMemberSchema, member));
+      if (member === undefined) continue;
+      const key = pairMemberKey(this.guildId, id);
+      writes.push(
+        this.damagedMembers.has(id)
+          ? this.store.update(key, PairMemberSchema, () => member) // copies the damaged record aside first
+          : this.store.set(key, PairMemberSchema, member),
+      );
     }
     for (const pair of this.pairs.values())
       writes.push(this.store.set(pairKey(this.guildId, pair.id), PairSchema, pair));
     await Promise.all(writes);
     this.stateDirty = false;
     this.dirtyMembers.clear();
+    this.damagedMembers.clear();
     this.pairs.clear();
   }
 }

@@ -1162,3 +1162,36 @@ describe("a lost or damaged state", () => {
     ).toHaveLength(0);
   });
 });
+
+describe("a damaged member record", () => {
+  /** Pair #1 (1 + 2) an hour ago, then member 1's record damaged (one field no longer valid). */
+  async function damagedAfterPair(store: KeyvStore, clock: ManualClock) {
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    const good = await store.get(pairMemberKey(G, "1"), PairMemberSchema);
+    await store.keyv.set(pairMemberKey(G, "1"), { ...good, updatedAt: "yesterday" });
+    clock.advance(60 * 60_000);
+  }
+
+  it("GIVEN a member's pairing record is damaged WHEN they ask again THEN they are not re-paired with their partner of an hour ago, and their history still has the pair", async () => {
+    const { store, clock } = setup();
+    await damagedAfterPair(store, clock);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    const again = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(again.kind).toBe("waiting");
+    const history = await pairHistory(store, clock, G, "1");
+    expect(history.items.map((item) => [item.pair.id, item.partner])).toEqual([[1, "2"]]);
+    expect(history.total).toBe(1);
+  });
+
+  it("GIVEN a member's pairing record is damaged WHEN they next use /pair request THEN the damaged record is copied aside under quarantine: before it is overwritten", async () => {
+    const { store, clock } = setup();
+    await damagedAfterPair(store, clock);
+    await requestPair(store, clock, G, { userId: "1", role: "backend", topic: "Docker" });
+    const stored = [...(store.keyv.store as Map<string, unknown>).entries()];
+    const aside = stored.filter(([key]) => key.startsWith(`nexus:quarantine:${pairMemberKey(G, "1")}:`));
+    expect(aside).toHaveLength(1);
+    expect(aside[0]?.[1]).toContain("yesterday");
+    expect((await store.get(pairMemberKey(G, "1"), PairMemberSchema))?.history).toHaveLength(1);
+  });
+});
