@@ -13,10 +13,12 @@ import {
   RESTJSONErrorCodes,
   type TextChannel,
   ThreadAutoArchiveDuration,
+  type ThreadChannel,
 } from "discord.js";
 import { botPermissionsIn } from "../discord/adopt.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
+import type { Logger } from "../log.js";
 import {
   expiryAnnouncements,
   followUpMessage,
@@ -113,6 +115,7 @@ const THREAD_NEEDS = {
   ],
 } as const;
 
+/** Opens the pair's thread, adds both members and posts the introduction; returns the thread's id. */
 async function openThread(
   channel: TextChannel,
   pair: Pair,
@@ -134,6 +137,15 @@ async function openThread(
           autoArchiveDuration: ThreadAutoArchiveDuration.OneWeek,
           reason: `Nexus pair #${pair.id}`,
         });
+  return fillThread(thread, pair, message);
+}
+
+/** Adds both members to the pair's thread and posts the introduction, unless `message` is null. */
+async function fillThread(
+  thread: ThreadChannel,
+  pair: Pair,
+  message: MessageCreateOptions | null,
+): Promise<string> {
   try {
     for (const user of [pair.backend.user, pair.frontend.user]) {
       try {
@@ -143,13 +155,43 @@ async function openThread(
         throw error;
       }
     }
-    await thread.send(message);
+    if (message !== null) await thread.send(message);
     return thread.id;
   } catch (error) {
     // Best effort only: deleting a thread needs Manage Threads, which the invite does not ask for. The
     // usual causes (a member gone, no Send Messages in Threads) are checked before the thread is made.
     await thread.delete().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * The pair's thread, when an abandoned introduction got as far as opening it: the bot's active thread
+ * with the pair's name (unique: it holds the pair's id), in any channel (the first try may have used the
+ * command's). Null when there is none, or when the threads cannot be listed (a new one is opened then).
+ */
+async function findPairThread(guild: Guild, pair: Pair, log: Logger): Promise<ThreadChannel | null> {
+  try {
+    const { threads } = await guild.channels.fetchActiveThreads();
+    const name = threadName(pair);
+    return threads.find((thread) => thread.ownerId === guild.client.user.id && thread.name === name) ?? null;
+  } catch (error) {
+    log.warn({ err: error }, "could not look for the pair's thread");
+    return null;
+  }
+}
+
+/**
+ * Whether the bot has posted in the thread: the introduction is its first message there. When that cannot
+ * be told (an error, or no Read Message History, which lists no messages) it is posted again: twice in the
+ * pair's thread is better than never.
+ */
+async function introducedIn(thread: ThreadChannel): Promise<boolean> {
+  try {
+    const messages = await thread.messages.fetch({ after: thread.id, limit: 100, cache: false });
+    return messages.some((message) => message.author.id === thread.client.user.id);
+  } catch {
+    return false;
   }
 }
 
@@ -183,9 +225,12 @@ export async function deliverPair(
   pairOrId: Pair | number,
   options: { fallbackChannelId?: string | null; depth?: number } = {},
 ): Promise<DeliveryReport | null> {
-  const pair =
-    typeof pairOrId === "number" ? await claimDelivery(ctx.store, ctx.clock, guildId, pairOrId) : pairOrId;
-  if (pair === undefined) return null;
+  const claimed =
+    typeof pairOrId === "number"
+      ? await claimDelivery(ctx.store, ctx.clock, guildId, pairOrId)
+      : { pair: pairOrId, abandoned: false };
+  if (claimed === undefined) return null;
+  const { pair, abandoned } = claimed;
   const pairId = pair.id;
   const log = ctx.logger.child({ guild: guildId, pair: pairId });
   const guild =
@@ -219,7 +264,23 @@ export async function deliverPair(
     // asked again there): a thread opened for someone who has since left could not be deleted.
     const isMember = membershipCheck(guild);
     for (const user of users) if (!(await isMember(user))) return departedFrom(user);
-    const channel = await resolveChannel(ctx, guild, options.fallbackChannelId);
+    // Only a retry looks (a first delivery opened nothing yet): the process that died may have opened the
+    // thread, and maybe added the members and posted the introduction, without recording it.
+    const found = abandoned ? await findPairThread(guild, pair, log) : null;
+    if (found !== null) {
+      try {
+        await fillThread(found, pair, (await introducedIn(found)) ? null : message);
+        outcome = {
+          state: found.type === ChannelType.PrivateThread ? "private" : "public",
+          channelId: found.parentId,
+          threadId: found.id,
+        };
+      } catch (error) {
+        if (error instanceof Departed) return departedFrom(error.userId);
+        log.warn({ err: error }, "could not complete the pair's thread; falling back");
+      }
+    }
+    const channel = outcome === null ? await resolveChannel(ctx, guild, options.fallbackChannelId) : null;
     if (channel) {
       // When the cache cannot tell (null), each kind is tried and Discord's refusal decides, as before.
       const permissions = botPermissionsIn(channel);

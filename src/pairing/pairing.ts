@@ -1290,23 +1290,25 @@ export async function dismissPartnerLeft(
 export const DELIVERY_STALE_MS = 10 * 60_000;
 
 /**
- * Claims a pair's introduction: true for exactly one caller while it is pending (or abandoned), so the
- * interaction and the retry job never both create a thread.
+ * Claims a pair's introduction: the pair for exactly one caller while it is pending (or abandoned), so the
+ * interaction and the retry job never both create a thread. `abandoned`: an earlier claim was given up
+ * (the process died), which may have got as far as opening the pair's thread.
  */
 export async function claimDelivery(
   store: Store,
   clock: Clock,
   guildId: string,
   pairId: number,
-): Promise<Pair | undefined> {
-  let claimed: Pair | undefined;
+): Promise<{ pair: Pair; abandoned: boolean } | undefined> {
+  let claimed: { pair: Pair; abandoned: boolean } | undefined;
   await store.update(pairKey(guildId, pairId), PairSchema, (pair) => {
     if (pair === undefined || pair.dissolved !== null) return pair;
     const now = clock.now();
     const { state, at } = pair.delivery;
     if (state !== "pending" && !(state === "delivering" && now - at >= DELIVERY_STALE_MS)) return pair;
-    claimed = { ...pair, delivery: { ...pair.delivery, state: "delivering", at: now } };
-    return claimed;
+    const next: Pair = { ...pair, delivery: { ...pair.delivery, state: "delivering", at: now } };
+    claimed = { pair: next, abandoned: state === "delivering" };
+    return next;
   });
   return claimed;
 }

@@ -324,6 +324,64 @@ describe("/pair end to end", () => {
     expect(denied.content).toMatch(/Manage Server/);
   });
 
+  /**
+   * Pair #1 introduced in its thread, then the store put back as it was when the process died before
+   * `recordDelivery`: the pair as the match left it ("delivering", claimed by the requester), and the
+   * delivery cursor on it. Returns the thread's id.
+   */
+  async function introducedButNotRecorded(g: Guild, a: string, b: string): Promise<string> {
+    await request(g, a, { role: "backend" });
+    await request(g, b, { role: "frontend" });
+    const pair = await until("the introduction recorded", async () => {
+      const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
+      return stored?.delivery.state === "private" ? stored : undefined;
+    });
+    await t.store.set(pairKey(g.id, 1), PairSchema, {
+      ...pair,
+      delivery: { state: "delivering", at: pair.createdAt, channelId: null, threadId: null },
+    });
+    await t.store.update(pairStateKey(g.id), PairingStateSchema, (state) =>
+      state === undefined ? state : { ...state, deliveryCursor: 1 },
+    );
+    return String(pair.delivery.threadId);
+  }
+
+  /** The pairing job after the delivery is presumed abandoned (DELIVERY_STALE_MS), until it has settled. */
+  async function retryAbandoned(g: Guild) {
+    clock.advance(11 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    return until("the retry to settle", async () => {
+      const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
+      return stored?.delivery.state !== "delivering" ? stored : undefined;
+    });
+  }
+
+  it("GIVEN the process died after introducing a pair in its thread but before recording it WHEN the pairing job retries THEN that thread is recorded, with no second thread or introduction", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("crash-a"), g.member("crash-b")];
+    const threadId = await introducedButNotRecorded(g, a, b);
+    const pair = await retryAbandoned(g);
+    expect(pair.delivery).toMatchObject({ state: "private", channelId: g.nexus, threadId });
+    expect(threads(g).map((thread) => thread.id)).toEqual([threadId]);
+    expect(t.server.messagesIn(threadId)).toHaveLength(1);
+  });
+
+  it("GIVEN the process died after opening a pair's thread, before adding the members or introducing them WHEN the pairing job retries THEN both are added and introduced in that thread", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("crash-c"), g.member("crash-d")];
+    const threadId = await introducedButNotRecorded(g, a, b);
+    for (const message of t.server.messagesIn(threadId)) message.deleted = true;
+    const thread = t.server.store.channels.get(threadId);
+    for (const user of [a, b]) thread?.threadMembers.delete(user);
+    const pair = await retryAbandoned(g);
+    expect(pair.delivery).toMatchObject({ state: "private", threadId });
+    expect(threads(g)).toHaveLength(1);
+    expect(threadMemberIds(threadId)).toEqual(expect.arrayContaining([a, b]));
+    const [intro, ...more] = t.server.messagesIn(threadId);
+    expect(JSON.stringify(intro)).toContain("Suggested mini-project");
+    expect(more).toEqual([]);
+  });
+
   it("GIVEN an expired request THEN the member is told the next time they use /pair", async () => {
     const g = await freshGuild();
     const a = g.member("expiring");
