@@ -106,7 +106,12 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
   let question = await askQuestion(ctx.store, ctx.clock, guildId, input, channel.id);
   let message: Message;
   try {
-    message = await channel.send({ embeds: [questionEmbed(guildId, question)] });
+    // Enforced: a retry of a send Discord made but answered 5xx to returns the first message, not a second.
+    message = await channel.send({
+      embeds: [questionEmbed(guildId, question)],
+      nonce: postNonce(guildId, `question|${question.number}|${channel.id}`),
+      enforceNonce: true,
+    });
   } catch (error) {
     await markQuestionDeleted(ctx.store, guildId, question.number);
     if (isGone(error)) {
@@ -153,7 +158,12 @@ async function introduceThread(
       "could not compute suggestions",
     );
   }
-  await thread.send(threadIntro(question, suggestions)).catch((error: unknown) => {
+  const intro = {
+    ...threadIntro(question, suggestions),
+    nonce: postNonce(guildId, `intro|${question.number}|${thread.id}`),
+    enforceNonce: true,
+  };
+  await thread.send(intro).catch((error: unknown) => {
     ctx.logger.warn(
       { err: error, guild: guildId, question: question.number },
       "could not post the thread intro",
@@ -337,17 +347,19 @@ export async function deliverAnswer(
   return delivery;
 }
 
-/** The nonces of an answer's post, one per place it can land (at most 25 characters, unique per guild). */
+/** A post's enforced nonce (at most 25 characters, unique per guild and `what`). */
+function postNonce(guildId: string, what: string): string {
+  return createHash("sha256").update(`nexus|${guildId}|${what}`).digest("hex").slice(0, 25);
+}
+
+/** The nonces of an answer's post, one per place it can land. */
 function answerNonces(
   guildId: string,
   question: Question,
   answer: Answer,
 ): { thread: string; channel: string } {
   const of = (where: string) =>
-    createHash("sha256")
-      .update(`nexus|${guildId}|answer|${answerId(question.number, answer.number)}|${where}`)
-      .digest("hex")
-      .slice(0, 25);
+    postNonce(guildId, `answer|${answerId(question.number, answer.number)}|${where}`);
   return { thread: of("thread"), channel: of("channel") };
 }
 

@@ -768,6 +768,42 @@ describe("/ask when the Nexus channel is gone and the bot missed it", () => {
   });
 });
 
+describe("/ask when Discord makes the post but answers 500", () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot({ databaseUrl: "memory://" });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
+    t.server.faults = {
+      rate429: 0,
+      rate500: 1,
+      afterProcessing: true,
+      maxConsecutive: 1,
+      routes: new RegExp(`^/channels/${NEXUS}/messages$`),
+    };
+    const reply = await t.server
+      .interact({
+        user: ASKER,
+        commandName: "ask",
+        options: { title: "Why does my Express middleware run twice?" },
+      })
+      .reply();
+    t.server.faults = { rate429: 0, rate500: 0 };
+    expect(reply.content).toMatch(/\*\*Q1\*\*/);
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    const posted = t.server
+      .messagesIn(NEXUS)
+      .filter((message) => JSON.stringify(message.embeds ?? []).includes("Express middleware"));
+    const question = await getQuestion(t.store, t.server.guildId, 1);
+    expect(posted.map((message) => message.id)).toEqual([question?.messageId]);
+    expect(question?.threadId).toBe(question?.messageId);
+  });
+});
+
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
   let t: TestBot;
   beforeAll(async () => {
