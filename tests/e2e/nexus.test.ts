@@ -1,5 +1,6 @@
 import { ChannelType } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { COMMANDS_JOB } from "../../events/ready.js";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { getGuildConfig } from "../../src/guild/config.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
@@ -270,5 +271,30 @@ describe("shutdown with a background job still running", () => {
       new Promise<string>((resolve) => setTimeout(() => resolve("still stopping after 5 s"), 5_000)),
     ]);
     expect(outcome).toBe("stopped");
+  });
+});
+
+describe("command registration when Discord fails at start", () => {
+  it("GIVEN Discord answering 5xx to registration at start WHEN it recovers THEN the commands are registered without a restart", async () => {
+    const t = await startTestBot({
+      databaseUrl: "memory://",
+      serverOptions: {
+        faults: {
+          rate429: 0,
+          rate500: 1,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: /^\/applications\/\d+\/commands$/,
+        },
+      },
+    });
+    try {
+      expect(t.server.commands()).toEqual([]);
+      t.server.faults = { rate429: 0, rate500: 0 };
+      await t.bot.ctx.jobs.runNow(COMMANDS_JOB);
+      expect(t.server.commands().map((command) => command.name)).toContain("ask");
+      expect(t.server.commands()).toHaveLength(t.bot.ctx.commands.size);
+    } finally {
+      await t.stop();
+    }
   });
 });
