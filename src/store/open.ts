@@ -1,4 +1,5 @@
 import Keyv, { type KeyvStoreAdapter } from "keyv";
+import { z } from "zod";
 import type { Logger } from "../log.js";
 import { deserialize, serialize } from "./codec.js";
 import { DurableSqliteAdapter } from "./sqlite.js";
@@ -135,9 +136,39 @@ async function importAdapter<T>(name: string): Promise<T> {
   }
 }
 
-/** Opens the store named by a DATABASE_URL (sqlite://path, memory://, redis://…, postgres://…). */
+/** How long start-up waits for a Redis or PostgreSQL server to answer its first read. */
+const REACH_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens the store named by a DATABASE_URL (sqlite://path, memory://, redis://…, postgres://…). A server
+ * that does not answer one read within a few seconds fails it, so start-up stops with the reason instead of
+ * a bot that logs in and then hangs or fails every command (SQLite is checked by opening the file).
+ */
 export async function openStore(url: string, logger: Logger): Promise<KeyvStore> {
-  return storeOver(await adapterFor(url), logger);
+  const store = storeOver(await adapterFor(url), logger);
+  if (!/^(redis|rediss|postgres|postgresql):/.test(url)) return store;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.get("app:reachable", z.unknown()),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${REACH_TIMEOUT_MS / 1000} s`)),
+          REACH_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return store;
+  } catch (error) {
+    // Closing a client that never connected can wait for ever too.
+    await Promise.race([
+      store.close().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 500)),
+    ]);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** An in-memory store for unit tests and benchmarks. */

@@ -550,3 +550,13 @@ describe("Store over sqlite durability", () => {
     expect(mode).toEqual([{ journal_mode: "wal" }]);
   });
 });
+
+describe("opening a store whose server does not answer", () => {
+  for (const url of ["redis://127.0.0.1:1", "postgres://nexus:secret@127.0.0.1:1/nexus"]) {
+    it(`GIVEN DATABASE_URL=${url.replace(/:secret@/, ":***@")} (nothing listens) THEN opening fails within seconds, not at the first command`, async () => {
+      const started = Date.now();
+      await expect(openStore(url, silentLogger())).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(8_000);
+    }, 15_000);
+  }
+});
