@@ -182,14 +182,20 @@ async function findPairThread(guild: Guild, pair: Pair, log: Logger): Promise<Th
 }
 
 /**
- * Whether the bot has posted in the thread: the introduction is its first message there. When that cannot
- * be told (an error, or no Read Message History, which lists no messages) it is posted again: twice in the
- * pair's thread is better than never.
+ * Whether the pair's introduction is in the thread: a message of the bot's with the introduction's embed.
+ * Not any message of the bot's: Discord posts "added … to the thread" system messages in its name when it
+ * adds the members. When that cannot be told (an error, or no Read Message History, which lists no
+ * messages) it is posted again: twice in the pair's thread is better than never.
  */
-async function introducedIn(thread: ThreadChannel): Promise<boolean> {
+async function introducedIn(thread: ThreadChannel, pair: Pair): Promise<boolean> {
+  const title = `Pair #${pair.id}:`;
   try {
     const messages = await thread.messages.fetch({ after: thread.id, limit: 100, cache: false });
-    return messages.some((message) => message.author.id === thread.client.user.id);
+    return messages.some(
+      (message) =>
+        message.author.id === thread.client.user.id &&
+        message.embeds.some((embed) => embed.title?.startsWith(title) === true),
+    );
   } catch {
     return false;
   }
@@ -269,7 +275,7 @@ export async function deliverPair(
     const found = abandoned ? await findPairThread(guild, pair, log) : null;
     if (found !== null) {
       try {
-        await fillThread(found, pair, (await introducedIn(found)) ? null : message);
+        await fillThread(found, pair, (await introducedIn(found, pair)) ? null : message);
         outcome = {
           state: found.type === ChannelType.PrivateThread ? "private" : "public",
           channelId: found.parentId,

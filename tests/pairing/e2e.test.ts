@@ -370,7 +370,11 @@ describe("/pair end to end", () => {
     const g = await freshGuild();
     const [a, b] = [g.member("crash-c"), g.member("crash-d")];
     const threadId = await introducedButNotRecorded(g, a, b);
-    for (const message of t.server.messagesIn(threadId)) message.deleted = true;
+    // The server's own records (messagesIn hands out copies).
+    const stored = t.server.store.messagesIn(threadId);
+    const first = stored.map((message) => message.data.id);
+    for (const message of stored) message.deleted = true;
+    expect(t.server.messagesIn(threadId)).toEqual([]);
     const thread = t.server.store.channels.get(threadId);
     for (const user of [a, b]) thread?.threadMembers.delete(user);
     const pair = await retryAbandoned(g);
@@ -379,7 +383,23 @@ describe("/pair end to end", () => {
     expect(threadMemberIds(threadId)).toEqual(expect.arrayContaining([a, b]));
     const [intro, ...more] = t.server.messagesIn(threadId);
     expect(JSON.stringify(intro)).toContain("Suggested mini-project");
+    expect(first).not.toContain(intro?.id);
     expect(more).toEqual([]);
+  });
+
+  it("GIVEN the process died after adding the members (Discord's 'added to the thread' messages, in the bot's name) WHEN the pairing job retries THEN the introduction is posted", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("crash-e"), g.member("crash-f")];
+    const threadId = await introducedButNotRecorded(g, a, b);
+    // As Discord leaves it when the introduction was never sent: a system message (type 1) by the bot.
+    for (const message of t.server.store.messagesIn(threadId)) {
+      message.data = { ...message.data, type: 1, content: "", embeds: [], components: [], mentions: [] };
+    }
+    const pair = await retryAbandoned(g);
+    expect(pair.delivery).toMatchObject({ state: "private", threadId });
+    const posted = t.server.messagesIn(threadId).filter((message) => message.type === 0);
+    expect(posted).toHaveLength(1);
+    expect(JSON.stringify(posted[0])).toContain("Suggested mini-project");
   });
 
   it("GIVEN an expired request THEN the member is told the next time they use /pair", async () => {
