@@ -141,6 +141,11 @@ function deliveryText(report: DeliveryReport | null, userId: string): string {
       return `Your thread: <#${report.outcome.threadId}>`;
     case "dm":
       return "I could not open a thread here, so I sent you both a direct message.";
+    case "pending": {
+      const partner =
+        report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
+      return `Discord is not answering right now; I will introduce you two again in a few minutes. Meanwhile, say hello to <@${partner}> directly.`;
+    }
     default: {
       const partner =
         report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
@@ -317,16 +322,17 @@ const handlers: Record<string, Handler> = {
     await interaction.editReply({
       content: outcome.pairs.length > 0 ? `${summary}\nIntroducing the pairs…` : summary,
     });
-    const tally = { threads: 0, dms: 0, failed: 0, undone: 0 };
+    const tally = { threads: 0, dms: 0, retried: 0, failed: 0, undone: 0 };
     await forEachLimited(outcome.pairs, 4, async (pair) => {
       try {
         const report = await deliverPair(ctx, guildId, pair.id, { fallbackChannelId: interaction.channelId });
         if (report?.departed !== undefined) tally.undone++;
         else if (report?.outcome.state === "private" || report?.outcome.state === "public") tally.threads++;
         else if (report?.outcome.state === "dm") tally.dms++;
-        else if (report) tally.failed++;
+        else if (report?.outcome.state === "failed") tally.failed++;
+        else if (report) tally.retried++;
       } catch (error) {
-        tally.failed++;
+        tally.retried++;
         ctx.logger.error(
           { err: error, guild: guildId, pair: pair.id },
           "pair introduction failed; the job retries",
@@ -348,7 +354,8 @@ const handlers: Record<string, Handler> = {
       const parts = [
         `${tally.threads} in threads`,
         tally.dms > 0 ? `${tally.dms} by DM` : null,
-        tally.failed > 0 ? `${tally.failed} not delivered yet (retried automatically)` : null,
+        tally.retried > 0 ? `${tally.retried} not delivered yet (retried automatically)` : null,
+        tally.failed > 0 ? `${tally.failed} not delivered (no thread or DM allowed)` : null,
         tally.undone > 0 ? `${tally.undone} undone because a member had left` : null,
       ].filter((part): part is string => part !== null);
       await interaction

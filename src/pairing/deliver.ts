@@ -57,6 +57,15 @@ export function isGoneError(error: unknown): boolean {
 }
 
 /**
+ * Whether a failure may go away by itself: anything but Discord's own answer to the request (a 4xx:
+ * refused, unknown, not allowed), so 5xx (discord.js throws HTTPError once its retries are spent),
+ * network errors and timeouts. A pair whose introduction failed that way is tried again later.
+ */
+export function isTransientError(error: unknown): boolean {
+  return !(error instanceof DiscordAPIError && error.status >= 400 && error.status < 500);
+}
+
+/**
  * The bot has only the Guilds intent (no member events), so membership is checked by asking: a member
  * fetch that answers Unknown Member means they left. Any other failure counts as "still here" — nobody is
  * dropped from the queue because of a network hiccup.
@@ -201,21 +210,24 @@ async function introducedIn(thread: ThreadChannel, pair: Pair): Promise<boolean>
   }
 }
 
+/** DMs `message` to each of `users`; `transient`: some DM failed because Discord did not answer. */
 async function sendDirect(
   ctx: BotContext,
   users: readonly string[],
   message: MessageCreateOptions,
-): Promise<number> {
+): Promise<{ sent: number; transient: boolean }> {
   let sent = 0;
+  let transient = false;
   for (const user of users) {
     try {
       await ctx.client.users.send(user, message);
       sent++;
     } catch (error) {
+      if (isTransientError(error)) transient = true;
       ctx.logger.warn({ err: error, user }, "could not DM a pairing member");
     }
   }
-  return sent;
+  return { sent, transient };
 }
 
 /**
@@ -223,7 +235,8 @@ async function sendDirect(
  * a private thread in the Nexus channel (the command's channel when none is
  * set) with both members; a public thread when private threads are not allowed; direct messages when no
  * thread can be made. A member found to have left undoes the pair and re-queues (and re-matches) the other.
- * Returns null when someone else is already delivering this pair.
+ * When nothing could be sent because Discord did not answer, the pair is left "pending" for the pairing
+ * job to try again (see recordDelivery). Returns null when someone else is already delivering this pair.
  */
 export async function deliverPair(
   ctx: BotContext,
@@ -265,6 +278,8 @@ export async function deliverPair(
   };
 
   let outcome: DeliveryOutcome | null = null;
+  // A thread that failed only because Discord did not answer: the next try may open one (rather than DMs).
+  let threadTransient = false;
   if (guild) {
     // Checked now, even for a pair /pair request checked at match time (a member seen minutes ago is not
     // asked again there): a thread opened for someone who has since left could not be deleted.
@@ -308,16 +323,24 @@ export async function deliverPair(
           if (isPermissionError(error))
             log.info({ code: codeOf(error), type }, "thread not allowed; falling back");
           else log.warn({ err: error, type }, "could not open the pair's thread; falling back");
+          if (isTransientError(error)) threadTransient = true;
         }
       }
     }
   }
   if (outcome === null) {
-    const sent = await sendDirect(ctx, users, message);
-    outcome = { state: sent > 0 ? "dm" : "failed", channelId: null, threadId: null };
+    const { sent, transient } = await sendDirect(ctx, users, message);
+    const retry = transient || threadTransient;
+    outcome = { state: sent > 0 ? "dm" : retry ? "pending" : "failed", channelId: null, threadId: null };
   }
   const saved = await recordDelivery(ctx.store, ctx.clock, guildId, pairId, outcome);
-  log.info({ delivery: outcome.state }, "pair introduced");
+  // The last try Discord did not answer is recorded as given up on.
+  if (outcome.state === "pending" && saved?.delivery.state === "failed")
+    outcome = { ...outcome, state: "failed" };
+  log.info(
+    { delivery: outcome.state },
+    outcome.state === "pending" ? "pair not introduced yet" : "pair introduced",
+  );
   return { pair: saved ?? pair, outcome };
 }
 
@@ -348,7 +371,7 @@ export async function postFollowUp(
       );
     }
   }
-  const sent = await sendDirect(ctx, [pair.backend.user, pair.frontend.user], message);
+  const { sent } = await sendDirect(ctx, [pair.backend.user, pair.frontend.user], message);
   return sent > 0 ? "dm" : "failed";
 }
 

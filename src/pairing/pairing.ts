@@ -509,6 +509,7 @@ async function createPair(
       at: tx.now,
       channelId: null,
       threadId: null,
+      attempts: 0,
     },
     followUpSentAt: null,
     answers: {},
@@ -1288,11 +1289,24 @@ export async function dismissPartnerLeft(
 
 /** A delivery older than this in state "delivering" is assumed abandoned (the process died) and retried. */
 export const DELIVERY_STALE_MS = 10 * 60_000;
+/**
+ * Introductions that failed only because Discord did not answer are retried this many times in all, the
+ * wait doubling from DELIVERY_RETRY_MS up to an hour (about three hours in all): an outage is not hammered
+ * every minute, and a pair is not left pending for good. After the last, the pair is "failed".
+ */
+export const DELIVERY_ATTEMPTS_MAX = 8;
+export const DELIVERY_RETRY_MS = 2 * 60_000;
+
+/** How long after its `attempts`-th failed try (1 or more) a pair is tried again. */
+export function deliveryRetryDelay(attempts: number): number {
+  return Math.min(DELIVERY_RETRY_MS * 2 ** Math.max(0, attempts - 1), 60 * 60_000);
+}
 
 /**
  * Claims a pair's introduction: the pair for exactly one caller while it is pending (or abandoned), so the
- * interaction and the retry job never both create a thread. `abandoned`: an earlier claim was given up
- * (the process died), which may have got as far as opening the pair's thread.
+ * interaction and the retry job never both create a thread. `abandoned`: an earlier try was given up (the
+ * process died) or failed while Discord was not answering; either may have got as far as opening the
+ * pair's thread (Discord may have made it and failed only to answer).
  */
 export async function claimDelivery(
   store: Store,
@@ -1307,14 +1321,18 @@ export async function claimDelivery(
     const { state, at } = pair.delivery;
     if (state !== "pending" && !(state === "delivering" && now - at >= DELIVERY_STALE_MS)) return pair;
     const next: Pair = { ...pair, delivery: { ...pair.delivery, state: "delivering", at: now } };
-    claimed = { pair: next, abandoned: state === "delivering" };
+    claimed = { pair: next, abandoned: state === "delivering" || pair.delivery.attempts > 0 };
     return next;
   });
   return claimed;
 }
 
+/**
+ * How an introduction went. "pending": Discord did not answer (5xx, network), so the job tries again, or,
+ * once the tries are spent, it is recorded as "failed"; "failed": Discord refused (no thread, no DM).
+ */
 export type DeliveryOutcome = {
-  state: "private" | "public" | "dm" | "failed";
+  state: "private" | "public" | "dm" | "pending" | "failed";
   channelId: string | null;
   threadId: string | null;
 };
@@ -1333,7 +1351,13 @@ const deliveries = transactBatch<{ pairId: number; outcome: DeliveryOutcome }, P
   async (tx, { pairId, outcome }) => {
     const pair = await tx.pair(pairId);
     if (pair === undefined) return undefined;
-    pair.delivery = { ...outcome, at: tx.now };
+    if (outcome.state === "pending") {
+      const attempts = pair.delivery.attempts + 1;
+      const state = attempts >= DELIVERY_ATTEMPTS_MAX ? "failed" : "pending";
+      pair.delivery = { ...outcome, state, at: tx.now, attempts };
+    } else {
+      pair.delivery = { ...outcome, at: tx.now, attempts: pair.delivery.attempts };
+    }
     tx.putPair(pair);
     return pair;
   },
@@ -1341,7 +1365,8 @@ const deliveries = transactBatch<{ pairId: number; outcome: DeliveryOutcome }, P
 
 /**
  * Pairs still waiting for their introduction `minAgeMs` after being made, or abandoned mid-way (the
- * process died): the job retries them. Advances the delivery cursor past pairs that are settled.
+ * process died), or whose last try Discord did not answer (once its back-off has passed): the job retries
+ * them. Advances the delivery cursor past pairs that are settled.
  */
 export async function pendingDeliveries(
   store: Store,
@@ -1363,7 +1388,10 @@ export async function pendingDeliveries(
       }
       settledPrefix = false;
       if (
-        (state === "pending" && tx.now - pair.createdAt >= minAgeMs) ||
+        (state === "pending" &&
+          tx.now - pair.createdAt >= minAgeMs &&
+          (pair.delivery.attempts === 0 ||
+            tx.now - pair.delivery.at >= deliveryRetryDelay(pair.delivery.attempts))) ||
         (state === "delivering" && tx.now - pair.delivery.at >= DELIVERY_STALE_MS)
       ) {
         due.push(id);

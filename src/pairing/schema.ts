@@ -162,8 +162,13 @@ export const PairSchema = z.object({
       at: Ms,
       channelId: Snowflake.nullable().default(null),
       threadId: Snowflake.nullable().default(null),
+      /**
+       * Tries that failed only because Discord did not answer (5xx, network, timeouts): the pair is pending
+       * again and the pairing job retries it, backing off, until DELIVERY_ATTEMPTS_MAX (pairing.ts).
+       */
+      attempts: z.number().int().nonnegative().default(0),
     })
-    .default({ state: "pending", at: 0, channelId: null, threadId: null }),
+    .default({ state: "pending", at: 0, channelId: null, threadId: null, attempts: 0 }),
   followUpSentAt: Ms.nullable().default(null),
   answers: z.record(z.string(), z.enum(["met", "not_yet"])).default({}),
   metAt: Ms.nullable().default(null),

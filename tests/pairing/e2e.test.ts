@@ -450,6 +450,71 @@ describe("/pair end to end", () => {
     expect(expiredPosts()).toHaveLength(2);
   });
 
+  it("GIVEN Discord failing (5xx) on threads and DMs while /pair round introduces its pair WHEN Discord recovers THEN the pairing job introduces it, as the round's reply promises", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("outage-a"), g.member("outage-b")];
+    await request(g, a, { role: "backend" });
+    await run(g, a, "pause", { days: 1 });
+    await request(g, b, { role: "frontend" });
+    clock.advance(DAY_MS);
+    t.server.faults = {
+      rate429: 0,
+      rate500: 1,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+      routes: /^\/channels\/\d+\/threads$|^\/users\/@me\/channels$/,
+    };
+    try {
+      const handle = t.server.interact({
+        guildId: g.id,
+        channelId: g.nexus,
+        admin: true,
+        commandName: "pair",
+        subcommand: "round",
+      });
+      await handle.reply();
+      const summary = await until("the round's summary", () => {
+        const edits = t.server.requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/);
+        return edits.map((r) => JSON.stringify(r.body)).find((body) => body.includes("Introduced:"));
+      });
+      expect(summary).toContain("1 not delivered yet (retried automatically)");
+      expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery).toMatchObject({
+        state: "pending",
+        attempts: 1,
+      });
+    } finally {
+      t.server.faults = { rate429: 0, rate500: 0 };
+    }
+    clock.advance(3 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    const pair = await until("the introduction", async () => {
+      const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
+      return stored?.delivery.state === "private" ? stored : undefined;
+    });
+    expect(threads(g).map((thread) => thread.id)).toEqual([pair.delivery.threadId]);
+    expect(threadMemberIds(String(pair.delivery.threadId))).toEqual(expect.arrayContaining([a, b]));
+  });
+
+  it("GIVEN Discord opened a pair's thread but its answer was lost (the try recorded as unanswered) WHEN the pairing job retries THEN that thread is used, not a second one", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("lost-a"), g.member("lost-b")];
+    const threadId = await introducedButNotRecorded(g, a, b);
+    const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
+    if (stored === undefined) throw new Error("no pair");
+    await t.store.set(pairKey(g.id, 1), PairSchema, {
+      ...stored,
+      delivery: { ...stored.delivery, state: "pending", attempts: 1 },
+    });
+    clock.advance(3 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    const pair = await until("the retry to settle", async () => {
+      const retried = await t.store.get(pairKey(g.id, 1), PairSchema);
+      return retried?.delivery.state === "private" ? retried : undefined;
+    });
+    expect(pair.delivery).toMatchObject({ threadId, attempts: 1 });
+    expect(threads(g).map((thread) => thread.id)).toEqual([threadId]);
+    expect(t.server.messagesIn(threadId)).toHaveLength(1);
+  });
+
   it("GIVEN learners waiting on both sides WHEN an admin runs /pair round THEN pairs get threads and the leftover is told", async () => {
     const g = await freshGuild();
     const backends = [g.member("rb1"), g.member("rb2"), g.member("rb3")];

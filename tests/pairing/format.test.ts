@@ -137,7 +137,7 @@ describe("replies", () => {
     const items = Array.from({ length: 20 }, (_, i) => ({
       pair: pair({
         id: i + 1,
-        delivery: { state: "private", at: T0, channelId: "1", threadId: "9".repeat(19) },
+        delivery: { state: "private", at: T0, channelId: "1", threadId: "9".repeat(19), attempts: 0 },
       }),
       role: "backend" as const,
       partner: "222222222222222222",

@@ -13,6 +13,8 @@ import {
   claimDelivery,
   claimDueFollowUps,
   DAY_MS,
+  DELIVERY_ATTEMPTS_MAX,
+  deliveryRetryDelay,
   dismissPartnerLeft,
   dissolvePair,
   EXPIRED_UNANNOUNCED_KEPT,
@@ -926,6 +928,32 @@ describe("follow-ups, answers, deliveries", () => {
     expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([]);
     clock.advance(120_000);
     expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([1]);
+  });
+
+  it("GIVEN a pair whose introduction Discord did not answer WHEN the job passes THEN it is retried, backing off, as a take-over, and failed after the last try", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [waitingEntry("101", "backend"), waitingEntry("201", "frontend")]);
+    await runRound(store, clock, G);
+    expect(await claimDelivery(store, clock, G, 1)).toMatchObject({ abandoned: false });
+    const unanswered = { state: "pending", channelId: null, threadId: null } as const;
+    await recordDelivery(store, clock, G, 1, unanswered);
+    expect((await getPair(store, G, 1))?.delivery).toMatchObject({ state: "pending", attempts: 1 });
+    for (let attempt = 1; attempt < DELIVERY_ATTEMPTS_MAX; attempt++) {
+      clock.advance(deliveryRetryDelay(attempt) - 1);
+      expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([]); // not hammered
+      clock.advance(1);
+      expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([1]);
+      // The try Discord did not answer may have opened the pair's thread: the retry looks for it.
+      expect(await claimDelivery(store, clock, G, 1)).toMatchObject({ abandoned: true });
+      await recordDelivery(store, clock, G, 1, unanswered);
+    }
+    expect((await getPair(store, G, 1))?.delivery).toMatchObject({
+      state: "failed",
+      attempts: DELIVERY_ATTEMPTS_MAX,
+    });
+    clock.advance(DAY_MS);
+    expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([]);
+    expect((await state(store)).deliveryCursor).toBe(2);
   });
 
   it("GIVEN a request match THEN it is created already claimed by its requester, and retried only if abandoned", async () => {
