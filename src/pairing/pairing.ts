@@ -48,13 +48,22 @@ import {
 export const DAY_MS = 86_400_000;
 /** A waiting member seen (request or membership check) more recently than this is not checked again. */
 export const MEMBERSHIP_FRESH_MS = 10 * 60_000;
+/**
+ * Membership checks (a REST call each) run inside the guild's lock, so every command of the guild waits
+ * on them, and a slow one (a 429's retry-after, a hung request) made them all miss Discord's 3 s. One gives
+ * up after MEMBERSHIP_LOOKUP_MS and a transaction makes at most MEMBERSHIP_LOOKUPS_MAX (1.5 s in all);
+ * a candidate not checked counts as present, as on any error: deliverPair checks both members again
+ * before opening the thread, outside the lock, and undoes the pair if one has left.
+ */
+export const MEMBERSHIP_LOOKUP_MS = 750;
+export const MEMBERSHIP_LOOKUPS_MAX = 2;
 /** History kept beyond the longest recency window, for /pair history. */
 const HISTORY_MIN_KEPT = 25;
 const NOTICES_KEPT = 20;
 /** Expired requests waiting to be announced in the channel, at most (as many as the announcements mention). */
 export const EXPIRED_UNANNOUNCED_KEPT = 450;
 
-/** Resolves false when the member has left the guild. Errors count as "still here". */
+/** Resolves false when the member has left the guild. Errors and slow answers count as "still here". */
 export type MembershipCheck = (userId: string) => Promise<boolean>;
 
 export type PairNotice =
@@ -209,6 +218,8 @@ class Tx {
   private readonly damagedMembers = new Set<string>();
   private readonly pairs = new Map<number, Pair>();
   private stateDirty = false;
+  /** Membership checks made so far (see MEMBERSHIP_LOOKUPS_MAX). */
+  memberLookups = 0;
 
   private constructor(
     readonly store: Store,
@@ -551,7 +562,7 @@ async function tryMatch(
   const ranked = rankPartners(entry, eligible, { history, now: tx.now, recencyMs: tx.recencyMs });
   for (const candidate of ranked) {
     if (isStillMember !== undefined && tx.now - (candidate.seenAt ?? candidate.at) > MEMBERSHIP_FRESH_MS) {
-      const present = await isStillMember(candidate.user).catch(() => true);
+      const present = await stillMember(tx, isStillMember, candidate.user);
       if (!present) {
         await dropDeparted(tx, candidate.user);
         continue;
@@ -562,6 +573,21 @@ async function tryMatch(
     return createPair(tx, entry, candidate, via);
   }
   return null;
+}
+
+/** `isStillMember`, bounded (see MEMBERSHIP_LOOKUP_MS): true when not asked, slow or failing. */
+async function stillMember(tx: Tx, isStillMember: MembershipCheck, userId: string): Promise<boolean> {
+  if (tx.memberLookups >= MEMBERSHIP_LOOKUPS_MAX) return true;
+  tx.memberLookups += 1;
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), MEMBERSHIP_LOOKUP_MS);
+  });
+  try {
+    return await Promise.race([isStillMember(userId).catch(() => true), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function dropDeparted(tx: Tx, userId: string): Promise<void> {

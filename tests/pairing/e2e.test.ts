@@ -235,6 +235,32 @@ describe("/pair end to end", () => {
     expect(state.stats.departed).toBe(1);
   });
 
+  it("GIVEN a waiting learner not seen for 10 minutes and a slow member lookup WHEN a partner runs /pair request THEN it and another member's command are answered within 3 s", async () => {
+    const g = await freshGuild();
+    const [a, b, other] = [g.member("slow-a"), g.member("slow-b"), g.member("slow-c")];
+    await request(g, a, { role: "backend" });
+    clock.advance(MEMBERSHIP_FRESH_MS + 60_000);
+    // One 429 asking to wait 3.5 s on the member route, as a busy bucket would.
+    t.server.faults = {
+      rate429: 1,
+      rate500: 0,
+      retryAfterMs: 3_500,
+      maxConsecutive: 1,
+      routes: /^\/guilds\/\d+\/members\/\d+$/,
+    };
+    try {
+      const matched = request(g, b, { role: "frontend" });
+      await sleep(100);
+      const status = run(g, other, "status");
+      const [reply, statusReply] = await Promise.all([matched, status]);
+      expect(reply.content).toMatch(/You are paired!/);
+      expect(statusReply.embeds[0]?.title).toBe("Your pairing");
+    } finally {
+      t.server.faults = { rate429: 0, rate500: 0 };
+    }
+    await until("the pair's thread", () => threads(g).length === 1);
+  });
+
   it("GIVEN a requester whose partner turns out to have left WHEN they are told in their reply THEN their next /pair does not tell them again", async () => {
     const g = await freshGuild();
     const [leaves, asker] = [g.member("left-late"), g.member("told-once")];

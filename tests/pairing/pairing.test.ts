@@ -21,6 +21,7 @@ import {
   expireRequests,
   getPair,
   MEMBERSHIP_FRESH_MS,
+  MEMBERSHIP_LOOKUPS_MAX,
   pairHistory,
   pairStats,
   pairStatus,
@@ -264,6 +265,23 @@ describe("requestPair", () => {
     const s = await state(store);
     expect(s.pool).toEqual([]);
     expect(s.stats.departed).toBe(1);
+  });
+
+  it("GIVEN three candidates not seen for a while who have all left WHEN a request is matched THEN at most two membership checks hold the guild's lock, and the third is paired unchecked", async () => {
+    const { store, clock } = setup();
+    for (const id of ["10", "11", "12"]) {
+      await requestPair(store, clock, G, { userId: id, role: "frontend" });
+      clock.advance(1000);
+    }
+    clock.advance(MEMBERSHIP_FRESH_MS + 1);
+    const checked: string[] = [];
+    const result = await requestPair(store, clock, G, { userId: "1", role: "backend" }, async (id) => {
+      checked.push(id);
+      return false;
+    });
+    expect(checked).toHaveLength(MEMBERSHIP_LOOKUPS_MAX);
+    expect(result.kind === "matched" && result.partner).toBe("12");
+    expect((await state(store)).stats.departed).toBe(2);
   });
 
   it("GIVEN a candidate who asked a minute ago THEN no membership check is made", async () => {
