@@ -6,6 +6,7 @@ import {
   claimDueFollowUps,
   expireRequests,
   pendingDeliveries,
+  releaseFollowUp,
   resumePaused,
 } from "../src/pairing/pairing.js";
 
@@ -26,7 +27,12 @@ export async function pairingPass(ctx: BotContext, guildId: string): Promise<voi
   const resumed = await resumePaused(store, clock, guildId, guild ? membershipCheck(guild) : undefined);
   for (const pair of resumed) await deliverPair(ctx, guildId, pair);
   const due = await claimDueFollowUps(store, clock, guildId);
-  for (const pair of due) await postFollowUp(ctx, guildId, pair);
+  for (const pair of due) {
+    if ((await postFollowUp(ctx, guildId, pair)) !== "pending") continue;
+    if (!(await releaseFollowUp(store, clock, guildId, pair.id))) {
+      ctx.logger.warn({ guild: guildId, pair: pair.id }, "follow-up given up after Discord did not answer");
+    }
+  }
   const retry = await pendingDeliveries(store, clock, guildId, REDELIVER_AFTER_MS);
   for (const pairId of retry) await deliverPair(ctx, guildId, pairId);
   // Last: a post that cannot be made never holds up the pairs' own messages.

@@ -4,6 +4,7 @@
  * any of this runs; these functions only read it, talk to Discord, and record the outcome through the
  * domain.
  */
+import { createHash } from "node:crypto";
 import {
   ChannelType,
   DiscordAPIError,
@@ -348,31 +349,43 @@ function codeOf(error: unknown): number | string | undefined {
   return error instanceof DiscordAPIError ? error.code : undefined;
 }
 
-/** Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread. */
+/** The nonce of a pair's follow-up in its thread (at most 25 characters, unique per guild). */
+function followUpNonce(guildId: string, pair: Pair): string {
+  return createHash("sha256").update(`nexus|${guildId}|follow-up|${pair.id}`).digest("hex").slice(0, 25);
+}
+
+/**
+ * Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread.
+ * "pending": nothing was posted because Discord did not answer; the caller hands it back to be retried.
+ * The thread post carries a fixed nonce, so a retry that follows a post Discord made but did not confirm
+ * is not posted twice (within Discord's nonce window of a few minutes).
+ */
 export async function postFollowUp(
   ctx: BotContext,
   guildId: string,
   pair: Pair,
-): Promise<"thread" | "dm" | "failed"> {
+): Promise<"thread" | "dm" | "pending" | "failed"> {
   const message = followUpMessage(pair, guildId);
   const threadId = pair.delivery.threadId;
+  let threadTransient = false;
   if (threadId) {
     try {
       const channel = await ctx.client.channels.fetch(threadId);
       if (channel?.isThread()) {
         if (channel.archived) await channel.setArchived(false).catch(() => undefined);
-        await channel.send(message);
+        await channel.send({ ...message, nonce: followUpNonce(guildId, pair), enforceNonce: true });
         return "thread";
       }
     } catch (error) {
+      threadTransient = isTransientError(error);
       ctx.logger.warn(
         { err: error, guild: guildId, pair: pair.id },
         "could not post the follow-up in the thread",
       );
     }
   }
-  const { sent } = await sendDirect(ctx, [pair.backend.user, pair.frontend.user], message);
-  return sent > 0 ? "dm" : "failed";
+  const { sent, transient } = await sendDirect(ctx, [pair.backend.user, pair.frontend.user], message);
+  return sent > 0 ? "dm" : transient || threadTransient ? "pending" : "failed";
 }
 
 /** Tells the round's leftovers, in the Nexus channel, that they stay queued (mentions capped; the rest are told lazily). */

@@ -22,6 +22,7 @@ import { suggestProject } from "./projects.js";
 import {
   EXPIRY_DAYS_MAX,
   FOLLOW_UP_MS,
+  FOLLOW_UP_RETRIES_KEPT,
   NOTE_MAX,
   type Notice,
   PAUSE_DAYS_MAX,
@@ -523,6 +524,7 @@ async function createPair(
       attempts: 0,
     },
     followUpSentAt: null,
+    followUpAttempts: 0,
     answers: {},
     metAt: null,
     dissolved: null,
@@ -1053,7 +1055,9 @@ export async function pairStats(store: Store, clock: Clock, guildId: string): Pr
     waiting: counts(live, now),
     settings,
     // Floored: a state rebuilt after damage restarts the cursor at 1 and this counter at 0.
-    followUpsPending: Math.max(0, state.nextPairId - state.followUpCursor - state.followUpsDissolved),
+    followUpsPending:
+      Math.max(0, state.nextPairId - state.followUpCursor - state.followUpsDissolved) +
+      state.followUpRetries.length,
   };
 }
 
@@ -1227,12 +1231,25 @@ async function scanPairs(
 }
 
 /**
- * Claims the follow-ups due at `clock.now()` (48 h after each match): each is handed out once, then the
- * caller posts it (at most once: a failed post is logged, not retried). Dissolved pairs are skipped.
+ * Claims the follow-ups due at `clock.now()` (48 h after each match, or a retry's time): each is handed
+ * out once, then the caller posts it; a post Discord did not answer is handed back (releaseFollowUp).
+ * Dissolved pairs are skipped.
  */
 export async function claimDueFollowUps(store: Store, clock: Clock, guildId: string): Promise<Pair[]> {
   return transact(store, clock, guildId, async (tx) => {
     const claimed: Pair[] = [];
+    const retries = tx.state.followUpRetries.filter((retry) => retry.at <= tx.now);
+    if (retries.length > 0) {
+      tx.state.followUpRetries = tx.state.followUpRetries.filter((retry) => retry.at > tx.now);
+      tx.touchState();
+      for (const { pairId } of retries) {
+        const pair = await tx.pair(pairId);
+        if (pair === undefined || pair.dissolved !== null || pair.followUpSentAt !== null) continue;
+        pair.followUpSentAt = tx.now;
+        tx.putPair(pair);
+        claimed.push(pair);
+      }
+    }
     let cursor = tx.state.followUpCursor;
     let dissolvedPassed = 0;
     await scanPairs(store, guildId, cursor, tx.state.nextPairId, (id, pair) => {
@@ -1252,6 +1269,32 @@ export async function claimDueFollowUps(store: Store, clock: Clock, guildId: str
       tx.touchState();
     }
     return claimed;
+  });
+}
+
+/**
+ * Hands back a follow-up whose post Discord did not answer (an outage), to be claimed again later, the
+ * wait doubling as for introductions (deliveryRetryDelay). After DELIVERY_ATTEMPTS_MAX tries it stays
+ * given up on (returns false).
+ */
+export async function releaseFollowUp(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  pairId: number,
+): Promise<boolean> {
+  return transact(store, clock, guildId, async (tx) => {
+    const pair = await tx.pair(pairId);
+    if (pair === undefined || pair.dissolved !== null) return false;
+    pair.followUpAttempts += 1;
+    tx.putPair(pair);
+    if (pair.followUpAttempts >= DELIVERY_ATTEMPTS_MAX) return false;
+    pair.followUpSentAt = null;
+    const retries = tx.state.followUpRetries.filter((retry) => retry.pairId !== pairId);
+    retries.push({ pairId, at: tx.now + deliveryRetryDelay(pair.followUpAttempts) });
+    tx.state.followUpRetries = retries.slice(-FOLLOW_UP_RETRIES_KEPT);
+    tx.touchState();
+    return true;
   });
 }
 

@@ -27,6 +27,8 @@ export const EXPIRY_DAYS_MAX = 90;
 export const PAUSE_DAYS_MAX = 60;
 /** A follow-up is posted this long after the match. */
 export const FOLLOW_UP_MS = 48 * 3_600_000;
+/** Follow-ups waiting for Discord to answer again, at most (an outage in a large server). */
+export const FOLLOW_UP_RETRIES_KEPT = 1_000;
 
 const Snowflake = z.string().regex(/^\d{1,20}$/);
 const Ms = z.number().int().nonnegative();
@@ -71,6 +73,14 @@ export const PairingStateSchema = z.object({
    * passes them.
    */
   followUpsDissolved: z.number().int().nonnegative().default(0),
+  /**
+   * Follow-ups handed out but not posted because Discord did not answer, each with when to try again:
+   * below the cursor, so kept apart (the oldest dropped first past FOLLOW_UP_RETRIES_KEPT).
+   */
+  followUpRetries: z
+    .array(z.object({ pairId: z.number().int().min(1), at: Ms }))
+    .max(FOLLOW_UP_RETRIES_KEPT)
+    .default([]),
   /** Every pair below this id has been introduced (thread or DMs), given up on, or dissolved. */
   deliveryCursor: z.number().int().min(1).default(1),
   /**
@@ -170,6 +180,8 @@ export const PairSchema = z.object({
     })
     .default({ state: "pending", at: 0, channelId: null, threadId: null, attempts: 0 }),
   followUpSentAt: Ms.nullable().default(null),
+  /** Posts of the follow-up that Discord did not answer (it is retried: pairing.ts releaseFollowUp). */
+  followUpAttempts: z.number().int().nonnegative().default(0),
   answers: z.record(z.string(), z.enum(["met", "not_yet"])).default({}),
   metAt: Ms.nullable().default(null),
   /** Set when a member turned out to have left the guild before the pair was introduced. */

@@ -350,6 +350,40 @@ describe("/pair end to end", () => {
     expect(denied.content).toMatch(/Manage Server/);
   });
 
+  it("GIVEN the 48 h follow-up falls in a Discord outage (its post made but not confirmed, DMs failing) WHEN Discord recovers THEN the pairing job posts it, once", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("fu-a"), g.member("fu-b")];
+    await request(g, a, { role: "backend" });
+    await request(g, b, { role: "frontend" });
+    const threadId = await until(
+      "the thread",
+      async () => (await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery.threadId ?? undefined,
+    );
+    const before = t.server.messagesIn(threadId).length;
+    clock.advance(FOLLOW_UP_MS + 60_000);
+    t.server.faults = {
+      rate429: 0,
+      rate500: 1,
+      afterProcessing: true,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+      routes: /^\/channels\/\d+\/messages$|^\/users\/@me\/channels$/,
+    };
+    try {
+      await t.bot.ctx.jobs.runNow("pairing");
+    } finally {
+      t.server.faults = { rate429: 0, rate500: 0 };
+    }
+    expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.followUpSentAt).toBeNull();
+    clock.advance(30 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.followUpSentAt).not.toBeNull();
+    const followUps = t.server
+      .messagesIn(threadId)
+      .slice(before)
+      .filter((m) => JSON.stringify(m).includes("We met"));
+    expect(followUps).toHaveLength(1);
+  });
+
   /**
    * Pair #1 introduced in its thread, then the store put back as it was when the process died before
    * `recordDelivery`: the pair as the match left it ("delivering", claimed by the requester), and the

@@ -30,6 +30,7 @@ import {
   recordAnswer,
   recordDelivery,
   refreshWaitingZones,
+  releaseFollowUp,
   requestPair,
   requirePairMember,
   resumePaused,
@@ -853,6 +854,27 @@ describe("follow-ups, answers, deliveries", () => {
     expect(due?.map((p) => p.id)).toEqual([1]);
     expect(rest).toEqual([[]]);
     expect((await getPair(store, G, 1))?.followUpSentAt).toBe(clock.now());
+  });
+
+  it("GIVEN a follow-up whose post Discord did not answer WHEN it is handed back THEN it is claimed again after a back-off, still counted as to come, and given up after the last try", async () => {
+    const { store, clock } = setup();
+    await paired(store, clock);
+    clock.advance(FOLLOW_UP_MS);
+    expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([1]);
+    for (let attempt = 1; attempt < DELIVERY_ATTEMPTS_MAX; attempt++) {
+      expect(await releaseFollowUp(store, clock, G, 1)).toBe(true);
+      expect((await getPair(store, G, 1))?.followUpSentAt).toBeNull();
+      expect((await pairStats(store, clock, G)).followUpsPending).toBe(1);
+      clock.advance(deliveryRetryDelay(attempt) - 1);
+      expect(await claimDueFollowUps(store, clock, G)).toEqual([]);
+      clock.advance(1);
+      expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([1]);
+    }
+    expect(await releaseFollowUp(store, clock, G, 1)).toBe(false);
+    expect((await getPair(store, G, 1))?.followUpSentAt).not.toBeNull();
+    expect((await pairStats(store, clock, G)).followUpsPending).toBe(0);
+    clock.advance(DAY_MS);
+    expect(await claimDueFollowUps(store, clock, G)).toEqual([]);
   });
 
   it("GIVEN answers WHEN both say they met THEN 'pairs that met' counts the pair once; outsiders are refused", async () => {
