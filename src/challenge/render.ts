@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { APIEmbed } from "discord.js";
 import { embedLength } from "../discord/embed.js";
+import { postNonce } from "../discord/nonce.js";
 import { LIMITS, sanitize, truncate } from "../discord/text.js";
 import type { Challenge, Difficulty } from "./bank.js";
 import type { Day } from "./records.js";
@@ -19,7 +19,7 @@ const TRACK_LABELS = { backend: "Backend", frontend: "Frontend", pair: "Pair (ba
  * (guild, date, what) always gives the same nonce, so a resend after a crash is deduplicated by Discord.
  */
 export function challengeNonce(guildId: string, date: string, what: string): string {
-  return createHash("sha256").update(`nexus|${guildId}|${date}|${what}`).digest("hex").slice(0, 25);
+  return postNonce(guildId, `${date}|${what}`);
 }
 
 const versionSuffix = (version: number) => (version > 0 ? ` · replacement ${version}` : "");

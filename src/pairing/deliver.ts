@@ -4,7 +4,6 @@
  * any of this runs; these functions only read it, talk to Discord, and record the outcome through the
  * domain.
  */
-import { createHash } from "node:crypto";
 import {
   ChannelType,
   DiscordAPIError,
@@ -17,6 +16,7 @@ import {
   type ThreadChannel,
 } from "discord.js";
 import { botPermissionsIn } from "../discord/adopt.js";
+import { postNonce } from "../discord/nonce.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
 import type { Logger } from "../log.js";
@@ -349,11 +349,6 @@ function codeOf(error: unknown): number | string | undefined {
   return error instanceof DiscordAPIError ? error.code : undefined;
 }
 
-/** The nonce of a pair's follow-up in its thread (at most 25 characters, unique per guild). */
-function followUpNonce(guildId: string, pair: Pair): string {
-  return createHash("sha256").update(`nexus|${guildId}|follow-up|${pair.id}`).digest("hex").slice(0, 25);
-}
-
 /**
  * Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread.
  * "pending": nothing was posted because Discord did not answer; the caller hands it back to be retried.
@@ -373,7 +368,11 @@ export async function postFollowUp(
       const channel = await ctx.client.channels.fetch(threadId);
       if (channel?.isThread()) {
         if (channel.archived) await channel.setArchived(false).catch(() => undefined);
-        await channel.send({ ...message, nonce: followUpNonce(guildId, pair), enforceNonce: true });
+        await channel.send({
+          ...message,
+          nonce: postNonce(guildId, `follow-up|${pair.id}`),
+          enforceNonce: true,
+        });
         return "thread";
       }
     } catch (error) {

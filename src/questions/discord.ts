@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   ChannelType,
   DiscordAPIError,
@@ -12,6 +11,7 @@ import {
   type ThreadChannel,
 } from "discord.js";
 import { UserError } from "../discord/errors.js";
+import { postNonce } from "../discord/nonce.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
 import { answerEmbed, fallbackNote, nudgeMessage, questionEmbed, threadIntro, threadName } from "./embeds.js";
@@ -345,11 +345,6 @@ export async function deliverAnswer(
     messageId: delivery.messageId,
   });
   return delivery;
-}
-
-/** A post's enforced nonce (at most 25 characters, unique per guild and `what`). */
-function postNonce(guildId: string, what: string): string {
-  return createHash("sha256").update(`nexus|${guildId}|${what}`).digest("hex").slice(0, 25);
 }
 
 /** The nonces of an answer's post, one per place it can land. */
