@@ -165,12 +165,16 @@ async function fillThread(
         throw error;
       }
     }
-    if (message !== null) await thread.send(message);
+    if (message !== null) {
+      const nonce = postNonce(thread.guildId, `intro|${pair.id}|${thread.id}`);
+      await thread.send({ ...message, nonce, enforceNonce: true });
+    }
     return thread.id;
   } catch (error) {
-    // Best effort only: deleting a thread needs Manage Threads, which the invite does not ask for. The
+    // A thread Discord only failed to answer for is kept: the retry finds it and completes it. Otherwise,
+    // best effort only: deleting a thread needs Manage Threads, which the invite does not ask for; the
     // usual causes (a member gone, no Send Messages in Threads) are checked before the thread is made.
-    await thread.delete().catch(() => undefined);
+    if (error instanceof Departed || !isTransientError(error)) await thread.delete().catch(() => undefined);
     throw error;
   }
 }
@@ -192,36 +196,50 @@ async function findPairThread(guild: Guild, pair: Pair, log: Logger): Promise<Th
 }
 
 /**
- * Whether the pair's introduction is in the thread: a message of the bot's with the introduction's embed.
+ * Whether the pair's introduction is in the thread: a message of the bot's with the introduction's text or
+ * embed.
  * Not any message of the bot's: Discord posts "added … to the thread" system messages in its name when it
  * adds the members. When that cannot be told (an error, or no Read Message History, which lists no
  * messages) it is posted again: twice in the pair's thread is better than never.
  */
 async function introducedIn(thread: ThreadChannel, pair: Pair): Promise<boolean> {
   const title = `Pair #${pair.id}:`;
+  // Its text too: without Embed Links Discord drops the embed and keeps the text.
+  const text = `you are pair #${pair.id}!`;
   try {
     const messages = await thread.messages.fetch({ after: thread.id, limit: 100, cache: false });
     return messages.some(
       (message) =>
         message.author.id === thread.client.user.id &&
-        message.embeds.some((embed) => embed.title?.startsWith(title) === true),
+        (message.content.includes(text) ||
+          message.embeds.some((embed) => embed.title?.startsWith(title) === true)),
     );
   } catch {
     return false;
   }
 }
 
-/** DMs `message` to each of `users`; `transient`: some DM failed because Discord did not answer. */
+/**
+ * DMs `message` to each of `users`; `transient`: some DM failed because Discord did not answer. Each DM
+ * carries an enforced nonce (`what` and the user), so a retry of one Discord made but did not confirm is
+ * not a second copy.
+ */
 async function sendDirect(
   ctx: BotContext,
+  guildId: string,
   users: readonly string[],
   message: MessageCreateOptions,
+  what: string,
 ): Promise<{ sent: number; transient: boolean }> {
   let sent = 0;
   let transient = false;
   for (const user of users) {
     try {
-      await ctx.client.users.send(user, message);
+      await ctx.client.users.send(user, {
+        ...message,
+        nonce: postNonce(guildId, `${what}|${user}`),
+        enforceNonce: true,
+      });
       sent++;
     } catch (error) {
       if (isTransientError(error)) transient = true;
@@ -279,7 +297,8 @@ export async function deliverPair(
   };
 
   let outcome: DeliveryOutcome | null = null;
-  // A thread that failed only because Discord did not answer: the next try may open one (rather than DMs).
+  // A thread that failed only because Discord did not answer: this try stops there, and the next one looks
+  // for that thread (Discord may have made it) before opening one.
   let threadTransient = false;
   if (guild) {
     // Checked now, even for a pair /pair request checked at match time (a member seen minutes ago is not
@@ -300,9 +319,13 @@ export async function deliverPair(
       } catch (error) {
         if (error instanceof Departed) return departedFrom(error.userId);
         log.warn({ err: error }, "could not complete the pair's thread; falling back");
+        if (isTransientError(error)) threadTransient = true;
       }
     }
-    const channel = outcome === null ? await resolveChannel(ctx, guild, options.fallbackChannelId) : null;
+    const channel =
+      outcome === null && !threadTransient
+        ? await resolveChannel(ctx, guild, options.fallbackChannelId)
+        : null;
     if (channel) {
       // When the cache cannot tell (null), each kind is tried and Discord's refusal decides, as before.
       const permissions = botPermissionsIn(channel);
@@ -323,16 +346,22 @@ export async function deliverPair(
           if (error instanceof Departed) return departedFrom(error.userId);
           if (isPermissionError(error))
             log.info({ code: codeOf(error), type }, "thread not allowed; falling back");
-          else log.warn({ err: error, type }, "could not open the pair's thread; falling back");
-          if (isTransientError(error)) threadTransient = true;
+          else log.warn({ err: error, type }, "could not open the pair's thread");
+          // Discord not answering is no reason to try a public thread or DMs: it may have made this thread
+          // (then the retry finds it), and a public one would show the pair's notes to the whole channel.
+          if (isTransientError(error)) {
+            threadTransient = true;
+            break;
+          }
         }
       }
     }
   }
-  if (outcome === null) {
-    const { sent, transient } = await sendDirect(ctx, users, message);
-    const retry = transient || threadTransient;
-    outcome = { state: sent > 0 ? "dm" : retry ? "pending" : "failed", channelId: null, threadId: null };
+  if (outcome === null && threadTransient) {
+    outcome = { state: "pending", channelId: null, threadId: null };
+  } else if (outcome === null) {
+    const { sent, transient } = await sendDirect(ctx, guildId, users, message, `intro-dm|${pairId}`);
+    outcome = { state: sent > 0 ? "dm" : transient ? "pending" : "failed", channelId: null, threadId: null };
   }
   const saved = await recordDelivery(ctx.store, ctx.clock, guildId, pairId, outcome);
   // The last try Discord did not answer is recorded as given up on.
@@ -383,7 +412,13 @@ export async function postFollowUp(
       );
     }
   }
-  const { sent, transient } = await sendDirect(ctx, [pair.backend.user, pair.frontend.user], message);
+  const { sent, transient } = await sendDirect(
+    ctx,
+    guildId,
+    [pair.backend.user, pair.frontend.user],
+    message,
+    `follow-up-dm|${pair.id}`,
+  );
   return sent > 0 ? "dm" : transient || threadTransient ? "pending" : "failed";
 }
 

@@ -451,9 +451,11 @@ describe("/pair end to end", () => {
     const g = await freshGuild();
     const [a, b] = [g.member("crash-e"), g.member("crash-f")];
     const threadId = await introducedButNotRecorded(g, a, b);
-    // As Discord leaves it when the introduction was never sent: a system message (type 1) by the bot.
+    // As Discord leaves it when the introduction was never sent: a system message (type 1) by the bot, with
+    // no nonce of the introduction's.
     for (const message of t.server.store.messagesIn(threadId)) {
       message.data = { ...message.data, type: 1, content: "", embeds: [], components: [], mentions: [] };
+      message.nonce = undefined;
     }
     const pair = await retryAbandoned(g);
     expect(pair.delivery).toMatchObject({ state: "private", threadId });
@@ -573,6 +575,123 @@ describe("/pair end to end", () => {
     expect(pair.delivery).toMatchObject({ threadId, attempts: 1 });
     expect(threads(g).map((thread) => thread.id)).toEqual([threadId]);
     expect(t.server.messagesIn(threadId)).toHaveLength(1);
+  });
+
+  const pairOf = (g: Guild, id: number) => t.store.get(pairKey(g.id, id), PairSchema);
+  const dmsTo = (user: string, text: string) => {
+    const dm = t.server.store.dmChannels.get(user);
+    return dm === undefined ? [] : t.server.messagesIn(dm).filter((m) => JSON.stringify(m).includes(text));
+  };
+  const settledDelivery = (g: Guild) =>
+    until("the delivery to settle", async () => {
+      const pair = await pairOf(g, 1);
+      return pair?.delivery.state !== "pending" && pair?.delivery.state !== "delivering" ? pair : undefined;
+    });
+
+  it("GIVEN Discord making the private thread's introduction but answering 500 WHEN the try and its retry finish THEN the pair has one private thread, and no public one shows its notes", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("pub-a"), g.member("pub-b")];
+    await request(g, a, { role: "backend", note: "my private note" });
+    t.server.faults = {
+      rate429: 0,
+      rate500: 1,
+      afterProcessing: true,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+      routes: /^\/channels\/\d+\/messages$/,
+    };
+    try {
+      await request(g, b, { role: "frontend" });
+      await until(
+        "the try recorded as unanswered",
+        async () => (await pairOf(g, 1))?.delivery.attempts === 1,
+      );
+    } finally {
+      t.server.faults = { rate429: 0, rate500: 0 };
+    }
+    clock.advance(3 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    const pair = await settledDelivery(g);
+    expect(pair?.delivery.state).toBe("private");
+    expect(threads(g).map((thread) => thread.type)).toEqual([12]);
+    const [thread] = threads(g);
+    const intros = t.server
+      .messagesIn(String(thread?.id))
+      .filter((m) => String(m.content).includes("you are pair #1"));
+    expect(intros).toHaveLength(1);
+  });
+
+  it("GIVEN Discord failing (500) to add thread members and to open DMs WHEN the job retries twice and Discord recovers THEN the channel holds one thread of the pair", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("po-a"), g.member("po-b")];
+    await request(g, a, { role: "backend" });
+    t.server.faults = {
+      rate429: 0,
+      rate500: 1,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+      routes: /^\/channels\/\d+\/thread-members\/\d+$|^\/users\/@me\/channels$/,
+    };
+    try {
+      await request(g, b, { role: "frontend" });
+      await until("the first try", async () => (await pairOf(g, 1))?.delivery.attempts === 1);
+      clock.advance(3 * 60_000);
+      await t.bot.ctx.jobs.runNow("pairing");
+      await until("the second try", async () => (await pairOf(g, 1))?.delivery.attempts === 2);
+    } finally {
+      t.server.faults = { rate429: 0, rate500: 0 };
+    }
+    clock.advance(9 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    await until("the introduction", async () => (await pairOf(g, 1))?.delivery.state === "private");
+    expect(threads(g).map((thread) => thread.type)).toEqual([12]);
+  });
+
+  it("GIVEN no threads allowed and Discord making the DMs but answering 500 WHEN the job retries the pending pair THEN each member has the introduction once", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
+    const [a, b] = [g.member("dm-a"), g.member("dm-b")];
+    try {
+      await request(g, a, { role: "backend" });
+      t.server.faults = {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: /^\/channels\/\d+\/messages$/,
+      };
+      try {
+        await request(g, b, { role: "frontend" });
+        await until(
+          "the try recorded as unanswered",
+          async () => (await pairOf(g, 1))?.delivery.attempts === 1,
+        );
+      } finally {
+        t.server.faults = { rate429: 0, rate500: 0 };
+      }
+      clock.advance(3 * 60_000);
+      await t.bot.ctx.jobs.runNow("pairing");
+      await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");
+      expect([dmsTo(a, "Suggested mini-project").length, dmsTo(b, "Suggested mini-project").length]).toEqual([
+        1, 1,
+      ]);
+    } finally {
+      t.server.restorePermissions(g.nexus);
+    }
+  });
+
+  it("GIVEN a bot without Embed Links and the process dead after introducing a pair WHEN the job retries THEN the introduction is not posted again", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { embedLinks: true });
+    try {
+      const [a, b] = [g.member("emb-a"), g.member("emb-b")];
+      const threadId = await introducedButNotRecorded(g, a, b);
+      await retryAbandoned(g);
+      const intros = t.server
+        .messagesIn(threadId)
+        .filter((m) => String(m.content).includes("you are pair #1"));
+      expect(intros).toHaveLength(1);
+    } finally {
+      t.server.restorePermissions(g.nexus);
+    }
   });
 
   it("GIVEN learners waiting on both sides WHEN an admin runs /pair round THEN pairs get threads and the leftover is told", async () => {
