@@ -802,6 +802,39 @@ describe("/ask when Discord makes the post but answers 500", () => {
     expect(posted.map((message) => message.id)).toEqual([question?.messageId]);
     expect(question?.threadId).toBe(question?.messageId);
   });
+
+  it("GIVEN Discord making /ask's post but answering 500 to every try WHEN /ask ends THEN the question is not withdrawn, and the outbox attaches the post", async () => {
+    t.server.faults = {
+      rate429: 0,
+      rate500: 1,
+      afterProcessing: true,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+      routes: new RegExp(`^/channels/${NEXUS}/messages$`),
+    };
+    let reply: { content: string | null; ephemeral: boolean };
+    try {
+      reply = await t.server
+        .interact({ user: ASKER, commandName: "ask", options: { title: "Why is my Celery task run twice?" } })
+        .reply();
+    } finally {
+      t.server.faults = { rate429: 0, rate500: 0 };
+    }
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toMatch(/^Discord did not answer while I posted your question \*\*Q2\*\*/);
+    const posted = t.server
+      .messagesIn(NEXUS)
+      .filter((message) => JSON.stringify(message.embeds ?? []).includes("Celery task"));
+    expect(posted).toHaveLength(1);
+    expect((await getQuestion(t.store, t.server.guildId, 2))?.status).toBe("open");
+    (t.clock as ManualClock).advance(SETTLE_QUESTION_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    expect(await getQuestion(t.store, t.server.guildId, 2)).toMatchObject({
+      status: "open",
+      messageId: posted[0]?.id,
+      threadId: posted[0]?.id,
+    });
+  });
 });
 
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
