@@ -1,15 +1,11 @@
-import { DiscordAPIError, Events } from "discord.js";
+import { Events } from "discord.js";
 import { adoptAndWelcome } from "../src/discord/adopt.js";
+import { isTransientError } from "../src/discord/errors.js";
 import { syncCommands } from "../src/discord/registration.js";
 import { defineEvent } from "../src/discord/types.js";
 
 export const COMMANDS_JOB = "commands";
 export const COMMANDS_RETRY_MS = 60_000;
-
-/** An error a later try may not meet: Discord failing or unreachable, not refusing the request. */
-function isTransient(error: unknown): boolean {
-  return !(error instanceof DiscordAPIError && error.status >= 400 && error.status < 500);
-}
 
 /**
  * Registers commands if they changed (run as several processes: only the one running shard 0, so they
@@ -39,7 +35,7 @@ export default defineEvent({
         // Discord failing at start (5xx, a network error) would leave a first install without commands, or an
         // update with the old ones, until a restart: tried again every minute until it works. A refusal
         // (4xx: a definition Discord rejects) would be refused again, so it waits for a fix and a restart.
-        if (isTransient(error)) {
+        if (isTransientError(error)) {
           ctx.jobs.every(
             COMMANDS_JOB,
             COMMANDS_RETRY_MS,

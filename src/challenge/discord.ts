@@ -7,6 +7,7 @@ import {
   SnowflakeUtil,
   ThreadAutoArchiveDuration,
 } from "discord.js";
+import { isRefusal } from "../discord/errors.js";
 import type { BotContext } from "../discord/types.js";
 import type { Logger } from "../log.js";
 import {
@@ -64,7 +65,7 @@ export function discordSender(client: Client, logger?: Logger): ChallengeSender 
         });
       } catch (error) {
         // A 4xx is Discord's answer that it created nothing; a timeout or a 5xx may hide a created message.
-        if (error instanceof DiscordAPIError && error.status >= 400 && error.status < 500) {
+        if (isRefusal(error)) {
           throw new SendRefusedError(error.message, { cause: error });
         }
         throw error;

@@ -16,6 +16,7 @@ import {
   type ThreadChannel,
 } from "discord.js";
 import { botPermissionsIn } from "../discord/adopt.js";
+import { isTransientError } from "../discord/errors.js";
 import { postNonce } from "../discord/nonce.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
@@ -55,15 +56,6 @@ export function isGoneError(error: unknown): boolean {
     error instanceof DiscordAPIError &&
     (error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
   );
-}
-
-/**
- * Whether a failure may go away by itself: anything but Discord's own answer to the request (a 4xx:
- * refused, unknown, not allowed), so 5xx (discord.js throws HTTPError once its retries are spent),
- * network errors and timeouts. A pair whose introduction failed that way is tried again later.
- */
-export function isTransientError(error: unknown): boolean {
-  return !(error instanceof DiscordAPIError && error.status >= 400 && error.status < 500);
 }
 
 /**

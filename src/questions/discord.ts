@@ -10,7 +10,7 @@ import {
   ThreadAutoArchiveDuration,
   type ThreadChannel,
 } from "discord.js";
-import { UserError } from "../discord/errors.js";
+import { isTransientError, UserError } from "../discord/errors.js";
 import { postNonce } from "../discord/nonce.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
@@ -115,7 +115,7 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
   } catch (error) {
     // Discord not answering (5xx, a timeout) may have made the post all the same: the question is left to
     // the outbox job, which attaches it (with its thread) if it is in the channel, and withdraws it if not.
-    if (!(error instanceof DiscordAPIError && error.status >= 400 && error.status < 500)) {
+    if (isTransientError(error)) {
       throw new UserError(
         `Discord did not answer while I posted your question **Q${question.number}**. If it reached <#${channel.id}>, ` +
           "it stays and gets its thread within a few minutes; if not, it is withdrawn and you can ask again then.",
