@@ -241,23 +241,23 @@ describe("/pair end to end", () => {
     await request(g, a, { role: "backend" });
     clock.advance(MEMBERSHIP_FRESH_MS + 60_000);
     // One 429 asking to wait 3.5 s on the member route, as a busy bucket would.
-    t.server.faults = {
-      rate429: 1,
-      rate500: 0,
-      retryAfterMs: 3_500,
-      maxConsecutive: 1,
-      routes: /^\/guilds\/\d+\/members\/\d+$/,
-    };
-    try {
-      const matched = request(g, b, { role: "frontend" });
-      await sleep(100);
-      const status = run(g, other, "status");
-      const [reply, statusReply] = await Promise.all([matched, status]);
-      expect(reply.content).toMatch(/You are paired!/);
-      expect(statusReply.embeds[0]?.title).toBe("Your pairing");
-    } finally {
-      t.server.faults = { rate429: 0, rate500: 0 };
-    }
+    await t.server.withFaults(
+      {
+        rate429: 1,
+        rate500: 0,
+        retryAfterMs: 3_500,
+        maxConsecutive: 1,
+        routes: /^\/guilds\/\d+\/members\/\d+$/,
+      },
+      async () => {
+        const matched = request(g, b, { role: "frontend" });
+        await sleep(100);
+        const status = run(g, other, "status");
+        const [reply, statusReply] = await Promise.all([matched, status]);
+        expect(reply.content).toMatch(/You are paired!/);
+        expect(statusReply.embeds[0]?.title).toBe("Your pairing");
+      },
+    );
     await until("the pair's thread", () => threads(g).length === 1);
   });
 
@@ -361,18 +361,18 @@ describe("/pair end to end", () => {
     );
     const before = t.server.messagesIn(threadId).length;
     clock.advance(FOLLOW_UP_MS + 60_000);
-    t.server.faults = {
-      rate429: 0,
-      rate500: 1,
-      afterProcessing: true,
-      maxConsecutive: Number.POSITIVE_INFINITY,
-      routes: /^\/channels\/\d+\/messages$|^\/users\/@me\/channels$/,
-    };
-    try {
-      await t.bot.ctx.jobs.runNow("pairing");
-    } finally {
-      t.server.faults = { rate429: 0, rate500: 0 };
-    }
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: /^\/channels\/\d+\/messages$|^\/users\/@me\/channels$/,
+      },
+      async () => {
+        await t.bot.ctx.jobs.runNow("pairing");
+      },
+    );
     expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.followUpSentAt).toBeNull();
     clock.advance(30 * 60_000);
     await t.bot.ctx.jobs.runNow("pairing");
@@ -519,33 +519,33 @@ describe("/pair end to end", () => {
     await run(g, a, "pause", { days: 1 });
     await request(g, b, { role: "frontend" });
     clock.advance(DAY_MS);
-    t.server.faults = {
-      rate429: 0,
-      rate500: 1,
-      maxConsecutive: Number.POSITIVE_INFINITY,
-      routes: /^\/channels\/\d+\/threads$|^\/users\/@me\/channels$/,
-    };
-    try {
-      const handle = t.server.interact({
-        guildId: g.id,
-        channelId: g.nexus,
-        admin: true,
-        commandName: "pair",
-        subcommand: "round",
-      });
-      await handle.reply();
-      const summary = await until("the round's summary", () => {
-        const edits = t.server.requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/);
-        return edits.map((r) => JSON.stringify(r.body)).find((body) => body.includes("Introduced:"));
-      });
-      expect(summary).toContain("1 not delivered yet (retried automatically)");
-      expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery).toMatchObject({
-        state: "pending",
-        attempts: 1,
-      });
-    } finally {
-      t.server.faults = { rate429: 0, rate500: 0 };
-    }
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: /^\/channels\/\d+\/threads$|^\/users\/@me\/channels$/,
+      },
+      async () => {
+        const handle = t.server.interact({
+          guildId: g.id,
+          channelId: g.nexus,
+          admin: true,
+          commandName: "pair",
+          subcommand: "round",
+        });
+        await handle.reply();
+        const summary = await until("the round's summary", () => {
+          const edits = t.server.requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/);
+          return edits.map((r) => JSON.stringify(r.body)).find((body) => body.includes("Introduced:"));
+        });
+        expect(summary).toContain("1 not delivered yet (retried automatically)");
+        expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery).toMatchObject({
+          state: "pending",
+          attempts: 1,
+        });
+      },
+    );
     clock.advance(3 * 60_000);
     await t.bot.ctx.jobs.runNow("pairing");
     const pair = await until("the introduction", async () => {
@@ -592,22 +592,22 @@ describe("/pair end to end", () => {
     const g = await freshGuild();
     const [a, b] = [g.member("pub-a"), g.member("pub-b")];
     await request(g, a, { role: "backend", note: "my private note" });
-    t.server.faults = {
-      rate429: 0,
-      rate500: 1,
-      afterProcessing: true,
-      maxConsecutive: Number.POSITIVE_INFINITY,
-      routes: /^\/channels\/\d+\/messages$/,
-    };
-    try {
-      await request(g, b, { role: "frontend" });
-      await until(
-        "the try recorded as unanswered",
-        async () => (await pairOf(g, 1))?.delivery.attempts === 1,
-      );
-    } finally {
-      t.server.faults = { rate429: 0, rate500: 0 };
-    }
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: /^\/channels\/\d+\/messages$/,
+      },
+      async () => {
+        await request(g, b, { role: "frontend" });
+        await until(
+          "the try recorded as unanswered",
+          async () => (await pairOf(g, 1))?.delivery.attempts === 1,
+        );
+      },
+    );
     clock.advance(3 * 60_000);
     await t.bot.ctx.jobs.runNow("pairing");
     const pair = await settledDelivery(g);
@@ -624,21 +624,21 @@ describe("/pair end to end", () => {
     const g = await freshGuild();
     const [a, b] = [g.member("po-a"), g.member("po-b")];
     await request(g, a, { role: "backend" });
-    t.server.faults = {
-      rate429: 0,
-      rate500: 1,
-      maxConsecutive: Number.POSITIVE_INFINITY,
-      routes: /^\/channels\/\d+\/thread-members\/\d+$|^\/users\/@me\/channels$/,
-    };
-    try {
-      await request(g, b, { role: "frontend" });
-      await until("the first try", async () => (await pairOf(g, 1))?.delivery.attempts === 1);
-      clock.advance(3 * 60_000);
-      await t.bot.ctx.jobs.runNow("pairing");
-      await until("the second try", async () => (await pairOf(g, 1))?.delivery.attempts === 2);
-    } finally {
-      t.server.faults = { rate429: 0, rate500: 0 };
-    }
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: /^\/channels\/\d+\/thread-members\/\d+$|^\/users\/@me\/channels$/,
+      },
+      async () => {
+        await request(g, b, { role: "frontend" });
+        await until("the first try", async () => (await pairOf(g, 1))?.delivery.attempts === 1);
+        clock.advance(3 * 60_000);
+        await t.bot.ctx.jobs.runNow("pairing");
+        await until("the second try", async () => (await pairOf(g, 1))?.delivery.attempts === 2);
+      },
+    );
     clock.advance(9 * 60_000);
     await t.bot.ctx.jobs.runNow("pairing");
     await until("the introduction", async () => (await pairOf(g, 1))?.delivery.state === "private");
@@ -651,22 +651,22 @@ describe("/pair end to end", () => {
     const [a, b] = [g.member("dm-a"), g.member("dm-b")];
     try {
       await request(g, a, { role: "backend" });
-      t.server.faults = {
-        rate429: 0,
-        rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: /^\/channels\/\d+\/messages$/,
-      };
-      try {
-        await request(g, b, { role: "frontend" });
-        await until(
-          "the try recorded as unanswered",
-          async () => (await pairOf(g, 1))?.delivery.attempts === 1,
-        );
-      } finally {
-        t.server.faults = { rate429: 0, rate500: 0 };
-      }
+      await t.server.withFaults(
+        {
+          rate429: 0,
+          rate500: 1,
+          afterProcessing: true,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: /^\/channels\/\d+\/messages$/,
+        },
+        async () => {
+          await request(g, b, { role: "frontend" });
+          await until(
+            "the try recorded as unanswered",
+            async () => (await pairOf(g, 1))?.delivery.attempts === 1,
+          );
+        },
+      );
       clock.advance(3 * 60_000);
       await t.bot.ctx.jobs.runNow("pairing");
       await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");

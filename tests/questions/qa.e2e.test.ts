@@ -778,21 +778,23 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
-    t.server.faults = {
-      rate429: 0,
-      rate500: 1,
-      afterProcessing: true,
-      maxConsecutive: 1,
-      routes: new RegExp(`^/channels/${NEXUS}/messages$`),
-    };
-    const reply = await t.server
-      .interact({
-        user: ASKER,
-        commandName: "ask",
-        options: { title: "Why does my Express middleware run twice?" },
-      })
-      .reply();
-    t.server.faults = { rate429: 0, rate500: 0 };
+    const reply = await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: 1,
+        routes: new RegExp(`^/channels/${NEXUS}/messages$`),
+      },
+      () =>
+        t.server
+          .interact({
+            user: ASKER,
+            commandName: "ask",
+            options: { title: "Why does my Express middleware run twice?" },
+          })
+          .reply(),
+    );
     expect(reply.content).toMatch(/\*\*Q1\*\*/);
     await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
     const posted = t.server
@@ -804,21 +806,23 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord making /ask's post but answering 500 to every try WHEN /ask ends THEN the question is not withdrawn, and the outbox attaches the post", async () => {
-    t.server.faults = {
-      rate429: 0,
-      rate500: 1,
-      afterProcessing: true,
-      maxConsecutive: Number.POSITIVE_INFINITY,
-      routes: new RegExp(`^/channels/${NEXUS}/messages$`),
-    };
-    let reply: { content: string | null; ephemeral: boolean };
-    try {
-      reply = await t.server
-        .interact({ user: ASKER, commandName: "ask", options: { title: "Why is my Celery task run twice?" } })
-        .reply();
-    } finally {
-      t.server.faults = { rate429: 0, rate500: 0 };
-    }
+    const reply = await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/${NEXUS}/messages$`),
+      },
+      () =>
+        t.server
+          .interact({
+            user: ASKER,
+            commandName: "ask",
+            options: { title: "Why is my Celery task run twice?" },
+          })
+          .reply(),
+    );
     await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/^Discord did not answer while I posted your question \*\*Q2\*\*/);

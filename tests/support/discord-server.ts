@@ -106,6 +106,8 @@ export interface DiscordServer {
   readonly dispatches: ReadonlyArray<{ t: string; d: unknown; at: number }>;
   /** Fault injection; replace or mutate at any time. */
   faults: FaultConfig;
+  /** Runs `fn` with these faults injected, then puts the previous ones back (also when `fn` throws). */
+  withFaults<T>(faults: Partial<FaultConfig>, fn: () => Promise<T>): Promise<T>;
   /** IDENTIFYs accepted so far. */
   readonly identifies: number;
   /** Successful RESUMEs so far. */
@@ -316,6 +318,15 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     },
     set faults(value: FaultConfig) {
       faults = { ...NO_FAULTS, ...value };
+    },
+    async withFaults(injected, fn) {
+      const before = faults;
+      faults = { ...NO_FAULTS, ...injected };
+      try {
+        return await fn();
+      } finally {
+        faults = before;
+      }
     },
     get identifies(): number {
       return gateway.identifies;
