@@ -212,9 +212,9 @@ async function introducedIn(thread: ThreadChannel, pair: Pair): Promise<boolean>
 }
 
 /**
- * DMs `message` to each of `users`; `transient`: some DM failed because Discord did not answer. Each DM
- * carries an enforced nonce (`what` and the user), so a retry of one Discord made but did not confirm is
- * not a second copy.
+ * DMs `message` to each of `users`; `sent`: those it reached; `transient`: some DM failed because Discord
+ * did not answer. Each DM carries an enforced nonce (`what` and the user), so a retry of one Discord made
+ * but did not confirm is not a second copy.
  */
 async function sendDirect(
   ctx: BotContext,
@@ -222,8 +222,8 @@ async function sendDirect(
   users: readonly string[],
   message: MessageCreateOptions,
   what: string,
-): Promise<{ sent: number; transient: boolean }> {
-  let sent = 0;
+): Promise<{ sent: string[]; transient: boolean }> {
+  const sent: string[] = [];
   let transient = false;
   for (const user of users) {
     try {
@@ -232,7 +232,7 @@ async function sendDirect(
         nonce: postNonce(guildId, `${what}|${user}`),
         enforceNonce: true,
       });
-      sent++;
+      sent.push(user);
     } catch (error) {
       if (isTransientError(error)) transient = true;
       ctx.logger.warn({ err: error, user }, "could not DM a pairing member");
@@ -352,8 +352,15 @@ export async function deliverPair(
   if (outcome === null && threadTransient) {
     outcome = { state: "pending", channelId: null, threadId: null };
   } else if (outcome === null) {
-    const { sent, transient } = await sendDirect(ctx, guildId, users, message, `intro-dm|${pairId}`);
-    outcome = { state: sent > 0 ? "dm" : transient ? "pending" : "failed", channelId: null, threadId: null };
+    // A member an earlier try reached by DM is not sent it again.
+    const before = pair.delivery.dmSent ?? [];
+    const rest = users.filter((user) => !before.includes(user));
+    const { sent, transient } = await sendDirect(ctx, guildId, rest, message, `intro-dm|${pairId}`);
+    const dmSent = [...before, ...sent];
+    // One member's DM unanswered while the other's went: tried again for that member only (a refused DM,
+    // closed to the server's members, would be refused again).
+    const state = transient ? "pending" : dmSent.length > 0 ? "dm" : "failed";
+    outcome = { state, channelId: null, threadId: null, ...(dmSent.length > 0 ? { dmSent } : {}) };
   }
   const saved = await recordDelivery(ctx.store, ctx.clock, guildId, pairId, outcome);
   // The last try Discord did not answer is recorded as given up on.
@@ -411,7 +418,7 @@ export async function postFollowUp(
     message,
     `follow-up-dm|${pair.id}`,
   );
-  return sent > 0 ? "dm" : transient || threadTransient ? "pending" : "failed";
+  return sent.length > 0 ? "dm" : transient || threadTransient ? "pending" : "failed";
 }
 
 /** Tells the round's leftovers, in the Nexus channel, that they stay queued (mentions capped; the rest are told lazily). */

@@ -1404,6 +1404,8 @@ export type DeliveryOutcome = {
   state: "private" | "public" | "dm" | "pending" | "failed";
   channelId: string | null;
   threadId: string | null;
+  /** "pending" after only some of the DMs went out: who has the introduction already. */
+  dmSent?: string[];
 };
 
 export async function recordDelivery(
@@ -1422,8 +1424,12 @@ const deliveries = transactBatch<{ pairId: number; outcome: DeliveryOutcome }, P
     if (pair === undefined) return undefined;
     if (outcome.state === "pending") {
       const attempts = pair.delivery.attempts + 1;
-      const state = attempts >= DELIVERY_ATTEMPTS_MAX ? "failed" : "pending";
-      pair.delivery = { ...outcome, state, at: tx.now, attempts };
+      // Who had it by DM stays known through tries that sent none (a thread Discord did not answer).
+      const dmSent = outcome.dmSent ?? pair.delivery.dmSent;
+      // Given up on: introduced after all when one of them had it by DM.
+      const spent = (dmSent?.length ?? 0) > 0 ? "dm" : "failed";
+      const state = attempts >= DELIVERY_ATTEMPTS_MAX ? spent : "pending";
+      pair.delivery = { ...outcome, state, at: tx.now, attempts, ...(dmSent ? { dmSent } : {}) };
     } else {
       pair.delivery = { ...outcome, at: tx.now, attempts: pair.delivery.attempts };
     }

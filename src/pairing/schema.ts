@@ -177,6 +177,11 @@ export const PairSchema = z.object({
        * again and the pairing job retries it, backing off, until DELIVERY_ATTEMPTS_MAX (pairing.ts).
        */
       attempts: z.number().int().nonnegative().default(0),
+      /**
+       * Members already sent the introduction by DM while another's DM was not answered: a retry sends it
+       * only to the others (Discord's nonce holds a few minutes, the back-off is longer).
+       */
+      dmSent: z.array(Snowflake).max(2).optional(),
     })
     .default({ state: "pending", at: 0, channelId: null, threadId: null, attempts: 0 }),
   followUpSentAt: Ms.nullable().default(null),

@@ -678,6 +678,40 @@ describe("/pair end to end", () => {
     }
   });
 
+  it("GIVEN no threads allowed and one member's DM failing (500) WHEN the job retries THEN the member who missed it gets the introduction, and the other only once", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
+    const [a, b] = [g.member("half-a"), g.member("half-b")];
+    const bUser = t.server.store.users.get(b);
+    if (bUser === undefined) throw new Error("no user");
+    const bDm = t.server.store.openDm(bUser).id;
+    try {
+      await request(g, a, { role: "backend" });
+      await t.server.withFaults(
+        {
+          rate429: 0,
+          rate500: 1,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: new RegExp(`^/channels/${bDm}/messages$`),
+        },
+        async () => {
+          await request(g, b, { role: "frontend" });
+          await until("the first try", async () => (await pairOf(g, 1))?.delivery.state !== "delivering");
+        },
+      );
+      expect((await pairOf(g, 1))?.delivery).toMatchObject({ state: "pending", attempts: 1 });
+      // Past Discord's nonce window: only the record can keep the first member from a second copy.
+      clock.advance(10 * 60_000);
+      await t.bot.ctx.jobs.runNow("pairing");
+      await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");
+      expect([dmsTo(a, "Suggested mini-project").length, dmsTo(b, "Suggested mini-project").length]).toEqual([
+        1, 1,
+      ]);
+    } finally {
+      t.server.restorePermissions(g.nexus);
+    }
+  });
+
   it("GIVEN a bot without Embed Links and the process dead after introducing a pair WHEN the job retries THEN the introduction is not posted again", async () => {
     const g = await freshGuild();
     t.server.denyPermissions(g.nexus, { embedLinks: true });

@@ -996,6 +996,33 @@ describe("follow-ups, answers, deliveries", () => {
     expect((await state(store)).deliveryCursor).toBe(2);
   });
 
+  it("GIVEN one member reached by DM and the other's DM unanswered WHEN later tries reach nobody new THEN the reached member is remembered, and the pair counts as introduced by DM once the tries are spent", async () => {
+    const { store, clock } = setup();
+    await seedPool(store, [waitingEntry("101", "backend"), waitingEntry("201", "frontend")]);
+    await runRound(store, clock, G);
+    await claimDelivery(store, clock, G, 1);
+    await recordDelivery(store, clock, G, 1, {
+      state: "pending",
+      channelId: null,
+      threadId: null,
+      dmSent: ["101"],
+    });
+    // A later try stopped at a thread Discord did not answer: it sent no DM, and forgets nobody.
+    const threadUnanswered = { state: "pending", channelId: null, threadId: null } as const;
+    for (let attempt = 1; attempt < DELIVERY_ATTEMPTS_MAX; attempt++) {
+      clock.advance(deliveryRetryDelay(attempt));
+      await claimDelivery(store, clock, G, 1);
+      await recordDelivery(store, clock, G, 1, threadUnanswered);
+      if (attempt === 1)
+        expect((await getPair(store, G, 1))?.delivery).toMatchObject({ state: "pending", dmSent: ["101"] });
+    }
+    expect((await getPair(store, G, 1))?.delivery).toMatchObject({
+      state: "dm",
+      dmSent: ["101"],
+      attempts: DELIVERY_ATTEMPTS_MAX,
+    });
+  });
+
   it("GIVEN a request match THEN it is created already claimed by its requester, and retried only if abandoned", async () => {
     const { store, clock } = setup();
     const pair = await paired(store, clock);
