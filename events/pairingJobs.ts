@@ -28,8 +28,9 @@ export async function pairingPass(ctx: BotContext, guildId: string): Promise<voi
   for (const pair of resumed) await deliverPair(ctx, guildId, pair);
   const due = await claimDueFollowUps(store, clock, guildId);
   for (const pair of due) {
-    if ((await postFollowUp(ctx, guildId, pair)) !== "pending") continue;
-    if (!(await releaseFollowUp(store, clock, guildId, pair.id))) {
+    const posted = await postFollowUp(ctx, guildId, pair);
+    if (posted.state !== "pending") continue;
+    if (!(await releaseFollowUp(store, clock, guildId, pair.id, posted.dmSent))) {
       ctx.logger.warn({ guild: guildId, pair: pair.id }, "follow-up given up after Discord did not answer");
     }
   }

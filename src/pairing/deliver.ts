@@ -379,15 +379,16 @@ function codeOf(error: unknown): number | string | undefined {
 
 /**
  * Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread.
- * "pending": nothing was posted because Discord did not answer; the caller hands it back to be retried.
- * The thread post carries a fixed nonce, so a retry that follows a post Discord made but did not confirm
- * is not posted twice (within Discord's nonce window of a few minutes).
+ * "pending": not everyone has it because Discord did not answer (`dmSent`: who has it by DM already); the
+ * caller hands it back to be retried. The thread post carries a fixed nonce, so a retry that follows a
+ * post Discord made but did not confirm is not posted twice (within Discord's nonce window of a few
+ * minutes).
  */
 export async function postFollowUp(
   ctx: BotContext,
   guildId: string,
   pair: Pair,
-): Promise<"thread" | "dm" | "pending" | "failed"> {
+): Promise<{ state: "thread" | "dm" | "pending" | "failed"; dmSent: string[] }> {
   const message = followUpMessage(pair, guildId);
   const threadId = pair.delivery.threadId;
   let threadTransient = false;
@@ -401,7 +402,7 @@ export async function postFollowUp(
           nonce: postNonce(guildId, `follow-up|${pair.id}`),
           enforceNonce: true,
         });
-        return "thread";
+        return { state: "thread", dmSent: [] };
       }
     } catch (error) {
       threadTransient = isTransientError(error);
@@ -411,14 +412,12 @@ export async function postFollowUp(
       );
     }
   }
-  const { sent, transient } = await sendDirect(
-    ctx,
-    guildId,
-    [pair.backend.user, pair.frontend.user],
-    message,
-    `follow-up-dm|${pair.id}`,
-  );
-  return sent.length > 0 ? "dm" : transient || threadTransient ? "pending" : "failed";
+  const before = pair.followUpDmSent ?? [];
+  const rest = [pair.backend.user, pair.frontend.user].filter((user) => !before.includes(user));
+  const { sent, transient } = await sendDirect(ctx, guildId, rest, message, `follow-up-dm|${pair.id}`);
+  const dmSent = [...before, ...sent];
+  if (transient) return { state: "pending", dmSent };
+  return { state: dmSent.length > 0 ? "dm" : threadTransient ? "pending" : "failed", dmSent };
 }
 
 /** Tells the round's leftovers, in the Nexus channel, that they stay queued (mentions capped; the rest are told lazily). */

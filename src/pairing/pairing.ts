@@ -1275,18 +1275,20 @@ export async function claimDueFollowUps(store: Store, clock: Clock, guildId: str
 /**
  * Hands back a follow-up whose post Discord did not answer (an outage), to be claimed again later, the
  * wait doubling as for introductions (deliveryRetryDelay). After DELIVERY_ATTEMPTS_MAX tries it stays
- * given up on (returns false).
+ * given up on (returns false). `dmSent`: members the try reached by DM, not sent it again.
  */
 export async function releaseFollowUp(
   store: Store,
   clock: Clock,
   guildId: string,
   pairId: number,
+  dmSent: readonly string[] = [],
 ): Promise<boolean> {
   return transact(store, clock, guildId, async (tx) => {
     const pair = await tx.pair(pairId);
     if (pair === undefined || pair.dissolved !== null) return false;
     pair.followUpAttempts += 1;
+    if (dmSent.length > 0) pair.followUpDmSent = [...dmSent];
     tx.putPair(pair);
     if (pair.followUpAttempts >= DELIVERY_ATTEMPTS_MAX) return false;
     pair.followUpSentAt = null;

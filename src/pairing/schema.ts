@@ -187,6 +187,8 @@ export const PairSchema = z.object({
   followUpSentAt: Ms.nullable().default(null),
   /** Posts of the follow-up that Discord did not answer (it is retried: pairing.ts releaseFollowUp). */
   followUpAttempts: z.number().int().nonnegative().default(0),
+  /** Members a follow-up try reached by DM while another's DM was not answered: not sent it again. */
+  followUpDmSent: z.array(Snowflake).max(2).optional(),
   answers: z.record(z.string(), z.enum(["met", "not_yet"])).default({}),
   metAt: Ms.nullable().default(null),
   /** Set when a member turned out to have left the guild before the pair was introduced. */

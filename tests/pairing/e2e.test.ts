@@ -384,6 +384,34 @@ describe("/pair end to end", () => {
     expect(followUps).toHaveLength(1);
   });
 
+  it("GIVEN a pair introduced by DM and one member's follow-up DM failing (500) WHEN the job retries THEN each member has the follow-up once", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
+    const [a, b] = [g.member("fdm-a"), g.member("fdm-b")];
+    try {
+      await request(g, a, { role: "backend" });
+      await request(g, b, { role: "frontend" });
+      await until("the DMs", async () => (await pairOf(g, 1))?.delivery.state === "dm");
+      const bDm = t.server.store.dmChannels.get(b);
+      clock.advance(FOLLOW_UP_MS + 60_000);
+      await t.server.withFaults(
+        {
+          rate429: 0,
+          rate500: 1,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: new RegExp(`^/channels/${bDm}/messages$`),
+        },
+        () => t.bot.ctx.jobs.runNow("pairing"),
+      );
+      expect(dmsTo(b, "We met")).toHaveLength(0);
+      clock.advance(10 * 60_000);
+      await t.bot.ctx.jobs.runNow("pairing");
+      expect([dmsTo(a, "We met").length, dmsTo(b, "We met").length]).toEqual([1, 1]);
+    } finally {
+      t.server.restorePermissions(g.nexus);
+    }
+  });
+
   /**
    * Pair #1 introduced in its thread, then the store put back as it was when the process died before
    * `recordDelivery`: the pair as the match left it ("delivering", claimed by the requester), and the
