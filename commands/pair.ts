@@ -367,8 +367,16 @@ const handlers: Record<string, Handler> = {
   async stats(interaction, ctx) {
     const guildId = requireGuild(interaction);
     requireManager(interaction);
-    const stats = await pairStats(ctx.store, ctx.clock, guildId);
-    await interaction.reply({ embeds: [statsEmbed(stats)], flags: ephemeral });
+    // A server with thousands of pairs takes a while to count (every pair is read): answered deferred.
+    let deferred = false;
+    const stats = await pairStats(ctx.store, ctx.clock, guildId, {
+      beforeLongScan: async () => {
+        await interaction.deferReply({ flags: ephemeral });
+        deferred = true;
+      },
+    });
+    if (deferred) await interaction.editReply({ embeds: [statsEmbed(stats)] });
+    else await interaction.reply({ embeds: [statsEmbed(stats)], flags: ephemeral });
   },
 
   async settings(interaction, ctx) {

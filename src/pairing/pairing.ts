@@ -1040,10 +1040,22 @@ export type StatsResult = {
 };
 
 /** `/pair stats`: requests, matches, pairs that met (one read of every pair record); read-only. */
-export async function pairStats(store: Store, clock: Clock, guildId: string): Promise<StatsResult> {
+/**
+ * Above this many pairs, /pair stats tells its caller before counting the met ones (every pair record is
+ * read: about 20 ms per 1,000 on SQLite, more over a network), so the command can defer its reply.
+ */
+export const STATS_LONG_SCAN_PAIRS = 5_000;
+
+export async function pairStats(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  options: { beforeLongScan?: () => Promise<unknown> } = {},
+): Promise<StatsResult> {
   const [state, settings] = await Promise.all([getState(store, guildId), getPairSettings(store, guildId)]);
   const now = clock.now();
   const live = state.pool.filter((entry) => !isExpired(entry, now, settings.expiryDays * DAY_MS));
+  if (state.nextPairId - 1 > STATS_LONG_SCAN_PAIRS) await options.beforeLongScan?.();
   // Counted from the pairs, never kept in the state: recordAnswer must not write the state (see there).
   let met = 0;
   await scanPairs(store, guildId, 1, state.nextPairId, (_, pair) => {

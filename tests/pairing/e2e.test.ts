@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualClock } from "../../src/clock.js";
 import { getGuildConfig } from "../../src/guild/config.js";
-import { DAY_MS, MEMBERSHIP_FRESH_MS } from "../../src/pairing/pairing.js";
+import { DAY_MS, MEMBERSHIP_FRESH_MS, STATS_LONG_SCAN_PAIRS } from "../../src/pairing/pairing.js";
 import {
   FOLLOW_UP_MS,
   PairingStateSchema,
@@ -313,6 +313,28 @@ describe("/pair end to end", () => {
     }
     expect(threads(g).map((th) => `${th.name} (type ${th.type})`)).toEqual([]);
     t.server.restorePermissions(g.nexus);
+  });
+
+  it("GIVEN a server with more pairs than /pair stats counts quickly WHEN an admin asks THEN the reply is deferred, then the stats", async () => {
+    const g = await freshGuild();
+    const key = pairStateKey(g.id);
+    const state = await t.store.get(key, PairingStateSchema);
+    await t.store.set(key, PairingStateSchema, {
+      ...PairingStateSchema.parse(state ?? {}),
+      nextPairId: STATS_LONG_SCAN_PAIRS + 2,
+    });
+    const handle = t.server.interact({
+      guildId: g.id,
+      channelId: g.nexus,
+      user: g.member("big-admin"),
+      commandName: "pair",
+      subcommand: "stats",
+      admin: true,
+    });
+    expect((await handle.callback).type).toBe(5);
+    const stats = await handle.reply();
+    expect(stats.ephemeral).toBe(true);
+    expect(JSON.stringify(stats.embeds)).toContain("Pairs that met");
   });
 
   it("GIVEN a match WHEN 48 h pass THEN the job asks in the thread and 'We met' counts toward the stats", async () => {
