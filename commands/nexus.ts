@@ -108,6 +108,19 @@ const handlers: Record<string, Handler> = {
   async config(interaction, ctx) {
     const guildId = requireGuild(interaction);
     const config = await getGuildConfig(ctx.store, ctx.clock, guildId);
+    // Permissions taken away since setup (or a channel adopted by name) stop the daily posts silently, and
+    // an admin sees no log: this is where they find out why.
+    const cached = config.channelId ? interaction.guild?.channels.cache.get(config.channelId) : undefined;
+    const access = cached === undefined ? null : channelAccess(cached);
+    const problems = [
+      ...(access !== null && access.missing.length > 0
+        ? [
+            `I cannot post there: I am missing ${access.missing.map((name) => `**${name}**`).join(", ")}. ` +
+              "Give me those in the channel's permissions.",
+          ]
+        : []),
+      ...(access?.limited ?? []).map(({ permission, effect }) => `- without **${permission}**, ${effect}`),
+    ];
     const embed = new Embed().setTitle("Nexus settings").addFields(
       {
         name: "Channel",
@@ -118,6 +131,9 @@ const handlers: Record<string, Handler> = {
       { name: "Time zone", value: config.timezone, inline: true },
       { name: "Daily post time", value: config.postTime, inline: true },
     );
+    if (problems.length > 0) {
+      embed.addFields({ name: "Permissions", value: truncate(problems.join("\n"), LIMITS.embedFieldValue) });
+    }
     await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 

@@ -254,6 +254,17 @@ describe("the Nexus channel after start (a server that had none when the bot joi
     expect(await channelId()).toBe(GENERAL);
   });
 
+  it("GIVEN the bot lost permissions in the Nexus channel WHEN an admin runs /nexus config THEN it says what is missing and what goes without it", async () => {
+    expect(await channelId()).toBe(GENERAL);
+    expect(await configText()).not.toContain("missing");
+    t.server.denyPermissions(GENERAL, { sendMessages: true, createPublicThreads: true });
+    await vi.waitFor(async () => expect(await configText()).toContain("I cannot post there"));
+    const text = await configText();
+    t.server.restorePermissions(GENERAL);
+    expect(text).toContain("missing **Send Messages**");
+    expect(text).toContain("without **Create Public Threads**, questions get no thread of their own");
+  });
+
   it("GIVEN every request the bot made THEN all were valid", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
