@@ -30,6 +30,21 @@ function hostOf(link: string): string {
   }
 }
 
+/** A host name Discord takes in an embed's URL: dotted labels of letters, digits and hyphens, a real TLD. */
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9]{1,59})\.?$/;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/**
+ * Whether Discord takes `link` as an embed's URL. Its API refuses a host without a domain
+ * (`http://web:8000`, a Docker service) or with an underscore ("Not a well formed URL"), and with it the
+ * whole reply, though the link is valid and opens in a browser; an IP address is taken. `localhost` is
+ * left out too (it opens on its author's machine only). Such a link is still shown in the Link field.
+ */
+function isEmbedUrl(link: string): boolean {
+  const host = hostOf(link);
+  return DOMAIN.test(host) || IPV4.test(host) || host.startsWith("[");
+}
+
 /** An entry's link, shown as its host. */
 function hostLink(link: string): string {
   return maskedLink(hostOf(link), link);
@@ -102,7 +117,7 @@ export function entryEmbed(
     .setDescription(truncate(sanitize(entry.text), LIMITS.embedDescription))
     .setTimestamp(entry.createdAt);
   if (entry.link !== null) {
-    embed.setURL(entry.link);
+    if (isEmbedUrl(entry.link)) embed.setURL(entry.link);
     embed.addFields({ name: "Link", value: truncate(hostLink(entry.link), LIMITS.embedFieldValue) });
   }
   const footer = [`${style.emoji} ${style.label}`];

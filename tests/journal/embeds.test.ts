@@ -131,6 +131,22 @@ describe("journal embeds", () => {
     expect(embed.toJSON().footer?.text).toContain("1-day streak");
   });
 
+  it("GIVEN a link whose host Discord refuses as an embed URL (no domain, an underscore) WHEN the entry embed is built THEN it does not link its title there but still shows the link", () => {
+    // Discord answers "Not a well formed URL" for these, and refuses the whole reply with it.
+    for (const link of ["http://web:8000/api/docs/", "https://my_app.example.com/"]) {
+      const json = entryEmbed(entry(13, { link }), { authorName: "Ada" }).toJSON();
+      expect(json.url).toBeUndefined();
+      expect(json.fields?.[0]?.value).toContain(`(${link})`);
+    }
+    for (const link of [
+      "https://docs.djangoproject.com/en/5.0/",
+      "http://127.0.0.1:8000/",
+      "https://xn--mnchen-3ya.de/",
+    ]) {
+      expect(entryEmbed(entry(14, { link }), { authorName: "Ada" }).toJSON().url).toBe(link);
+    }
+  });
+
   it("GIVEN ten maximal search results and a long query THEN the search embed fits", () => {
     const results = Array.from({ length: 10 }, (_, i) => ({ entry: entry(i + 1) }));
     fits(searchEmbed(results, "q".repeat(200)));
