@@ -35,6 +35,26 @@ describe("text search", () => {
     expect(tokenize("called passed buzzed")).toEqual(["call", "pass", "buzz"]);
   });
 
+  it("GIVEN plurals of -ing nouns (settings, warnings) and past tenses in -ied (queried) WHEN tokenised THEN they meet their other forms", () => {
+    for (const words of [
+      ["setting", "settings", "set"],
+      ["warning", "warnings", "warn", "warned"],
+      ["string", "strings"],
+      ["mapping", "mappings", "map"],
+      ["binding", "bindings", "bind"],
+      ["query", "queries", "queried"],
+      ["apply", "applies", "applied"],
+      ["copy", "copies", "copied"],
+    ]) {
+      expect(new Set(words.flatMap((word) => tokenize(word))).size, words.join()).toBe(1);
+    }
+    const docs = [{ text: "Split the Django settings per environment and silenced two warnings" }];
+    expect(rankByRelevance(docs, "setting warning", (doc) => doc.text)).toHaveLength(1);
+    expect(
+      rankByRelevance([{ text: "Queried the orders table twice" }], "query", (doc) => doc.text),
+    ).toHaveLength(1);
+  });
+
   it("GIVEN entries about caching WHEN searching 'cache' THEN each of them is found", () => {
     const docs = [
       { id: 1, text: "Caching and Redis: Cached the product list in Redis with a five minute TTL" },

@@ -23,7 +23,11 @@ function undouble(stem: string): string {
 
 function stripSuffix(word: string): string {
   if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3);
+  // A plural of an -ing noun loses both, as its singular loses -ing: "settings", "setting" → "sett".
+  if (word.length > 6 && word.endsWith("ings")) return word.slice(0, -4);
   if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  // "queried" meets "query" and "queries" (not "queri").
+  if (word.length > 4 && word.endsWith("ied")) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && word.endsWith("es") && /(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1);
   if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2);
