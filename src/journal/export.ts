@@ -48,9 +48,13 @@ const escapeBlockStart = (text: string) =>
     .replace(/^(\d{1,9})([.)])(?=[ \t]|$)/gm, "$1\\$2")
     .replace(/^(?=[#>*+\-=_|:<]|`{3}|~{3}|\[[^\]\n]*\]:)/gm, "\\");
 
+/** What Markdown reads as an HTML entity or character reference (`&amp;`, `&#39;`, `&#x27;`) at an `&`. */
+const ENTITY = /&(?:#\d{1,7}|#[xX][\da-fA-F]{1,6}|[A-Za-z][A-Za-z\d]{1,31});/y;
+
 /**
  * Backslash-escapes every `<` outside code spans, so no HTML tag or autolink starts in user text:
  * `Promise<User>` shows as typed, and a `<script>` mid-line cannot make the rest of the file script.
+ * So is an `&` that starts an entity: an entry about escaping that writes `&lt;` shows `&lt;`, not `<`.
  * Inside a code span `<` is already text (and a backslash would show). The backslash escapes the user
  * typed are kept whole, so `\<` does not become `\\<` (a backslash, then raw HTML). Code spans end at a
  * blank line (a new paragraph), so each paragraph is scanned on its own.
@@ -77,7 +81,8 @@ function escapeInlineHtml(text: string): string {
           out += paragraph.slice(i, next);
           i = next;
         } else {
-          out += c === "<" ? "\\<" : c;
+          ENTITY.lastIndex = i;
+          out += c === "<" || (c === "&" && ENTITY.test(paragraph)) ? `\\${c}` : c;
           i += 1;
         }
       }

@@ -268,6 +268,20 @@ describe("renderMarkdown", () => {
     expect(html).not.toMatch(/<(script|img|em|u|i|b)[ >]/);
     expect(html).toContain("<p>Last entry, after all of them</p>");
   });
+
+  it("GIVEN entry text that writes HTML entities (&amp;, &lt;, &#39;) WHEN exported THEN they show as typed in every section, not as the characters they stand for", async () => {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    const text =
+      "Django autoescape turns < into &lt; and & into &amp;, ' into &#x27; or &#39;, and keeps &nbsp;";
+    for (const kind of ["learning", "challenge", "best-practice"]) {
+      await logEntry(store, clock, G, { authorId: ALICE, topic: "Django", kind, text });
+    }
+    const html = markdown.render((await exportJournal(store, clock, G, alice)).content);
+    // Key concepts, Challenges, Best practices and Journal by topic; `&` is `&amp;` in the HTML.
+    const shown = markdown.utils.escapeHtml(text);
+    expect(html.split(shown).length - 1).toBe(6);
+  });
 });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
