@@ -228,6 +228,19 @@ describe("/learn end to end (in-process bot, local Discord)", () => {
     expect(again.content).toMatch(/no journal entry #2/);
   });
 
+  it("GIVEN a link to a host Discord refuses as an embed URL (a Docker service) WHEN logged THEN the entry is shown, its link in the Link field", async () => {
+    const reply = await learn("log", {
+      topic: "Docker",
+      text: "Compose services reach each other by service name",
+      link: "http://web:8000/api/health",
+    }).reply();
+    const embed = embedOf(reply);
+    expect(embed.url).toBeUndefined();
+    expect(embed.fields?.find((field) => field.name === "Link")?.value).toContain(
+      "http://web:8000/api/health",
+    );
+  });
+
   it("GIVEN every request the bot made THEN all were valid and none could ping", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);

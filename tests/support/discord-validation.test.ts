@@ -40,6 +40,15 @@ describe("charLength", () => {
 });
 
 describe("checkEmbeds", () => {
+  it("GIVEN embed URLs THEN Discord's refusals are mirrored: no domain, an underscore in the host, not http(s)", () => {
+    const codes = (url: string) => checkEmbeds([{ title: "t", url }]).map((issue) => issue.code);
+    expect(codes("https://docs.djangoproject.com/en/stable/")).toEqual([]);
+    expect(codes("http://127.0.0.1:8000/admin")).toEqual([]);
+    expect(codes("http://web:8000/api")).toEqual(["URL_TYPE_INVALID_URL"]);
+    expect(codes("https://my_site.example.com/")).toEqual(["URL_TYPE_INVALID_URL"]);
+    expect(codes("steam://rungameid/730")).toEqual(["URL_TYPE_INVALID_SCHEME"]);
+  });
+
   it("GIVEN a description of 4,096 emoji THEN it is within the limit, and one more is over it", () => {
     expect(checkEmbeds([{ description: "🔥".repeat(4096) }])).toEqual([]);
     expect(checkEmbeds([{ description: "🔥".repeat(4097) }]).map((issue) => issue.code)).toContain(

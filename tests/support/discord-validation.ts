@@ -396,6 +396,36 @@ function checkString(
   return [];
 }
 
+/**
+ * An embed's `url` as Discord takes it: http(s), and a host with a domain (a dot) and no underscore. Discord
+ * answers "Not a well formed URL." for `http://web:8000/` or `https://my_site.example.com/` though browsers
+ * open them (discord.js#7438, bugsink#280, rogerrum/alertmanager-discord#19).
+ */
+function checkEmbedUrl(value: unknown, path: IssuePath): ValidationIssue[] {
+  if (value === undefined || value === null) return [];
+  const refused = [limit(path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")];
+  if (typeof value !== "string") return refused;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return refused;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    const scheme = url.protocol.slice(0, -1);
+    return [
+      limit(
+        path,
+        "URL_TYPE_INVALID_SCHEME",
+        `Scheme "${scheme}" is not supported. Scheme must be one of ('http', 'https').`,
+      ),
+    ];
+  }
+  const host = url.hostname;
+  if (host.startsWith("[")) return [];
+  return host.includes(".") && !host.includes("_") ? [] : refused;
+}
+
 /** Embed limits, including the 6000-character total across every embed of the message. */
 export function checkEmbeds(embeds: unknown, path: IssuePath = ["embeds"]): ValidationIssue[] {
   if (!Array.isArray(embeds)) return [];
@@ -410,6 +440,7 @@ export function checkEmbeds(embeds: unknown, path: IssuePath = ["embeds"]): Vali
     const at = [...path, i];
     issues.push(...checkString(embed.title, [...at, "title"], LIMITS.embedTitle));
     issues.push(...checkString(embed.description, [...at, "description"], LIMITS.embedDescription));
+    issues.push(...checkEmbedUrl(embed.url, [...at, "url"]));
     count(embed.title);
     count(embed.description);
     if (Array.isArray(embed.fields)) {
