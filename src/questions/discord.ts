@@ -226,8 +226,8 @@ export type Delivery = {
  * posts in the channel as a reply to the question instead, with `note(reason)` on top (not a reply but
  * with a link to the question when the bot cannot read the channel's history: Discord then refuses
  * replies). When the question's message is gone too, a moderator deleted the question (the bot has no
- * message events to learn it sooner): nothing is posted, and the question is marked deleted, out of every
- * list and closed to answers.
+ * message events to learn it sooner), or its channel: nothing is posted, and the question is marked
+ * deleted, out of every list and closed to answers.
  */
 export async function deliverToQuestion(
   ctx: QaContext,
@@ -292,7 +292,8 @@ export async function deliverToQuestion(
       : await post(false);
     return { placement: "channel", channelId: sent.channelId, messageId: sent.id, reason };
   } catch (error) {
-    if (isUnknownReference(error)) {
+    // The channel itself gone (an admin deleted the Nexus channel) took the question's message with it.
+    if (isUnknownReference(error) || isGone(error)) {
       await markQuestionDeleted(ctx.store, guildId, question.number);
       return {
         placement: "failed",

@@ -510,6 +510,29 @@ describe("a question a moderator deleted (its message and its thread)", () => {
     const open = await t.server.interact({ commandName: "questions", subcommand: "open" }).reply();
     expect(JSON.stringify(open.embeds)).not.toContain("**Q1**");
   });
+
+  it("GIVEN the Nexus channel deleted with its questions WHEN someone answers one THEN they are told it was deleted, and it is closed and unlisted", async () => {
+    const asked = await t.server
+      .interact({ user: ASKER, commandName: "ask", options: { title: `${TITLE} (again)` } })
+      .reply();
+    await settled();
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(asked.content)?.[1]);
+    expect((await getQuestion(t.store, t.server.guildId, n))?.messageId).not.toBeNull();
+    // An admin deletes the channel (and with it the question's message and thread), say to start afresh.
+    t.server.deleteChannel(NEXUS);
+    const handle = t.server.interact({
+      user: helper,
+      commandName: "answer",
+      options: { question: { type: 4, value: n }, text: "Run migrate in the entrypoint." },
+    });
+    await handle.reply();
+    const [told] = await handle.followups({ atLeast: 1 });
+    await settled();
+    expect(told?.content).toContain(`is saved, but not posted: Q${n} was deleted, so it takes no answers.`);
+    expect((await getQuestion(t.store, t.server.guildId, n))?.status).toBe("deleted");
+    const open = await t.server.interact({ commandName: "questions", subcommand: "open" }).reply();
+    expect(JSON.stringify(open.embeds)).not.toContain(`**Q${n}**`);
+  });
 });
 
 describe("Q&A questions and answers a dead process stored but did not post (the outbox job)", () => {
