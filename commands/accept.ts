@@ -52,9 +52,12 @@ export default {
     if (!result.changed) {
       content = `Answer ${shown} was already the accepted answer of Q${question.number}; I am refreshing the question's solved mark.`;
     } else {
+      // A moderator accepting for the asker did not answer their own question: the asker did.
       const credit = result.creditedTo
         ? `<@${result.creditedTo}> earns 10 reputation.`
-        : "No reputation for answering your own question.";
+        : question.authorId === interaction.user.id
+          ? "No reputation for answering your own question."
+          : `No reputation: <@${question.authorId}> answered their own question.`;
       const { previous } = result;
       // Points moved only if the replaced answer had earned some (an asker's own answer earns none).
       const hadPoints = previous !== null && previous.authorId !== question.authorId;

@@ -462,6 +462,18 @@ describe("/accept's Manage Threads, asked of the question's channel", () => {
     expect(reply.content).toContain("Q1 is solved");
     expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 10, accepted: 1 });
   });
+
+  it("GIVEN the asker answered their own question WHEN a moderator accepts that answer THEN the moderator is told the asker earns nothing, not that they answered their own question", async () => {
+    await run(ASKER, "ask", { title: "Why does my Celery worker ignore scheduled tasks?" });
+    await run(ASKER, "answer", {
+      question: { type: 4, value: 2 },
+      text: "Found it: two beat processes ran.",
+    });
+    const reply = await run(MOD, "accept", { answer: "2-1" });
+    expect(reply.content).toContain("Q2 is solved");
+    expect(reply.content).toContain(`No reputation: <@${ASKER}> answered their own question.`);
+    expect(reply.content).not.toContain("your own question");
+  });
 });
 
 describe("a question a moderator deleted (its message and its thread)", () => {
