@@ -186,12 +186,8 @@ async function startQuestionThread(
   question: Question,
   message: Message,
 ): Promise<ThreadChannel | null> {
-  try {
-    const thread = await message.startThread({
-      name: threadName(question),
-      autoArchiveDuration: THREAD_ARCHIVE,
-    });
-    // The asker follows their thread, so answers reach them without anyone pinging.
+  // The asker follows their thread, so answers reach them without anyone pinging.
+  const withAsker = async (thread: ThreadChannel): Promise<ThreadChannel> => {
     await thread.members.add(question.authorId).catch((error: unknown) => {
       ctx.logger.debug(
         { err: error, guild: guildId, question: question.number },
@@ -199,7 +195,18 @@ async function startQuestionThread(
       );
     });
     return thread;
+  };
+  try {
+    return await withAsker(
+      await message.startThread({ name: threadName(question), autoArchiveDuration: THREAD_ARCHIVE }),
+    );
   } catch (error) {
+    // Discord may have opened the thread all the same (a 5xx after the fact, whose retry is then refused
+    // with 160004): a message's thread has the message's id.
+    if (isTransientError(error) || discordCode(error) === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) {
+      const opened = await ctx.client.channels.fetch(message.id).catch(() => null);
+      if (opened?.isThread()) return withAsker(opened);
+    }
     if (!isForbidden(error))
       ctx.logger.warn(
         { err: error, guild: guildId, question: question.number },

@@ -874,6 +874,36 @@ describe("/ask when Discord makes the post but answers 500", () => {
       threadId: posted[0]?.id,
     });
   });
+
+  it("GIVEN Discord answers 500 after opening /ask's thread WHEN discord.js retries THEN the question keeps that thread: with its first message, and no false permission note", async () => {
+    const reply = await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: 1,
+        routes: new RegExp(`^/channels/${NEXUS}/messages/\\d+/threads$`),
+      },
+      () =>
+        t.server
+          .interact({
+            user: ASKER,
+            commandName: "ask",
+            options: { title: "Why does my Django signal fire twice on save?" },
+          })
+          .reply(),
+    );
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    expect(reply.content).not.toContain("Create Public Threads");
+    const question = await getQuestion(t.store, t.server.guildId, n);
+    expect(t.server.channel(String(question?.messageId))?.parent_id).toBe(NEXUS);
+    expect(question?.threadId).toBe(question?.messageId);
+    // Its first message, as any question thread's.
+    expect(t.server.messagesIn(String(question?.messageId)).map((m) => m.content)).toEqual([
+      `Answer with \`/answer question:${n}\`; <@${ASKER}> can accept the one that helps with \`/accept\`.`,
+    ]);
+  });
 });
 
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
