@@ -608,6 +608,11 @@ export async function nudgeGuild(ctx: QaContext, guildId: string): Promise<numbe
       question,
       { content: nudgeMessage(question) },
       (why) => `Q${question.number} is still waiting for an answer (posted here because ${why}).`,
+      // Once, even when Discord posts it but answers 5xx and discord.js sends it again.
+      {
+        thread: postNonce(guildId, `nudge|${question.number}|thread`),
+        channel: postNonce(guildId, `nudge|${question.number}|channel`),
+      },
     );
     if (delivery.placement === "failed") {
       ctx.logger.warn(

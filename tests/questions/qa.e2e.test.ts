@@ -904,6 +904,34 @@ describe("/ask when Discord makes the post but answers 500", () => {
       `Answer with \`/answer question:${n}\`; <@${ASKER}> can accept the one that helps with \`/accept\`.`,
     ]);
   });
+
+  it("GIVEN Discord answers 500 after posting a 48 h nudge WHEN discord.js retries THEN the thread gets one nudge, not two", async () => {
+    const reply = await t.server
+      .interact({
+        user: ASKER,
+        commandName: "ask",
+        options: { title: "Why does my cron job never fire in UTC?" },
+      })
+      .reply();
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    (t.clock as ManualClock).advance(NUDGE_AFTER_MS);
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: 1,
+        routes: new RegExp(`^/channels/${threadId}/messages$`),
+      },
+      () => t.bot.ctx.jobs.runNow("questions:nudge"),
+    );
+    const nudges = t.server
+      .messagesIn(threadId)
+      .filter((m) => String(m.content).includes("waiting 2 days without an answer"));
+    expect(nudges).toHaveLength(1);
+  });
 });
 
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
