@@ -569,7 +569,18 @@ export async function showAccepted(ctx: QaContext, guildId: string, result: Acce
       const thread = await ctx.client.channels.fetch(question.threadId);
       if (thread?.isThread()) {
         // The note first: posting in an archived (unlocked) thread unarchives it, so the rename can follow.
-        if (result.changed) await thread.send({ content: acceptedNote(guildId, result) });
+        // Once, even when Discord posts it but answers 5xx and discord.js sends it again (the accept's time
+        // in the nonce: accepting the same answer again later gets a note of its own).
+        if (result.changed) {
+          await thread.send({
+            content: acceptedNote(guildId, result),
+            nonce: postNonce(
+              guildId,
+              `accepted|${answerId(question.number, answer.number)}|${question.accepted?.at}`,
+            ),
+            enforceNonce: true,
+          });
+        }
         const name = threadName(question);
         if (thread.name !== name) {
           await thread.edit({ name, ...(thread.archived && !thread.locked ? { archived: false } : {}) });

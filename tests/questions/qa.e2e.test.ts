@@ -932,6 +932,46 @@ describe("/ask when Discord makes the post but answers 500", () => {
       .filter((m) => String(m.content).includes("waiting 2 days without an answer"));
     expect(nudges).toHaveLength(1);
   });
+
+  it("GIVEN Discord answers 500 after posting /accept's note in the thread WHEN discord.js retries THEN the note is there once", async () => {
+    const settled = () =>
+      vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    const reply = await t.server
+      .interact({
+        user: ASKER,
+        commandName: "ask",
+        options: { title: "Why is my Redis cache never invalidated?" },
+      })
+      .reply();
+    await settled();
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    await t.server
+      .interact({
+        user: MOD,
+        commandName: "answer",
+        options: { question: { type: 4, value: n }, text: "Set a TTL." },
+      })
+      .reply();
+    await settled();
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: 1,
+        routes: new RegExp(`^/channels/${threadId}/messages$`),
+      },
+      async () => {
+        await t.server
+          .interact({ user: ASKER, commandName: "accept", options: { answer: `${n}-1` } })
+          .reply();
+        await settled();
+      },
+    );
+    const notes = t.server.messagesIn(threadId).filter((m) => String(m.content).includes("is accepted"));
+    expect(notes).toHaveLength(1);
+  });
 });
 
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
