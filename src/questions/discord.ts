@@ -135,10 +135,16 @@ export async function askAndPost(ctx: QaContext, guildId: string, input: AskInpu
     throw error;
   }
   const notes: string[] = [];
-  const thread = await startQuestionThread(ctx, guildId, question, message);
-  if (thread === null) {
+  const started = await startQuestionThread(ctx, guildId, question, message);
+  const thread = typeof started === "string" ? null : started;
+  if (started === "refused") {
     notes.push(
       "I could not open a thread on it (I need **Create Public Threads**), so answers will be posted as replies to the question in the channel.",
+    );
+  } else if (started === "failed") {
+    // Not a permission an admin could give: Discord did not answer (or failed) this once.
+    notes.push(
+      "Discord did not open a thread on it just now, so answers will be posted as replies to the question in the channel.",
     );
   }
   question = await attachQuestionMessage(ctx.store, guildId, question.number, {
@@ -179,13 +185,16 @@ async function introduceThread(
   });
 }
 
-/** Opens the question's public thread on its message and adds the asker; null when Discord refuses. */
+/**
+ * Opens the question's public thread on its message and adds the asker. "refused": Discord does not let
+ * the bot (a permission); "failed": anything else, such as Discord not answering.
+ */
 async function startQuestionThread(
   ctx: QaContext,
   guildId: string,
   question: Question,
   message: Message,
-): Promise<ThreadChannel | null> {
+): Promise<ThreadChannel | "refused" | "failed"> {
   // The asker follows their thread, so answers reach them without anyone pinging.
   const withAsker = async (thread: ThreadChannel): Promise<ThreadChannel> => {
     await thread.members.add(question.authorId).catch((error: unknown) => {
@@ -207,12 +216,12 @@ async function startQuestionThread(
       const opened = await ctx.client.channels.fetch(message.id).catch(() => null);
       if (opened?.isThread()) return withAsker(opened);
     }
-    if (!isForbidden(error))
-      ctx.logger.warn(
-        { err: error, guild: guildId, question: question.number },
-        "could not start a question thread",
-      );
-    return null;
+    if (isForbidden(error)) return "refused";
+    ctx.logger.warn(
+      { err: error, guild: guildId, question: question.number },
+      "could not start a question thread",
+    );
+    return "failed";
   }
 }
 
@@ -501,7 +510,8 @@ async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQues
     return false;
   }
   // A thread /ask opened before it died may or may not have its intro: only a thread opened here gets one.
-  const opened = found.hasThread ? null : await startQuestionThread(ctx, guildId, question, found);
+  const started = found.hasThread ? null : await startQuestionThread(ctx, guildId, question, found);
+  const opened = typeof started === "string" ? null : started;
   const thread = found.hasThread
     ? ((await ctx.client.channels.fetch(found.id).catch(() => null))?.id ?? null)
     : (opened?.id ?? null);

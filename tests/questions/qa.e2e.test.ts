@@ -905,6 +905,30 @@ describe("/ask when Discord makes the post but answers 500", () => {
     ]);
   });
 
+  it("GIVEN Discord failing (500) to open /ask's thread at all WHEN the question is posted THEN the asker is told Discord failed, not that a permission is missing", async () => {
+    const reply = await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/${NEXUS}/messages/\\d+/threads$`),
+      },
+      () =>
+        t.server
+          .interact({
+            user: ASKER,
+            commandName: "ask",
+            options: { title: "Why does gunicorn drop requests on deploy?" },
+          })
+          .reply(),
+    );
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    expect(reply.content).not.toContain("Create Public Threads");
+    expect(reply.content).toContain("Discord did not open a thread on it just now");
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    expect((await getQuestion(t.store, t.server.guildId, n))?.threadId).toBeNull();
+  });
+
   it("GIVEN Discord answers 500 after posting a 48 h nudge WHEN discord.js retries THEN the thread gets one nudge, not two", async () => {
     const reply = await t.server
       .interact({
