@@ -52,20 +52,24 @@ export default {
     if (!result.changed) {
       content = `Answer ${shown} was already the accepted answer of Q${question.number}; I am refreshing the question's solved mark.`;
     } else {
-      // A moderator accepting for the asker did not answer their own question: the asker did.
-      const credit = result.creditedTo
-        ? `<@${result.creditedTo}> earns 10 reputation.`
-        : question.authorId === interaction.user.id
-          ? "No reputation for answering your own question."
-          : `No reputation: <@${question.authorId}> answered their own question.`;
       const { previous } = result;
       // Points moved only if the replaced answer had earned some (an asker's own answer earns none).
       const hadPoints = previous !== null && previous.authorId !== question.authorId;
+      // Another answer by the same helper: the 10 points they had stay theirs, nothing is earned again.
+      const kept = hadPoints && result.creditedTo !== null && previous.authorId === result.creditedTo;
+      // A moderator accepting for the asker did not answer their own question: the asker did.
+      const credit = kept
+        ? `<@${result.creditedTo}> keeps the 10 reputation of their earlier answer.`
+        : result.creditedTo
+          ? `<@${result.creditedTo}> earns 10 reputation.`
+          : question.authorId === interaction.user.id
+            ? "No reputation for answering your own question."
+            : `No reputation: <@${question.authorId}> answered their own question.`;
       const moved =
         previous === null
           ? ""
           : ` It replaces answer ${answerId(question.number, previous.number)}` +
-            (!hadPoints
+            (!hadPoints || kept
               ? "."
               : result.creditedTo
                 ? ", and the points moved with it."

@@ -411,6 +411,26 @@ describe("/accept's reply about the replaced answer's points", () => {
     expect(back.content).toContain("It replaces answer 1-2, whose points are taken back.");
     expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({ points: 0, accepted: 0 });
   });
+
+  it("GIVEN one helper's answer accepted WHEN the asker accepts that helper's other answer instead THEN the helper is said to keep the points, not to earn more", async () => {
+    const asked = await run(ASKER, "ask", { title: "Why is my Celery task retried twice?" });
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(asked.content)?.[1]);
+    const answer = (text: string) => run(helper, "answer", { question: { type: 4, value: n }, text });
+    await answer("Set acks_late and make the task idempotent.");
+    await answer("Or lower the visibility timeout of the broker.");
+    const before = await memberReputation(t.store, t.server.guildId, helper);
+    expect((await run(ASKER, "accept", { answer: `${n}-1` })).content).toContain(
+      `<@${helper}> earns 10 reputation.`,
+    );
+    const switched = await run(ASKER, "accept", { answer: `${n}-2` });
+    expect(switched.content).toContain(`<@${helper}> keeps the 10 reputation of their earlier answer.`);
+    expect(switched.content).toContain(`It replaces answer ${n}-1.`);
+    expect(switched.content).not.toContain("earns");
+    expect(await memberReputation(t.store, t.server.guildId, helper)).toEqual({
+      points: before.points + 10,
+      accepted: before.accepted + 1,
+    });
+  });
 });
 
 describe("/accept's Manage Threads, asked of the question's channel", () => {
