@@ -832,26 +832,39 @@ describe("/ask when Discord makes the post but answers 500", () => {
     await t?.stop();
   });
 
-  it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
+  /** `/ask` with `faults` on Discord's side (500s on `route` only); its reply once all its work is done. */
+  async function askWith(
+    title: string,
+    route: RegExp,
+    faults: { afterProcessing?: boolean; outage?: boolean },
+  ) {
     const reply = await t.server.withFaults(
       {
         rate429: 0,
         rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: 1,
-        routes: new RegExp(`^/channels/${NEXUS}/messages$`),
+        afterProcessing: faults.afterProcessing === true,
+        maxConsecutive: faults.outage ? Number.POSITIVE_INFINITY : 1,
+        routes: route,
       },
-      () =>
-        t.server
-          .interact({
-            user: ASKER,
-            commandName: "ask",
-            options: { title: "Why does my Express middleware run twice?" },
-          })
-          .reply(),
+      () => t.server.interact({ user: ASKER, commandName: "ask", options: { title } }).reply(),
+    );
+    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    return reply;
+  }
+
+  /** `/ask` with Discord answering normally, once all its work is done: the question's number. */
+  async function posted(title: string): Promise<number> {
+    const reply = await askWith(title, /^$/, {});
+    return Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+  }
+
+  it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
+    const reply = await askWith(
+      "Why does my Express middleware run twice?",
+      new RegExp(`^/channels/${NEXUS}/messages$`),
+      { afterProcessing: true },
     );
     expect(reply.content).toMatch(/\*\*Q1\*\*/);
-    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
     const posted = t.server
       .messagesIn(NEXUS)
       .filter((message) => JSON.stringify(message.embeds ?? []).includes("Express middleware"));
@@ -861,24 +874,11 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord making /ask's post but answering 500 to every try WHEN /ask ends THEN the question is not withdrawn, and the outbox attaches the post", async () => {
-    const reply = await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/${NEXUS}/messages$`),
-      },
-      () =>
-        t.server
-          .interact({
-            user: ASKER,
-            commandName: "ask",
-            options: { title: "Why is my Celery task run twice?" },
-          })
-          .reply(),
+    const reply = await askWith(
+      "Why is my Celery task run twice?",
+      new RegExp(`^/channels/${NEXUS}/messages$`),
+      { afterProcessing: true, outage: true },
     );
-    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/^Discord did not answer while I posted your question \*\*Q2\*\*/);
     const posted = t.server
@@ -896,24 +896,11 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord answers 500 after opening /ask's thread WHEN discord.js retries THEN the question keeps that thread: with its first message, and no false permission note", async () => {
-    const reply = await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: 1,
-        routes: new RegExp(`^/channels/${NEXUS}/messages/\\d+/threads$`),
-      },
-      () =>
-        t.server
-          .interact({
-            user: ASKER,
-            commandName: "ask",
-            options: { title: "Why does my Django signal fire twice on save?" },
-          })
-          .reply(),
+    const reply = await askWith(
+      "Why does my Django signal fire twice on save?",
+      new RegExp(`^/channels/${NEXUS}/messages/\\d+/threads$`),
+      { afterProcessing: true },
     );
-    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
     const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
     expect(reply.content).not.toContain("Create Public Threads");
     const question = await getQuestion(t.store, t.server.guildId, n);
@@ -926,23 +913,11 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord failing (500) to open /ask's thread at all WHEN the question is posted THEN the asker is told Discord failed, not that a permission is missing", async () => {
-    const reply = await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/${NEXUS}/messages/\\d+/threads$`),
-      },
-      () =>
-        t.server
-          .interact({
-            user: ASKER,
-            commandName: "ask",
-            options: { title: "Why does gunicorn drop requests on deploy?" },
-          })
-          .reply(),
+    const reply = await askWith(
+      "Why does gunicorn drop requests on deploy?",
+      new RegExp(`^/channels/${NEXUS}/messages/\\d+/threads$`),
+      { outage: true },
     );
-    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
     expect(reply.content).not.toContain("Create Public Threads");
     expect(reply.content).toContain("Discord did not open a thread on it just now");
     const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
@@ -950,15 +925,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord answers 500 after posting a 48 h nudge WHEN discord.js retries THEN the thread gets one nudge, not two", async () => {
-    const reply = await t.server
-      .interact({
-        user: ASKER,
-        commandName: "ask",
-        options: { title: "Why does my cron job never fire in UTC?" },
-      })
-      .reply();
-    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
-    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    const n = await posted("Why does my cron job never fire in UTC?");
     const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
     (t.clock as ManualClock).advance(NUDGE_AFTER_MS);
     await t.server.withFaults(
@@ -980,15 +947,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
   it("GIVEN Discord answers 500 after posting /accept's note in the thread WHEN discord.js retries THEN the note is there once", async () => {
     const settled = () =>
       vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
-    const reply = await t.server
-      .interact({
-        user: ASKER,
-        commandName: "ask",
-        options: { title: "Why is my Redis cache never invalidated?" },
-      })
-      .reply();
-    await settled();
-    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    const n = await posted("Why is my Redis cache never invalidated?");
     const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
     await t.server
       .interact({
