@@ -743,7 +743,11 @@ export async function postToday(
 ): Promise<PostOutcome> {
   const config = await requireChannel(store, clock, guildId);
   const ctx: Ctx = { store, clock, deps, events: [], force: true };
-  return ensurePost(ctx, guildId, localDate(clock.now(), config.timezone), config.channelId);
+  // Today's, or the latest claimed date when it is later: a zone moved west since then puts the local date
+  // back a day, and a challenge posted for that day would never be current (the schedule waits as well).
+  const today = localDate(clock.now(), config.timezone);
+  const latest = (await getState(store, guildId, clock)).lastDate;
+  return ensurePost(ctx, guildId, latest !== null && latest > today ? latest : today, config.channelId);
 }
 
 /** `/challenge skip`: replaces today's posted challenge with the next one (a new post and thread). */

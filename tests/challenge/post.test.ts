@@ -707,6 +707,21 @@ describe("/challenge post and /challenge skip", () => {
     expect(w.discord.posts(GUILD)).toHaveLength(1);
   });
 
+  it("GIVEN the first challenge posted and the zone then moved west to the day before WHEN /challenge post THEN nothing is posted twice, and members' streaks keep only days they could answer", async () => {
+    const member = "300000000000000001";
+    const w = await world("2026-11-22T04:00:00Z", [{ timezone: "Asia/Kolkata" }]); // 09:30 in Kolkata
+    const deps = boot(w, "run");
+    await tick(w, deps); // the guild's first challenge, 2026-11-22
+    await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 22nd.");
+    // In New York it is still 2026-11-21 (23:00), a date that never had a challenge.
+    await setupGuild(w.store, w.clock, GUILD, { channelId: CHANNEL, timezone: "America/New_York", by: "1" });
+    const outcome = await postToday(w.store, w.clock, deps, GUILD);
+    expect(outcome).toMatchObject({ status: "already", day: { date: "2026-11-22" } });
+    expect(w.discord.posts(GUILD)).toHaveLength(1);
+    expect((await getState(w.store, GUILD, w.clock)).postedDates).toEqual(["2026-11-22"]);
+    expect((await memberStreak(w.store, GUILD, member, w.clock)).current).toBe(1);
+  });
+
   it("GIVEN no channel configured WHEN /challenge post THEN a UserError says to run setup", async () => {
     const w = await world("2026-06-01T08:00:00Z", []);
     await expect(postToday(w.store, w.clock, boot(w, "run"), GUILD)).rejects.toThrow(UserError);
