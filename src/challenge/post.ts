@@ -399,7 +399,7 @@ async function afterPosted(ctx: Ctx, guildId: string, day: Day): Promise<void> {
     }
     return { ...next, postedDates: withDate(next.postedDates, day.date) };
   });
-  if (state?.previous) await ensureReveal(ctx, guildId, state.previous);
+  if (state?.previous) await ensureReveal(ctx, guildId, state.previous, day.post.channelId);
 }
 
 export type PostOutcome = {
@@ -417,7 +417,7 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
   // The outgoing challenge's first hint comes out no later than the next post, even when the delay has
   // not passed: the next post can come sooner (a spring-forward night, a late post, an earlier post time).
   const outgoing = (await getState(store, guildId, clock)).current;
-  if (outgoing !== null && outgoing < date) await ensureHint(ctx, guildId, outgoing, true);
+  if (outgoing !== null && outgoing < date) await ensureHint(ctx, guildId, outgoing, true, channelId);
   const flight = flightKey(guildId, date, "post.0");
   // Set while this call holds the flight: the claim below is made at once, but the section's other writes
   // can still fail to commit after the callback returned, and then this call must let go of the flight
@@ -515,8 +515,18 @@ async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: strin
   return { status: "recovered", day: posted };
 }
 
-/** Reveals a past day's model answer and submission count in its thread, once. */
-async function ensureReveal(ctx: Ctx, guildId: string, date: string): Promise<void> {
+/**
+ * Where a claimed hint or reveal goes now: where it was claimed for (the post's thread), or `fallback`, the
+ * guild's channel, once Discord refused every attempt there (the thread or its channel deleted, the thread
+ * locked). Nothing of it was created then, and retrying there would leave it unseen for good.
+ */
+function targetOf(delivery: Delivery, fallback: string | null): string {
+  const refused = delivery.failures > 0 && delivery.unsent >= delivery.attempts;
+  return refused && fallback !== null ? fallback : delivery.channelId;
+}
+
+/** Reveals a past day's model answer and submission count in its thread, once. `fallback`: see `targetOf`. */
+async function ensureReveal(ctx: Ctx, guildId: string, date: string, fallback: string | null): Promise<void> {
   const { store, clock } = ctx;
   const key = challengeKeys.reveal(guildId, date);
   const existing = await store.get(key, DeliverySchema);
@@ -530,7 +540,7 @@ async function ensureReveal(ctx: Ctx, guildId: string, date: string): Promise<vo
   const slot = recordSlot(store, key, "reveal");
   let sent: SentMessage | null;
   if (existing !== undefined) {
-    sent = await recover(ctx, guildId, date, slot, existing, payload);
+    sent = await recover(ctx, guildId, date, slot, existing, payload, targetOf(existing, fallback));
   } else {
     const delivery = newDelivery(ctx.deps.runner, clock.now(), {
       nonce: challengeNonce(guildId, date, "reveal"),
@@ -544,9 +554,16 @@ async function ensureReveal(ctx: Ctx, guildId: string, date: string): Promise<vo
 
 /**
  * Releases the current day's first hint into its thread once the delay has passed, once. `beforeNext`:
- * the next day's challenge is about to be posted, so the hint is due now whatever the delay.
+ * the next day's challenge is about to be posted, so the hint is due now whatever the delay. `fallback`:
+ * see `targetOf`.
  */
-async function ensureHint(ctx: Ctx, guildId: string, date: string, beforeNext = false): Promise<void> {
+async function ensureHint(
+  ctx: Ctx,
+  guildId: string,
+  date: string,
+  beforeNext: boolean,
+  fallback: string | null,
+): Promise<void> {
   const { store, clock } = ctx;
   const day = await store.get(challengeKeys.day(guildId, date), DaySchema);
   if (day === undefined || day.post.state !== "posted" || day.post.postedAt === null) return;
@@ -568,7 +585,7 @@ async function ensureHint(ctx: Ctx, guildId: string, date: string, beforeNext = 
   if (existing !== undefined) {
     await markReleased();
     if (existing.state === "posted") return;
-    sent = await recover(ctx, guildId, date, slot, existing, payload);
+    sent = await recover(ctx, guildId, date, slot, existing, payload, targetOf(existing, fallback));
   } else {
     const settings = await getSettings(store, clock, guildId);
     if (!beforeNext && clock.now() < day.post.postedAt + settings.hintDelayHours * 3_600_000) return;
@@ -653,10 +670,10 @@ async function tickGuild(
   }
   // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.
   const state = await repairState(ctx.store, ctx.clock, guildId);
-  if (state.previous) await ensureReveal(ctx, guildId, state.previous);
+  if (state.previous) await ensureReveal(ctx, guildId, state.previous, config.channelId);
   if (state.current) {
     await ensurePostThread(ctx, guildId, state.current);
-    await ensureHint(ctx, guildId, state.current);
+    await ensureHint(ctx, guildId, state.current, false, config.channelId);
   }
 }
 

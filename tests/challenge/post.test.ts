@@ -23,7 +23,7 @@ import {
 import { challengeKeys, DaySchema, DeliverySchema, getState } from "../../src/challenge/records.js";
 import { ManualClock } from "../../src/clock.js";
 import { UserError } from "../../src/discord/errors.js";
-import { setupGuild } from "../../src/guild/config.js";
+import { releaseChannel, setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
@@ -543,6 +543,39 @@ describe("hints and reveals", () => {
     const embed = reveals[0]?.payload.embeds[0];
     expect(embed?.fields?.[0]?.value).toBe("2 members submitted an answer.");
     expect(embed?.description).toContain("The model answer for");
+  });
+  it("GIVEN the Nexus channel deleted after the post, its thread with it WHEN a new channel is set up THEN the first hint and the model answer come in the new channel, once each", async () => {
+    const OTHER = "200000000000000002";
+    const w = await world("2026-06-01T08:00:00Z");
+    // Like Discord for a deleted channel or thread: sends are refused (nothing is created), reads fail.
+    const gone = new Set<string>();
+    const sender: ChallengeSender = {
+      send: (guildId, channelId, payload, nonce) =>
+        gone.has(channelId)
+          ? Promise.reject(new SendRefusedError("Unknown Channel"))
+          : w.discord.send(guildId, channelId, payload, nonce),
+      find: (guildId, channelId, query) =>
+        gone.has(channelId)
+          ? Promise.reject(new Error("Unknown Channel"))
+          : w.discord.find(guildId, channelId, query),
+    };
+    const deps = { ...boot(w, "run"), sender };
+    await tick(w, deps);
+    const thread = w.discord.posts(GUILD)[0]?.threadId ?? "";
+    w.clock.set(utc("2026-06-01T10:00:00Z"));
+    gone.add(CHANNEL).add(thread);
+    await releaseChannel(w.store, w.clock, GUILD, CHANNEL);
+    await setupGuild(w.store, w.clock, GUILD, {
+      channelId: OTHER,
+      timezone: "Europe/London",
+      postTime: "09:00",
+      by: "1",
+    });
+    await runUntil(w, deps, "2026-06-02T12:00:00Z");
+    const titles = w.discord.in(OTHER).map((m) => m.payload.embeds[0]?.title ?? "");
+    expect(titles.filter((title) => title.startsWith("Hint 1"))).toHaveLength(1);
+    expect(titles.filter((title) => title.startsWith("Model answer"))).toHaveLength(1);
+    expect(w.discord.posts(GUILD).map((m) => m.channelId)).toEqual([CHANNEL, OTHER]);
   });
 });
 
