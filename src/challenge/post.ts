@@ -502,6 +502,10 @@ async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: strin
     if (state.current === null || state.current < day.date) await afterPosted(ctx, guildId, day);
     return { status: "already", day };
   }
+  // A later date's challenge is current already (the zone moved west since): left unsent, like a claim
+  // left from yesterday, or it would come after its successor, never be current, and break every streak.
+  const { current } = await getState(store, guildId, ctx.clock);
+  if (current !== null && current > day.date) return { status: "failed", day };
   const slot = postSlot(store, guildId, day.date, day.version);
   const payload = () => postPayload(day);
   const sent = await recover(ctx, guildId, day.date, slot, day.post, payload, channelId, ctx.force);

@@ -755,6 +755,27 @@ describe("/challenge post and /challenge skip", () => {
     expect((await memberStreak(w.store, GUILD, member, w.clock)).current).toBe(1);
   });
 
+  it("GIVEN a day whose post Discord kept refusing, and the next day's posted WHEN the zone moves west back to that day THEN its claim stays unsent and streaks keep only days members could answer", async () => {
+    const member = "300000000000000001";
+    const w = await world("2026-11-21T04:00:00Z", [{ timezone: "Asia/Kolkata" }]); // 09:30 in Kolkata
+    const deps = boot(w, "run");
+    await tick(w, deps); // 2026-11-21
+    await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 21st.");
+    w.discord.brokenChannels.add(CHANNEL);
+    await runUntil(w, deps, "2026-11-22T04:00:00Z"); // 2026-11-22 is claimed, and never sent
+    w.discord.brokenChannels.delete(CHANNEL);
+    w.clock.set(utc("2026-11-23T04:00:00Z"));
+    await tick(w, deps); // 2026-11-23
+    await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 23rd.");
+    // In New York it is 2026-11-22 (23:00) again, the day whose claim is still unsent.
+    await setupGuild(w.store, w.clock, GUILD, { channelId: CHANNEL, timezone: "America/New_York", by: "1" });
+    await runUntil(w, deps, "2026-11-23T05:00:00Z");
+    const dates = w.discord.posts(GUILD).map((m) => m.payload.embeds[0]?.footer?.text.slice(16, 26));
+    expect(dates).toEqual(["2026-11-21", "2026-11-23"]);
+    expect((await getState(w.store, GUILD, w.clock)).postedDates).toEqual(["2026-11-21", "2026-11-23"]);
+    expect((await memberStreak(w.store, GUILD, member, w.clock)).current).toBe(2);
+  });
+
   it("GIVEN no channel configured WHEN /challenge post THEN a UserError says to run setup", async () => {
     const w = await world("2026-06-01T08:00:00Z", []);
     await expect(postToday(w.store, w.clock, boot(w, "run"), GUILD)).rejects.toThrow(UserError);
