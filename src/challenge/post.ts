@@ -589,7 +589,10 @@ async function ensureHint(
   if (existing !== undefined) {
     await markReleased();
     if (existing.state === "posted") return;
-    sent = await recover(ctx, guildId, date, slot, existing, payload, targetOf(existing, fallback));
+    // Before the next post, this run's back-off after failed sends does not hold the hint back: once the
+    // next challenge is current, no tick tries it again.
+    const target = targetOf(existing, fallback);
+    sent = await recover(ctx, guildId, date, slot, existing, payload, target, beforeNext);
   } else {
     const settings = await getSettings(store, clock, guildId);
     if (!beforeNext && clock.now() < day.post.postedAt + settings.hintDelayHours * 3_600_000) return;

@@ -505,6 +505,24 @@ describe("hints and reveals", () => {
     });
   });
 
+  it("GIVEN a 23 h hint delay and the first hint's sends failing through an outage, backing off past the next post time WHEN Discord is back before it THEN the hint comes before the next post, once", async () => {
+    const w = await world("2026-06-01T07:00:00Z");
+    await updateChallengeSettings(w.store, w.clock, GUILD, "1", { hintDelayHours: 23 });
+    const deps = boot(w, "run");
+    await runUntil(w, deps, "2026-06-02T07:00:00Z"); // posted at 08:00 UTC; the hint is due at 07:00
+    // Discord fails the hint's send and six retries (07:00–07:31), so the next retry would be at 08:01:30.
+    w.discord.failNext("before", "before", "before", "before", "before", "before", "before");
+    await runUntil(w, deps, "2026-06-02T08:10:00Z");
+    const [first, second] = w.discord.posts(GUILD);
+    const hints = w.discord
+      .in(first?.id ?? "")
+      .filter((m) => m.payload.embeds[0]?.title?.startsWith("Hint 1"));
+    expect(hints).toHaveLength(1);
+    expect(w.discord.messages.indexOf(hints[0] as StoredMessage)).toBeLessThan(
+      w.discord.messages.indexOf(second as StoredMessage),
+    );
+  });
+
   it("GIVEN the thread could not be opened with the post THEN it is retried 5 min later, and the hint goes into it", async () => {
     const w = await world("2026-06-01T08:00:00Z");
     const deps = boot(w, "run");
