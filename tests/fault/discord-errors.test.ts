@@ -126,10 +126,24 @@ describe("fault suite: Discord answers 429 and 500 and drops the gateway under l
     let pairN = 0;
     const { value: load } = await exclusive(async () => {
       t.server.faults = { rate429: 0.12, rate500: 0.08, routes: /./, retryAfterMs: RETRY_AFTER_MS };
+      // Each gateway event waits for the bot to have resumed from the one before: on a loaded machine a
+      // close sent while the bot was still reconnecting would close nothing and test nothing.
+      const resumed = async (count: number) => {
+        const end = Date.now() + 10_000;
+        while (t.server.resumes - resumesBefore < count && Date.now() < end) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
       for (let wave = 0; wave < WAVES; wave++) {
         if (wave === RECONNECT_BEFORE_WAVE) t.server.requestReconnect();
-        if (wave === CLOSE_BEFORE_WAVE) t.server.dropConnections(4000);
-        if (wave === DROP_BEFORE_WAVE) t.server.dropConnections();
+        if (wave === CLOSE_BEFORE_WAVE) {
+          await resumed(1);
+          t.server.dropConnections(4000);
+        }
+        if (wave === DROP_BEFORE_WAVE) {
+          await resumed(2);
+          t.server.dropConnections();
+        }
         for (let i = 0; i < PER_WAVE; i++) {
           const n = wave * PER_WAVE + i;
           const kind = MIX[n % MIX.length] ?? "help";
