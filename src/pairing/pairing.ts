@@ -13,6 +13,7 @@ import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { atMostChars, charLength } from "../discord/text.js";
 import { memberTimezones } from "../guild/members.js";
+import { RETRY_TRIES_MAX, retryDelay } from "../retry.js";
 import { GuildBatcher, type Outcome } from "../store/batcher.js";
 import { lastInSequence } from "../store/probe.js";
 import type { Store } from "../store/store.js";
@@ -1373,17 +1374,13 @@ export async function dismissPartnerLeft(
 /** A delivery older than this in state "delivering" is assumed abandoned (the process died) and retried. */
 export const DELIVERY_STALE_MS = 10 * 60_000;
 /**
- * Introductions that failed only because Discord did not answer are retried this many times in all, the
- * wait doubling from DELIVERY_RETRY_MS up to an hour (about three hours in all): an outage is not hammered
- * every minute, and a pair is not left pending for good. After the last, the pair is "failed".
+ * Introductions that failed only because Discord did not answer are retried as every such post is
+ * (src/retry.ts): a few times, backing off, for about three hours. After the last, the pair is "failed".
  */
-export const DELIVERY_ATTEMPTS_MAX = 8;
-export const DELIVERY_RETRY_MS = 2 * 60_000;
+export const DELIVERY_ATTEMPTS_MAX = RETRY_TRIES_MAX;
 
 /** How long after its `attempts`-th failed try (1 or more) a pair is tried again. */
-export function deliveryRetryDelay(attempts: number): number {
-  return Math.min(DELIVERY_RETRY_MS * 2 ** Math.max(0, attempts - 1), 60 * 60_000);
-}
+export const deliveryRetryDelay = retryDelay;
 
 /**
  * Claims a pair's introduction: the pair for exactly one caller while it is pending (or abandoned), so the
