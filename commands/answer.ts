@@ -58,6 +58,11 @@ export default {
         content: `Your answer **${id}** is saved, but not posted: Q${question.number} was deleted, so it takes no answers.`,
         flags: MessageFlags.Ephemeral,
       });
+    } else if (delivery.placement === "pending" && !awaitsItsPost(question)) {
+      await interaction.followUp({
+        content: `Discord did not take your answer **${id}** just now; I will post it in a few minutes (it is saved).`,
+        flags: MessageFlags.Ephemeral,
+      });
     } else if (delivery.placement === "failed") {
       await interaction.followUp({
         content: `Your answer **${id}** is saved, but I could not post it: ${delivery.reason}. The asker can still accept it with \`/accept answer:${id}\`.`,

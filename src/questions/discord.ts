@@ -29,6 +29,7 @@ import {
   markQuestionDeleted,
   markThreadGone,
   recordAnswerPlacement,
+  retryAnswerLater,
 } from "./questions.js";
 import {
   type Answer,
@@ -235,6 +236,8 @@ export type Delivery = {
   reason: string | null;
   /** Set when the question turned out to be deleted (its message and its thread gone); now marked so. */
   questionDeleted?: true;
+  /** "failed" only because Discord did not answer (5xx, network, timeouts): worth trying again later. */
+  transient?: true;
 };
 
 /**
@@ -255,6 +258,7 @@ export async function deliverToQuestion(
   nonces?: { thread: string; channel: string },
 ): Promise<Delivery> {
   let reason: string;
+  let threadTransient = false;
   if (question.threadId !== null && !question.threadGone) {
     try {
       const thread = await sendableChannel(ctx, question.threadId);
@@ -272,6 +276,7 @@ export async function deliverToQuestion(
         reason = "I am not allowed to post in the question's thread";
       } else {
         reason = "posting in the question's thread failed";
+        threadTransient = isTransientError(error);
         ctx.logger.warn(
           { err: error, guild: guildId, question: question.number },
           "could not post in a question thread",
@@ -281,7 +286,9 @@ export async function deliverToQuestion(
   } else {
     reason = question.threadId === null ? "the question has no thread" : "the question's thread was deleted";
   }
-  if (question.channelId === null) return { placement: "failed", channelId: null, messageId: null, reason };
+  if (question.channelId === null) {
+    return { placement: "failed", channelId: null, messageId: null, reason, ...transientIf(threadTransient) };
+  }
   try {
     const channel = await sendableChannel(ctx, question.channelId);
     if (channel === null) throw new Error("the Nexus channel is not a channel I can send to");
@@ -328,9 +335,12 @@ export async function deliverToQuestion(
       channelId: null,
       messageId: null,
       reason: `${reason}, and I cannot post in the channel either`,
+      ...transientIf(isTransientError(error)),
     };
   }
 }
+
+const transientIf = (transient: boolean): { transient?: true } => (transient ? { transient: true } : {});
 
 // ——— /answer ———
 
@@ -364,6 +374,13 @@ export async function deliverAnswer(
     (why) => fallbackNote(question, answer, why),
     answerNonces(guildId, question, answer),
   );
+  // Discord not answering: left in the outbox, which looks for it (Discord may have made it) and posts it.
+  if (delivery.transient && !delivery.questionDeleted) {
+    if (await retryAnswerLater(ctx.store, ctx.clock, guildId, question.number, answer.number)) {
+      return { ...delivery, placement: "pending" };
+    }
+    return delivery;
+  }
   await recordAnswerPlacement(ctx.store, guildId, question.number, answer.number, {
     placement: delivery.placement,
     channelId: delivery.channelId,
@@ -471,7 +488,8 @@ async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry)
     await settle(found.placement, found.channelId, found.messageId);
     return true;
   }
-  return (await deliverAnswer(ctx, guildId, question, answer)).placement !== "failed";
+  const { placement } = await deliverAnswer(ctx, guildId, question, answer);
+  return placement === "thread" || placement === "channel";
 }
 
 /**

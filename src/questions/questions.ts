@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { atMostChars, charLength, quoted } from "../discord/text.js";
+import { RETRY_TRIES_MAX, retryDelay } from "../retry.js";
 import type { Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
 import { readMeta, upsertIndex } from "./catalog.js";
@@ -350,6 +351,43 @@ export const REPOST_AFTER_MS = 2 * 60_000;
 export const SETTLE_QUESTION_AFTER_MS = 15 * 60_000;
 /** Abandoned entries of each kind claimed in one pass, at most (each is a few REST calls). */
 export const REPOSTS_PER_PASS = 25;
+
+/**
+ * An answer whose post Discord did not answer (an outage, after discord.js's own retries): kept in the
+ * outbox, to be looked for and posted by the outbox job after a wait that doubles with each try
+ * (src/retry.ts). False once the tries are spent: the answer is then recorded "failed".
+ */
+export async function retryAnswerLater(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  questionNumber: number,
+  answerNumber: number,
+): Promise<boolean> {
+  let again = false;
+  await store.locked(guildId, async (store) => {
+    await changeOutbox(store, guildId, (outbox) => {
+      const mine = (entry: OutboxEntry) => entry.q === questionNumber && entry.a === answerNumber;
+      const tries = (outbox.answers.find(mine)?.tries ?? 0) + 1;
+      const answers = outbox.answers.filter((entry) => !mine(entry));
+      again = tries < RETRY_TRIES_MAX;
+      if (!again) return { ...outbox, answers };
+      // Due once REPOST_AFTER_MS has passed since `claimedAt`: set so that it is due after the back-off.
+      const claimedAt = clock.now() + retryDelay(tries) - REPOST_AFTER_MS;
+      return { ...outbox, answers: [...answers, { q: questionNumber, a: answerNumber, claimedAt, tries }] };
+    });
+    if (!again) {
+      const current = await getAnswer(store, guildId, questionNumber, answerNumber);
+      if (current !== undefined) {
+        await store.set(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema, {
+          ...current,
+          placement: "failed",
+        });
+      }
+    }
+  });
+  return again;
+}
 
 /**
  * The outbox entries whose posting started long enough ago (`REPOST_AFTER_MS`, `SETTLE_QUESTION_AFTER_MS`)

@@ -74,6 +74,8 @@ export const OutboxEntrySchema = z.object({
   q: questionNumber,
   a: z.number().int().positive(),
   claimedAt: instant,
+  /** Posts of the answer Discord did not answer (an outage): retried, backing off (src/retry.ts). */
+  tries: z.number().int().nonnegative().optional(),
 });
 export type OutboxEntry = z.output<typeof OutboxEntrySchema>;
 export const OutboxQuestionSchema = z.object({

@@ -924,6 +924,40 @@ describe("/ask when Discord makes the post but answers 500", () => {
     expect((await getQuestion(t.store, t.server.guildId, n))?.threadId).toBeNull();
   });
 
+  it("GIVEN Discord failing (500) every post in the thread and the channel WHEN someone answers THEN they are told it comes later, and the outbox posts it once Discord is back", async () => {
+    const n = await posted("Why does my Postgres connection pool run dry?");
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    const handle = t.server.interact({
+      user: MOD,
+      commandName: "answer",
+      options: { question: { type: 4, value: n }, text: "Close sessions in a finally block." },
+    });
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
+      },
+      async () => {
+        await handle.reply();
+        await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+      },
+    );
+    const [told] = await handle.followups({ atLeast: 1 });
+    expect(told?.content).toMatch(/Discord did not take your answer \*\*\d+-1\*\* just now; I will post it/);
+    expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    // Discord back: the outbox job, once the wait has passed, posts it in the thread.
+    (t.clock as ManualClock).advance(REPOST_AFTER_MS);
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    const answer = await getAnswer(t.store, t.server.guildId, n, 1);
+    expect(answer?.placement).toBe("thread");
+    const posts = t.server
+      .messagesIn(threadId)
+      .filter((m) => JSON.stringify(m.embeds ?? []).includes("finally block"));
+    expect(posts.map((m) => m.id)).toEqual([answer?.messageId]);
+  });
+
   it("GIVEN Discord answers 500 after posting a 48 h nudge WHEN discord.js retries THEN the thread gets one nudge, not two", async () => {
     const n = await posted("Why does my cron job never fire in UTC?");
     const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);

@@ -20,10 +20,12 @@ import {
   REPOST_AFTER_MS,
   REPOSTS_PER_PASS,
   recordAnswerPlacement,
+  retryAnswerLater,
   SETTLE_QUESTION_AFTER_MS,
 } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog, tally } from "../../src/questions/reputation.js";
 import { AnswerSchema, keys, OutboxSchema, QuestionSchema } from "../../src/questions/schema.js";
+import { RETRY_TRIES_MAX, retryDelay } from "../../src/retry.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { KeyvStore } from "../../src/store/store.js";
 import { askPosted } from "../support/qa-fixtures.js";
@@ -526,6 +528,23 @@ describe("the outbox", () => {
       messageId: null,
     });
     expect(await outbox(store)).toEqual([]);
+  });
+
+  it("GIVEN an answer Discord did not take WHEN it is handed back THEN the outbox claims it only after a doubling wait, and after the last try it is failed and leaves", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
+    for (let tries = 1; tries < RETRY_TRIES_MAX; tries++) {
+      expect(await retryAnswerLater(store, clock, GUILD, 1, 1)).toBe(true);
+      clock.advance(retryDelay(tries) - 1);
+      expect(await claimAnswers(store, clock)).toEqual([]);
+      clock.advance(1);
+      expect(await claimAnswers(store, clock)).toMatchObject([{ q: 1, a: 1, tries }]);
+    }
+    expect(await retryAnswerLater(store, clock, GUILD, 1, 1)).toBe(false);
+    expect(await outbox(store)).toEqual([]);
+    expect((await getAnswer(store, GUILD, 1, 1))?.placement).toBe("failed");
   });
 
   it("GIVEN questions asked THEN each is in the outbox in the same write; WHEN posted or withdrawn THEN it leaves", async () => {
