@@ -59,6 +59,12 @@ export class DurableSqliteAdapter extends EventEmitter {
   /** Statements run to write (BEGIN and COMMIT included) and commits, so far (the same). */
   writeStatements = 0;
   commits = 0;
+  /**
+   * Commits that failed so far, and the last one's error: a locked section that began before a failure may
+   * have read that commit's writes, so the Store fails it instead of queuing its writes (src/store/store.ts).
+   */
+  failedCommits = 0;
+  lastCommitError: unknown;
   private claims: Claim[] = [];
   private flushing: Promise<void> | null = null;
   private readonly ready: Promise<void>;
@@ -342,6 +348,8 @@ export class DurableSqliteAdapter extends EventEmitter {
       }
     } catch (error) {
       this.inFlight = new Map();
+      this.failedCommits += 1;
+      this.lastCommitError = error;
       // What was queued while this batch was in flight may have been made from its values (reads see
       // queued writes: a later section's update built on this one's): it fails with it, rather than land
       // the failed change through a later commit. (Writes that did not read it fail too: a failing disk

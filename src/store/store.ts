@@ -30,6 +30,9 @@ function hasAtomicCommit(store: unknown): store is AtomicCommit {
 /** A backend that queues writes synchronously (visible to reads at once) and reports durability later. */
 export interface QueuedWrites {
   queue(key: string, value: string | null): Promise<void>;
+  /** Commits that failed so far, and the error of the last one (their writes were visible until then). */
+  readonly failedCommits?: number;
+  readonly lastCommitError?: unknown;
 }
 
 function hasQueuedWrites(store: unknown): store is QueuedWrites {
@@ -102,6 +105,8 @@ type Held = {
   releases: Array<() => void>;
   writes: Map<string, Pending>;
   commits: Promise<void>[];
+  /** The queuing backend's failed commits when the section began (see `flush`). */
+  failedCommits: number | undefined;
 };
 
 function lockKey(scope: string): string {
@@ -220,6 +225,7 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
       releases: [await this.lock.acquire(key)],
       writes: new Map(),
       commits: [],
+      failedCommits: this.failedCommits(),
     };
     let result: R;
     try {
@@ -360,6 +366,13 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     if (held.writes.size === 0) return;
     const backend: unknown = this.keyv.store;
     const queue = hasQueuedWrites(backend) ? backend : undefined;
+    if (queue !== undefined && queue.failedCommits !== held.failedCommits) {
+      // A commit failed while this section ran. Its reads may have seen that commit's writes (reads see
+      // queued writes: the previous section of the guild releases its lock before its commit), which are
+      // lost: writing now would store what was built on them, acknowledged. It fails as they did.
+      this.discard(held, queue.lastCommitError);
+      throw queue.lastCommitError;
+    }
     if (queue === undefined && hasAtomicCommit(backend)) {
       const writes: Array<[string, string | null]> = [];
       for (const [key, { text }] of held.writes)
@@ -380,6 +393,12 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
       }
     }
     await Promise.all(now);
+  }
+
+  /** The queuing backend's count of failed commits (undefined for any other backend). */
+  private failedCommits(): number | undefined {
+    const backend: unknown = this.keyv.store;
+    return hasQueuedWrites(backend) ? backend.failedCommits : undefined;
   }
 
   /**

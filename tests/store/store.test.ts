@@ -539,6 +539,52 @@ describe("Store over sqlite durability", () => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it("GIVEN a section that read a write whose commit then fails WHEN it writes after the failure THEN it fails too and the lost write is not stored through it", async () => {
+    const store = await sqliteStore();
+    const key = guildKey("1", "counter");
+    await store.set(key, Counter, { n: 0 });
+    const adapter = store.keyv.store as unknown as {
+      query(sql: string, ...params: unknown[]): Promise<unknown>;
+    };
+    const query = adapter.query.bind(adapter);
+    let failNext = true;
+    adapter.query = async (sql, ...params) => {
+      if (failNext && /INSERT/.test(sql)) {
+        failNext = false;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Error("SQLITE_FULL: database or disk is full");
+      }
+      return query(sql, ...params);
+    };
+    const failed: unknown[] = [];
+    store.on("writeFailed", (error) => failed.push(error));
+    const first = store
+      .update(key, Counter, (current) => ({ n: (current?.n ?? 0) + 1 }))
+      .then(
+        () => "stored",
+        (error: Error) => error.message,
+      );
+    // The next section of the guild reads the first one's value (not durable yet) and is still at work
+    // when that commit fails; it writes only afterwards.
+    let read: number | undefined;
+    const second = store
+      .update(key, Counter, async (current) => {
+        read = current?.n;
+        await first;
+        return { n: (current?.n ?? 0) + 1 };
+      })
+      .then(
+        () => "stored",
+        (error: Error) => error.message,
+      );
+    expect(await first).toMatch(/disk is full/);
+    expect(read).toBe(1);
+    expect(await second).toMatch(/disk is full/);
+    expect(await store.get(key, Counter)).toEqual({ n: 0 });
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(store.lock.activeKeys).toBe(0);
+  });
+
   it("GIVEN the journal mode THEN the database runs in WAL with full sync", async () => {
     const store = await sqliteStore();
     await store.set(guildKey("1", "x"), Counter, { n: 1 });
