@@ -431,6 +431,26 @@ describe("/accept's reply about the replaced answer's points", () => {
       accepted: before.accepted + 1,
     });
   });
+
+  it("GIVEN one helper's answer accepted WHEN the asker accepts that helper's other answer instead THEN the note in the thread says they keep the points, not that they earn 10 more", async () => {
+    const asked = await run(ASKER, "ask", { title: "Why does my Celery beat schedule drift?" });
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(asked.content)?.[1]);
+    const answer = (text: string) => run(helper, "answer", { question: { type: 4, value: n }, text });
+    await answer("Use the database scheduler.");
+    await answer("Or pin the beat process to UTC.");
+    await run(ASKER, "accept", { answer: `${n}-1` });
+    await run(ASKER, "accept", { answer: `${n}-2` });
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    const notes = t.server
+      .messagesIn(threadId)
+      .map((m) => String(m.content))
+      .filter((content) => content.includes("is accepted"));
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain(`<@${helper}> earns 10 reputation.`);
+    expect(notes[1]).toContain(`(instead of answer ${n}-1)`);
+    expect(notes[1]).toContain(`<@${helper}> keeps the 10 reputation of their earlier answer.`);
+    expect(notes[1]).not.toContain("earns");
+  });
 });
 
 describe("/accept's Manage Threads, asked of the question's channel", () => {
