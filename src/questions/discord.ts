@@ -631,8 +631,11 @@ export async function showAccepted(ctx: QaContext, guildId: string, result: Acce
             { err: error, guild: guildId, question: question.number },
             "could not mark a thread solved",
           );
+        // Discord failing (a 5xx, a timeout) is not a permission an admin could give.
         notes.push(
-          "I could not mark the question's thread solved (I need **Send Messages in Threads** there).",
+          isTransientError(error)
+            ? "Discord did not answer while I marked the question's thread solved: `/accept` the same answer again in a minute to finish."
+            : "I could not mark the question's thread solved (I need **Send Messages in Threads** there).",
         );
       }
     }

@@ -1029,6 +1029,50 @@ describe("/ask when Discord makes the post but answers 500", () => {
     const notes = t.server.messagesIn(threadId).filter((m) => String(m.content).includes("is accepted"));
     expect(notes).toHaveLength(1);
   });
+
+  it("GIVEN Discord failing (500) every post in the question's thread WHEN the asker accepts an answer THEN they are told Discord failed, not that a permission is missing", async () => {
+    const settled = () =>
+      vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    const reply = await t.server
+      .interact({
+        user: ASKER,
+        commandName: "ask",
+        options: { title: "Why does my Postgres connection pool run dry?" },
+      })
+      .reply();
+    await settled();
+    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    await t.server
+      .interact({
+        user: MOD,
+        commandName: "answer",
+        options: { question: { type: 4, value: n }, text: "Close the sessions you open." },
+      })
+      .reply();
+    await settled();
+    const told = await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/${threadId}/messages$`),
+      },
+      async () => {
+        const handle = t.server.interact({
+          user: ASKER,
+          commandName: "accept",
+          options: { answer: `${n}-1` },
+        });
+        expect((await handle.reply()).content).toContain(`Q${n} is solved`);
+        const [note] = await handle.followups({ atLeast: 1 });
+        await settled();
+        return String(note?.content);
+      },
+    );
+    expect(told).not.toContain("Send Messages in Threads");
+    expect(told).toContain("Discord did not answer while I marked the question's thread solved");
+  });
 });
 
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
