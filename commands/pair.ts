@@ -144,6 +144,12 @@ function deliveryText(report: DeliveryReport | null, userId: string): string {
     case "pending": {
       const partner =
         report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
+      // Only one of the two DMs went through: the other is sent again.
+      const sent = report.outcome.dmSent ?? [];
+      if (sent.includes(userId) && !sent.includes(partner))
+        return `I sent you the introduction by direct message; Discord did not take <@${partner}>'s yet, so I will send it again in a few minutes.`;
+      if (sent.includes(partner) && !sent.includes(userId))
+        return `<@${partner}> has the introduction by direct message; Discord did not take yours yet, so I will send it again in a few minutes.`;
       return `Discord is not answering right now; I will introduce you two again in a few minutes. Meanwhile, say hello to <@${partner}> directly.`;
     }
     default: {

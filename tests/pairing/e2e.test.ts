@@ -747,7 +747,7 @@ describe("/pair end to end", () => {
     const bDm = t.server.store.openDm(bUser).id;
     try {
       await request(g, a, { role: "backend" });
-      await t.server.withFaults(
+      const told = await t.server.withFaults(
         {
           rate429: 0,
           rate500: 1,
@@ -755,11 +755,26 @@ describe("/pair end to end", () => {
           routes: new RegExp(`^/channels/${bDm}/messages$`),
         },
         async () => {
-          await request(g, b, { role: "frontend" });
+          const handle = t.server.interact({
+            guildId: g.id,
+            channelId: g.nexus,
+            user: b,
+            commandName: "pair",
+            subcommand: "request",
+            options: { role: "frontend" },
+          });
           await until("the first try", async () => (await pairOf(g, 1))?.delivery.state !== "delivering");
+          return until("the requester told", async () => {
+            const reply = await handle.reply();
+            return String(reply.content).includes("Opening a private thread") ? undefined : reply;
+          });
         },
       );
       expect((await pairOf(g, 1))?.delivery).toMatchObject({ state: "pending", attempts: 1 });
+      // The requester is the one whose DM Discord did not take.
+      expect(told.content).toContain(
+        `<@${a}> has the introduction by direct message; Discord did not take yours yet`,
+      );
       // Past Discord's nonce window: only the record can keep the first member from a second copy.
       pastNonceWindow(a);
       clock.advance(10 * 60_000);
