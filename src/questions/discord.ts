@@ -405,7 +405,7 @@ const FIND_SLACK_MS = 60_000;
 
 /**
  * The bot's first message in `channelId` since `since` that `matches`, null when there is none, or
- * "unreadable" when the channel could not be read (gone, hidden, Discord failing).
+ * "unreadable" when the channel could not be read (gone, hidden), "failing" when Discord did not answer.
  */
 async function findBotMessage(
   ctx: QaContext,
@@ -413,7 +413,7 @@ async function findBotMessage(
   channelId: string,
   since: number,
   matches: (message: Message) => boolean,
-): Promise<Message | null | "unreadable"> {
+): Promise<Message | null | "unreadable" | "failing"> {
   try {
     const channel = await ctx.client.channels.fetch(channelId);
     if (channel === null || !("messages" in channel)) return "unreadable";
@@ -428,33 +428,38 @@ async function findBotMessage(
     // A channel that no longer exists holds no message: "not there", not "cannot tell".
     if (isGone(error)) return null;
     ctx.logger.debug({ err: error, guild: guildId, channel: channelId }, "could not look for a message");
-    return "unreadable";
+    return isTransientError(error) ? "failing" : "unreadable";
   }
 }
 
-/** `answer`'s message where `deliverToQuestion` would have put it: the thread, then the channel. */
+/**
+ * `answer`'s message where `deliverToQuestion` would have put it: the thread, then the channel. "failing"
+ * when it is not found and Discord did not answer when asked about a place (it may be there).
+ */
 async function findPostedAnswer(
   ctx: QaContext,
   guildId: string,
   question: Question,
   answer: Answer,
-): Promise<{ placement: "thread" | "channel"; channelId: string; messageId: string } | null> {
+): Promise<{ placement: "thread" | "channel"; channelId: string; messageId: string } | null | "failing"> {
   const title = answerEmbed(question, answer).data.title;
   const places: Array<["thread" | "channel", string | null]> = [
     ["thread", question.threadGone ? null : question.threadId],
     ["channel", question.channelId],
   ];
+  let failing = false;
   for (const [placement, channelId] of places) {
     if (channelId === null) continue;
     const found = await findBotMessage(ctx, guildId, channelId, answer.createdAt, (message) =>
       message.embeds.some((embed) => embed.title === title),
     );
     // A place that cannot be read counts as "not there": posting an answer twice is better than never.
-    if (found !== null && found !== "unreadable") {
+    if (found === "failing") failing = true;
+    else if (found !== null && found !== "unreadable") {
       return { placement, channelId: found.channelId, messageId: found.id };
     }
   }
-  return null;
+  return failing ? "failing" : null;
 }
 
 /**
@@ -484,6 +489,12 @@ async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry)
   // Left in the outbox (its claim renewed): it is posted on a later pass, once its question is attached.
   if (awaitsItsPost(question)) return false;
   const found = await findPostedAnswer(ctx, guildId, question, answer);
+  // Discord not answering: a post it made but answered 5xx to may be there, out of its nonce window, so
+  // posting now could add a copy on every try. Looked for again after the back-off (src/retry.ts).
+  if (found === "failing") {
+    await retryAnswerLater(ctx.store, ctx.clock, guildId, entry.q, entry.a);
+    return false;
+  }
   if (found !== null) {
     await settle(found.placement, found.channelId, found.messageId);
     return true;
@@ -509,14 +520,14 @@ async function settleQuestion(ctx: QaContext, guildId: string, entry: OutboxQues
   const marker = questionEmbed(guildId, question).data.footer?.text;
   // Where /ask was posting first: `/nexus setup` may have moved the Nexus channel since.
   const places = [...new Set([entry.channelId, channelId])].filter((id) => id !== undefined && id !== null);
-  let found: Message | null | "unreadable" = null;
+  let found: Message | null | "unreadable" | "failing" = null;
   for (const place of places) {
     found = await findBotMessage(ctx, guildId, place, question.createdAt, (message) =>
       message.embeds.some((embed) => embed.footer?.text === marker),
     );
     if (found !== null) break;
   }
-  if (found === "unreadable") {
+  if (found === "unreadable" || found === "failing") {
     ctx.logger.warn(
       { guild: guildId, question: question.number },
       "could not read the Nexus channel to settle an unposted question; trying again later",

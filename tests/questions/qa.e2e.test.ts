@@ -17,6 +17,7 @@ import {
 } from "../../src/questions/questions.js";
 import { memberReputation, readRepLog } from "../../src/questions/reputation.js";
 import { keys, NUDGE_AFTER_MS, OutboxSchema, type Question } from "../../src/questions/schema.js";
+import { retryDelay } from "../../src/retry.js";
 import { openStore } from "../../src/store/open.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
 import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
@@ -976,6 +977,40 @@ describe("/ask when Discord makes the post but answers 500", () => {
       .messagesIn(threadId)
       .filter((m) => JSON.stringify(m.embeds ?? []).includes("finally block"));
     expect(posts.map((m) => m.id)).toEqual([answer?.messageId]);
+  });
+
+  it("GIVEN Discord making the answer's posts but answering 500, and failing reads WHEN the outbox retries it past Discord's nonce window THEN it posts no second copy", async () => {
+    const n = await posted("Why does my Redis cache never expire keys?");
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    const mine = (id: string) =>
+      t.server.store.messagesIn(id).filter((m) => JSON.stringify(m.data).includes("EXPIRE after SET"));
+    const copies = () => [mine(threadId).length, mine(NEXUS).length];
+    const outage = {
+      rate429: 0,
+      rate500: 1,
+      afterProcessing: true,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+      routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
+    };
+    await t.server.withFaults(outage, async () => {
+      const handle = t.server.interact({
+        user: MOD,
+        commandName: "answer",
+        options: { question: { type: 4, value: n }, text: "Call EXPIRE after SET, or use SET with EX." },
+      });
+      await handle.reply();
+      await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+      expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+      const made = copies();
+      expect(made[0]).toBe(1);
+      // Still failing, past Discord's nonce window: the outbox cannot tell whether the post is there.
+      for (const message of [...mine(threadId), ...mine(NEXUS)]) message.createdAt -= 10 * 60_000;
+      (t.clock as ManualClock).advance(retryDelay(1));
+      await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+      expect(copies()).toEqual(made);
+      // Still in the outbox, to be looked for again.
+      expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    });
   });
 
   it("GIVEN Discord answers 500 after posting a 48 h nudge WHEN discord.js retries THEN the thread gets one nudge, not two", async () => {
