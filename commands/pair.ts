@@ -139,8 +139,17 @@ function deliveryText(report: DeliveryReport | null, userId: string): string {
     case "private":
     case "public":
       return `Your thread: <#${report.outcome.threadId}>`;
-    case "dm":
+    case "dm": {
+      // A DM Discord refused (closed to the server's members) is not sent again: say who has it.
+      const partner =
+        report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
+      const sent = report.outcome.dmSent ?? [userId, partner];
+      if (!sent.includes(partner))
+        return `I could not open a thread here, so I sent you the introduction by direct message, but I could not DM <@${partner}>: say hello to them directly.`;
+      if (!sent.includes(userId))
+        return `I could not open a thread here, so I sent <@${partner}> the introduction by direct message, but I could not DM you (your direct messages may be closed to server members): say hello to them directly.`;
       return "I could not open a thread here, so I sent you both a direct message.";
+    }
     case "pending": {
       const partner =
         report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;

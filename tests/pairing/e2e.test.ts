@@ -788,6 +788,35 @@ describe("/pair end to end", () => {
     }
   });
 
+  it("GIVEN no threads allowed and the requester's DMs closed WHEN they are paired THEN they are told only their partner has the introduction, not that both got it", async () => {
+    const g = await freshGuild();
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
+    const [a, b] = [g.member("shut-a"), g.member("shut-b")];
+    t.server.closeDms(b);
+    try {
+      await request(g, a, { role: "backend" });
+      const handle = t.server.interact({
+        guildId: g.id,
+        channelId: g.nexus,
+        user: b,
+        commandName: "pair",
+        subcommand: "request",
+        options: { role: "frontend" },
+      });
+      const told = await until("the requester told", async () => {
+        const reply = await handle.reply();
+        return String(reply.content).includes("Opening a private thread") ? undefined : reply;
+      });
+      expect((await pairOf(g, 1))?.delivery).toMatchObject({ state: "dm", dmSent: [a] });
+      expect(told.content).not.toContain("sent you both");
+      expect(told.content).toContain(
+        `I sent <@${a}> the introduction by direct message, but I could not DM you`,
+      );
+    } finally {
+      t.server.restorePermissions(g.nexus);
+    }
+  });
+
   it("GIVEN a bot without Embed Links and the process dead after introducing a pair WHEN the job retries THEN the introduction is not posted again", async () => {
     const g = await freshGuild();
     t.server.denyPermissions(g.nexus, { embedLinks: true });
