@@ -408,9 +408,8 @@ describe("/pair end to end", () => {
 
   it("GIVEN a pair introduced by DM and one member's follow-up DM failing (500) WHEN the job retries THEN each member has the follow-up once", async () => {
     const g = await freshGuild();
-    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
     const [a, b] = [g.member("fdm-a"), g.member("fdm-b")];
-    try {
+    await withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
       await request(g, b, { role: "frontend" });
       await until("the DMs", async () => (await pairOf(g, 1))?.delivery.state === "dm");
@@ -430,9 +429,7 @@ describe("/pair end to end", () => {
       clock.advance(10 * 60_000);
       await t.bot.ctx.jobs.runNow("pairing");
       expect([dmsTo(a, "We met").length, dmsTo(b, "We met").length]).toEqual([1, 1]);
-    } finally {
-      t.server.restorePermissions(g.nexus);
-    }
+    });
   });
 
   /**
@@ -642,6 +639,17 @@ describe("/pair end to end", () => {
     for (const message of dm === undefined ? [] : t.server.store.messagesIn(dm))
       message.createdAt -= 10 * 60_000;
   };
+  /** Runs `fn` with threads refused in the guild's Nexus channel: introductions fall back to DMs. */
+  async function withoutThreads<T>(g: Guild, fn: () => Promise<T>): Promise<T> {
+    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
+    try {
+      return await fn();
+    } finally {
+      t.server.restorePermissions(g.nexus);
+    }
+  }
+  /** How many introduction DMs each of `users` has. */
+  const introDms = (...users: string[]) => users.map((user) => dmsTo(user, "Suggested mini-project").length);
   const settledDelivery = (g: Guild) =>
     until("the delivery to settle", async () => {
       const pair = await pairOf(g, 1);
@@ -707,9 +715,8 @@ describe("/pair end to end", () => {
 
   it("GIVEN no threads allowed and Discord making the DMs but answering 500 WHEN the job retries the pending pair THEN each member has the introduction once", async () => {
     const g = await freshGuild();
-    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
     const [a, b] = [g.member("dm-a"), g.member("dm-b")];
-    try {
+    await withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
       await t.server.withFaults(
         {
@@ -730,22 +737,17 @@ describe("/pair end to end", () => {
       clock.advance(3 * 60_000);
       await t.bot.ctx.jobs.runNow("pairing");
       await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");
-      expect([dmsTo(a, "Suggested mini-project").length, dmsTo(b, "Suggested mini-project").length]).toEqual([
-        1, 1,
-      ]);
-    } finally {
-      t.server.restorePermissions(g.nexus);
-    }
+      expect(introDms(a, b)).toEqual([1, 1]);
+    });
   });
 
   it("GIVEN no threads allowed and one member's DM failing (500) WHEN the job retries THEN the member who missed it gets the introduction, and the other only once", async () => {
     const g = await freshGuild();
-    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
     const [a, b] = [g.member("half-a"), g.member("half-b")];
     const bUser = t.server.store.users.get(b);
     if (bUser === undefined) throw new Error("no user");
     const bDm = t.server.store.openDm(bUser).id;
-    try {
+    await withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
       const told = await t.server.withFaults(
         {
@@ -780,20 +782,15 @@ describe("/pair end to end", () => {
       clock.advance(10 * 60_000);
       await t.bot.ctx.jobs.runNow("pairing");
       await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");
-      expect([dmsTo(a, "Suggested mini-project").length, dmsTo(b, "Suggested mini-project").length]).toEqual([
-        1, 1,
-      ]);
-    } finally {
-      t.server.restorePermissions(g.nexus);
-    }
+      expect(introDms(a, b)).toEqual([1, 1]);
+    });
   });
 
   it("GIVEN no threads allowed and the requester's DMs closed WHEN they are paired THEN they are told only their partner has the introduction, not that both got it", async () => {
     const g = await freshGuild();
-    t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
     const [a, b] = [g.member("shut-a"), g.member("shut-b")];
     t.server.closeDms(b);
-    try {
+    await withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
       const handle = t.server.interact({
         guildId: g.id,
@@ -812,9 +809,7 @@ describe("/pair end to end", () => {
       expect(told.content).toContain(
         `I sent <@${a}> the introduction by direct message, but I could not DM you`,
       );
-    } finally {
-      t.server.restorePermissions(g.nexus);
-    }
+    });
   });
 
   it("GIVEN a bot without Embed Links and the process dead after introducing a pair WHEN the job retries THEN the introduction is not posted again", async () => {
