@@ -1040,13 +1040,13 @@ export type StatsResult = {
   followUpsPending: number;
 };
 
-/** `/pair stats`: requests, matches, pairs that met (one read of every pair record); read-only. */
 /**
  * Above this many pairs, /pair stats tells its caller before counting the met ones (every pair record is
  * read: about 20 ms per 1,000 on SQLite, more over a network), so the command can defer its reply.
  */
 export const STATS_LONG_SCAN_PAIRS = 5_000;
 
+/** `/pair stats`: requests, matches, pairs that met (one read of every pair record); read-only. */
 export async function pairStats(
   store: Store,
   clock: Clock,
@@ -1287,7 +1287,7 @@ export async function claimDueFollowUps(store: Store, clock: Clock, guildId: str
 
 /**
  * Hands back a follow-up whose post Discord did not answer (an outage), to be claimed again later, the
- * wait doubling as for introductions (deliveryRetryDelay). After DELIVERY_ATTEMPTS_MAX tries it stays
+ * wait doubling as for introductions (src/retry.ts). After RETRY_TRIES_MAX tries it stays
  * given up on (returns false). `dmSent`: members the try reached by DM, not sent it again.
  */
 export async function releaseFollowUp(
@@ -1303,10 +1303,10 @@ export async function releaseFollowUp(
     pair.followUpAttempts += 1;
     if (dmSent.length > 0) pair.followUpDmSent = [...dmSent];
     tx.putPair(pair);
-    if (pair.followUpAttempts >= DELIVERY_ATTEMPTS_MAX) return false;
+    if (pair.followUpAttempts >= RETRY_TRIES_MAX) return false;
     pair.followUpSentAt = null;
     const retries = tx.state.followUpRetries.filter((retry) => retry.pairId !== pairId);
-    retries.push({ pairId, at: tx.now + deliveryRetryDelay(pair.followUpAttempts) });
+    retries.push({ pairId, at: tx.now + retryDelay(pair.followUpAttempts) });
     tx.state.followUpRetries = retries.slice(-FOLLOW_UP_RETRIES_KEPT);
     tx.touchState();
     return true;
@@ -1373,14 +1373,6 @@ export async function dismissPartnerLeft(
 
 /** A delivery older than this in state "delivering" is assumed abandoned (the process died) and retried. */
 export const DELIVERY_STALE_MS = 10 * 60_000;
-/**
- * Introductions that failed only because Discord did not answer are retried as every such post is
- * (src/retry.ts): a few times, backing off, for about three hours. After the last, the pair is "failed".
- */
-export const DELIVERY_ATTEMPTS_MAX = RETRY_TRIES_MAX;
-
-/** How long after its `attempts`-th failed try (1 or more) a pair is tried again. */
-export const deliveryRetryDelay = retryDelay;
 
 /**
  * Claims a pair's introduction: the pair for exactly one caller while it is pending (or abandoned), so the
@@ -1439,7 +1431,7 @@ const deliveries = transactBatch<{ pairId: number; outcome: DeliveryOutcome }, P
       const dmSent = outcome.dmSent ?? pair.delivery.dmSent;
       // Given up on: introduced after all when one of them had it by DM.
       const spent = (dmSent?.length ?? 0) > 0 ? "dm" : "failed";
-      const state = attempts >= DELIVERY_ATTEMPTS_MAX ? spent : "pending";
+      const state = attempts >= RETRY_TRIES_MAX ? spent : "pending";
       pair.delivery = { ...outcome, state, at: tx.now, attempts, ...(dmSent ? { dmSent } : {}) };
     } else {
       pair.delivery = { ...outcome, at: tx.now, attempts: pair.delivery.attempts };
@@ -1477,7 +1469,7 @@ export async function pendingDeliveries(
         (state === "pending" &&
           tx.now - pair.createdAt >= minAgeMs &&
           (pair.delivery.attempts === 0 ||
-            tx.now - pair.delivery.at >= deliveryRetryDelay(pair.delivery.attempts))) ||
+            tx.now - pair.delivery.at >= retryDelay(pair.delivery.attempts))) ||
         (state === "delivering" && tx.now - pair.delivery.at >= DELIVERY_STALE_MS)
       ) {
         due.push(id);

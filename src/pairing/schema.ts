@@ -174,7 +174,7 @@ export const PairSchema = z.object({
       threadId: Snowflake.nullable().default(null),
       /**
        * Tries that failed only because Discord did not answer (5xx, network, timeouts): the pair is pending
-       * again and the pairing job retries it, backing off, until DELIVERY_ATTEMPTS_MAX (pairing.ts).
+       * again and the pairing job retries it, backing off, until RETRY_TRIES_MAX (src/retry.ts).
        */
       attempts: z.number().int().nonnegative().default(0),
       /**

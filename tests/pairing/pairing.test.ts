@@ -13,8 +13,6 @@ import {
   claimDelivery,
   claimDueFollowUps,
   DAY_MS,
-  DELIVERY_ATTEMPTS_MAX,
-  deliveryRetryDelay,
   dismissPartnerLeft,
   dissolvePair,
   EXPIRED_UNANNOUNCED_KEPT,
@@ -49,6 +47,7 @@ import {
   pairSettingsKey,
   pairStateKey,
 } from "../../src/pairing/schema.js";
+import { RETRY_TRIES_MAX, retryDelay } from "../../src/retry.js";
 import { deserialize, serialize } from "../../src/store/codec.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
 import type { DurableSqliteAdapter } from "../../src/store/sqlite.js";
@@ -861,11 +860,11 @@ describe("follow-ups, answers, deliveries", () => {
     await paired(store, clock);
     clock.advance(FOLLOW_UP_MS);
     expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([1]);
-    for (let attempt = 1; attempt < DELIVERY_ATTEMPTS_MAX; attempt++) {
+    for (let attempt = 1; attempt < RETRY_TRIES_MAX; attempt++) {
       expect(await releaseFollowUp(store, clock, G, 1)).toBe(true);
       expect((await getPair(store, G, 1))?.followUpSentAt).toBeNull();
       expect((await pairStats(store, clock, G)).followUpsPending).toBe(1);
-      clock.advance(deliveryRetryDelay(attempt) - 1);
+      clock.advance(retryDelay(attempt) - 1);
       expect(await claimDueFollowUps(store, clock, G)).toEqual([]);
       clock.advance(1);
       expect((await claimDueFollowUps(store, clock, G)).map((p) => p.id)).toEqual([1]);
@@ -978,8 +977,8 @@ describe("follow-ups, answers, deliveries", () => {
     const unanswered = { state: "pending", channelId: null, threadId: null } as const;
     await recordDelivery(store, clock, G, 1, unanswered);
     expect((await getPair(store, G, 1))?.delivery).toMatchObject({ state: "pending", attempts: 1 });
-    for (let attempt = 1; attempt < DELIVERY_ATTEMPTS_MAX; attempt++) {
-      clock.advance(deliveryRetryDelay(attempt) - 1);
+    for (let attempt = 1; attempt < RETRY_TRIES_MAX; attempt++) {
+      clock.advance(retryDelay(attempt) - 1);
       expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([]); // not hammered
       clock.advance(1);
       expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([1]);
@@ -989,7 +988,7 @@ describe("follow-ups, answers, deliveries", () => {
     }
     expect((await getPair(store, G, 1))?.delivery).toMatchObject({
       state: "failed",
-      attempts: DELIVERY_ATTEMPTS_MAX,
+      attempts: RETRY_TRIES_MAX,
     });
     clock.advance(DAY_MS);
     expect(await pendingDeliveries(store, clock, G, 120_000)).toEqual([]);
@@ -1009,8 +1008,8 @@ describe("follow-ups, answers, deliveries", () => {
     });
     // A later try stopped at a thread Discord did not answer: it sent no DM, and forgets nobody.
     const threadUnanswered = { state: "pending", channelId: null, threadId: null } as const;
-    for (let attempt = 1; attempt < DELIVERY_ATTEMPTS_MAX; attempt++) {
-      clock.advance(deliveryRetryDelay(attempt));
+    for (let attempt = 1; attempt < RETRY_TRIES_MAX; attempt++) {
+      clock.advance(retryDelay(attempt));
       await claimDelivery(store, clock, G, 1);
       await recordDelivery(store, clock, G, 1, threadUnanswered);
       if (attempt === 1)
@@ -1019,7 +1018,7 @@ describe("follow-ups, answers, deliveries", () => {
     expect((await getPair(store, G, 1))?.delivery).toMatchObject({
       state: "dm",
       dmSent: ["101"],
-      attempts: DELIVERY_ATTEMPTS_MAX,
+      attempts: RETRY_TRIES_MAX,
     });
   });
 
