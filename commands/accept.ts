@@ -9,7 +9,7 @@ import { replyThen, requireGuild } from "../src/discord/interactions.js";
 import type { Command } from "../src/discord/types.js";
 import { answerChoices } from "../src/questions/choices.js";
 import { showAccepted } from "../src/questions/discord.js";
-import { acceptAnswer } from "../src/questions/questions.js";
+import { acceptAnswer, creditKept } from "../src/questions/questions.js";
 import { answerId, messageLink } from "../src/questions/schema.js";
 
 const data = new SlashCommandBuilder()
@@ -55,8 +55,7 @@ export default {
       const { previous } = result;
       // Points moved only if the replaced answer had earned some (an asker's own answer earns none).
       const hadPoints = previous !== null && previous.authorId !== question.authorId;
-      // Another answer by the same helper: the 10 points they had stay theirs, nothing is earned again.
-      const kept = hadPoints && result.creditedTo !== null && previous.authorId === result.creditedTo;
+      const kept = creditKept(result);
       // A moderator accepting for the asker did not answer their own question: the asker did.
       const credit = kept
         ? `<@${result.creditedTo}> keeps the 10 reputation of their earlier answer.`

@@ -23,6 +23,7 @@ import {
   attachQuestionMessage,
   awaitsItsPost,
   claimAbandoned,
+  creditKept,
   forgetOutboxQuestion,
   getAnswer,
   getQuestion,
@@ -575,12 +576,9 @@ function acceptedNote(guildId: string, result: AcceptResult): string {
   const moved = result.previous
     ? ` (instead of answer ${answerId(question.number, result.previous.number)})`
     : "";
-  // Another answer by the same helper: the 10 points they had stay theirs, none are earned again (as
-  // /accept tells the asker).
-  const kept = result.creditedTo !== null && result.previous?.authorId === result.creditedTo;
   const points = !result.creditedTo
     ? ""
-    : kept
+    : creditKept(result)
       ? ` <@${result.creditedTo}> keeps the 10 reputation of their earlier answer.`
       : ` <@${result.creditedTo}> earns 10 reputation.`;
   return `✅ ${link ? `[Answer ${id}](${link})` : `Answer ${id}`} is accepted${moved}: Q${question.number} is solved.${points}`;

@@ -364,29 +364,25 @@ export async function retryAnswerLater(
   questionNumber: number,
   answerNumber: number,
 ): Promise<boolean> {
-  let again = false;
-  await store.locked(guildId, async (store) => {
-    await changeOutbox(store, guildId, (outbox) => {
-      const mine = (entry: OutboxEntry) => entry.q === questionNumber && entry.a === answerNumber;
-      const tries = (outbox.answers.find(mine)?.tries ?? 0) + 1;
-      const answers = outbox.answers.filter((entry) => !mine(entry));
-      again = tries < RETRY_TRIES_MAX;
-      if (!again) return { ...outbox, answers };
-      // Due once REPOST_AFTER_MS has passed since `claimedAt`: set so that it is due after the back-off.
-      const claimedAt = clock.now() + retryDelay(tries) - REPOST_AFTER_MS;
-      return { ...outbox, answers: [...answers, { q: questionNumber, a: answerNumber, claimedAt, tries }] };
-    });
-    if (!again) {
-      const current = await getAnswer(store, guildId, questionNumber, answerNumber);
-      if (current !== undefined) {
-        await store.set(keys.answer(guildId, questionNumber, answerNumber), AnswerSchema, {
-          ...current,
-          placement: "failed",
-        });
-      }
+  const mine = (entry: OutboxEntry) => entry.q === questionNumber && entry.a === answerNumber;
+  return store.locked(guildId, async (store) => {
+    const tries = ((await readOutbox(store, guildId)).answers.find(mine)?.tries ?? 0) + 1;
+    if (tries >= RETRY_TRIES_MAX) {
+      const failed = { placement: "failed", channelId: null, messageId: null } as const;
+      await recordAnswerPlacement(store, guildId, questionNumber, answerNumber, failed);
+      return false;
     }
+    // Due once REPOST_AFTER_MS has passed since `claimedAt`: set so that it is due after the back-off.
+    const claimedAt = clock.now() + retryDelay(tries) - REPOST_AFTER_MS;
+    await changeOutbox(store, guildId, (outbox) => ({
+      ...outbox,
+      answers: [
+        ...outbox.answers.filter((entry) => !mine(entry)),
+        { q: questionNumber, a: answerNumber, claimedAt, tries },
+      ],
+    }));
+    return true;
   });
-  return again;
 }
 
 /**
@@ -455,6 +451,14 @@ export type AcceptResult = {
   /** Who earned the points (null for a self-answer). */
   creditedTo: string | null;
 };
+
+/**
+ * Whether the credit stayed with the same helper: another of their answers accepted in place of theirs.
+ * Their 10 points are kept, none are earned again (what /accept and its thread note say).
+ */
+export function creditKept(result: AcceptResult): boolean {
+  return result.creditedTo !== null && result.previous?.authorId === result.creditedTo;
+}
 
 /**
  * `/accept`: marks the answer accepted and moves the reputation with it, all under the guild lock, so
