@@ -135,14 +135,13 @@ function deliveryText(report: DeliveryReport | null, userId: string): string {
       : "";
     return `Your partner turned out to have left the server, so that pair is undone and you are back in the queue with your place.${again}`;
   }
+  const partner = report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
   switch (report.outcome.state) {
     case "private":
     case "public":
       return `Your thread: <#${report.outcome.threadId}>`;
     case "dm": {
       // A DM Discord refused (closed to the server's members) is not sent again: say who has it.
-      const partner =
-        report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
       const sent = report.outcome.dmSent ?? [userId, partner];
       if (!sent.includes(partner))
         return `I could not open a thread here, so I sent you the introduction by direct message, but I could not DM <@${partner}>: say hello to them directly.`;
@@ -151,8 +150,6 @@ function deliveryText(report: DeliveryReport | null, userId: string): string {
       return "I could not open a thread here, so I sent you both a direct message.";
     }
     case "pending": {
-      const partner =
-        report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
       // Only one of the two DMs went through: the other is sent again.
       const sent = report.outcome.dmSent ?? [];
       if (sent.includes(userId) && !sent.includes(partner))
@@ -162,8 +159,6 @@ function deliveryText(report: DeliveryReport | null, userId: string): string {
       return `Discord is not answering right now; I will introduce you two again in a few minutes. Meanwhile, say hello to <@${partner}> directly.`;
     }
     default: {
-      const partner =
-        report.pair.backend.user === userId ? report.pair.frontend.user : report.pair.backend.user;
       return `I could not open a thread or send DMs; say hello to <@${partner}> directly.`;
     }
   }
