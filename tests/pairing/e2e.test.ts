@@ -650,6 +650,30 @@ describe("/pair end to end", () => {
   }
   /** How many introduction DMs each of `users` has. */
   const introDms = (...users: string[]) => users.map((user) => dmsTo(user, "Suggested mini-project").length);
+  /**
+   * `user` asks as frontend and is matched while Discord does the work of `routes` but answers 500: returns
+   * once that first try is recorded as unanswered.
+   */
+  async function matchedUnanswered(g: Guild, user: string, routes: RegExp): Promise<void> {
+    const faults = {
+      rate429: 0,
+      rate500: 1,
+      afterProcessing: true,
+      maxConsecutive: Number.POSITIVE_INFINITY,
+    };
+    await t.server.withFaults({ ...faults, routes }, async () => {
+      await request(g, user, { role: "frontend" });
+      await until(
+        "the try recorded as unanswered",
+        async () => (await pairOf(g, 1))?.delivery.attempts === 1,
+      );
+    });
+  }
+  /** The pairing job's pass once the first retry's wait has passed. */
+  async function retryDeliveries(): Promise<void> {
+    clock.advance(3 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+  }
   const settledDelivery = (g: Guild) =>
     until("the delivery to settle", async () => {
       const pair = await pairOf(g, 1);
@@ -660,24 +684,8 @@ describe("/pair end to end", () => {
     const g = await freshGuild();
     const [a, b] = [g.member("pub-a"), g.member("pub-b")];
     await request(g, a, { role: "backend", note: "my private note" });
-    await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: /^\/channels\/\d+\/messages$/,
-      },
-      async () => {
-        await request(g, b, { role: "frontend" });
-        await until(
-          "the try recorded as unanswered",
-          async () => (await pairOf(g, 1))?.delivery.attempts === 1,
-        );
-      },
-    );
-    clock.advance(3 * 60_000);
-    await t.bot.ctx.jobs.runNow("pairing");
+    await matchedUnanswered(g, b, /^\/channels\/\d+\/messages$/);
+    await retryDeliveries();
     const pair = await settledDelivery(g);
     expect(pair?.delivery.state).toBe("private");
     expect(threads(g).map((thread) => thread.type)).toEqual([12]);
@@ -718,24 +726,8 @@ describe("/pair end to end", () => {
     const [a, b] = [g.member("dm-a"), g.member("dm-b")];
     await withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
-      await t.server.withFaults(
-        {
-          rate429: 0,
-          rate500: 1,
-          afterProcessing: true,
-          maxConsecutive: Number.POSITIVE_INFINITY,
-          routes: /^\/channels\/\d+\/messages$/,
-        },
-        async () => {
-          await request(g, b, { role: "frontend" });
-          await until(
-            "the try recorded as unanswered",
-            async () => (await pairOf(g, 1))?.delivery.attempts === 1,
-          );
-        },
-      );
-      clock.advance(3 * 60_000);
-      await t.bot.ctx.jobs.runNow("pairing");
+      await matchedUnanswered(g, b, /^\/channels\/\d+\/messages$/);
+      await retryDeliveries();
       await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");
       expect(introDms(a, b)).toEqual([1, 1]);
     });

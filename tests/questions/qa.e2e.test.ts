@@ -853,6 +853,10 @@ describe("/ask when Discord makes the post but answers 500", () => {
     await t?.stop();
   });
 
+  /** Waits until every interaction has finished its work (the REST calls after the reply too). */
+  const settled = () =>
+    vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+
   /** `/ask` with `faults` on Discord's side (500s on `route` only); its reply once all its work is done. */
   async function askWith(
     title: string,
@@ -869,7 +873,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
       },
       () => t.server.interact({ user: ASKER, commandName: "ask", options: { title } }).reply(),
     );
-    await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+    await settled();
     return reply;
   }
 
@@ -877,6 +881,17 @@ describe("/ask when Discord makes the post but answers 500", () => {
   async function posted(title: string): Promise<number> {
     const reply = await askWith(title, /^$/, {});
     return Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
+  }
+
+  /** A question posted and answered by a moderator, once all the work of both is done. */
+  async function answered(title: string, text: string): Promise<{ n: number; threadId: string }> {
+    const n = await posted(title);
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    await t.server
+      .interact({ user: MOD, commandName: "answer", options: { question: { type: 4, value: n }, text } })
+      .reply();
+    await settled();
+    return { n, threadId };
   }
 
   it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
@@ -962,7 +977,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
       },
       async () => {
         await handle.reply();
-        await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+        await settled();
       },
     );
     const [told] = await handle.followups({ atLeast: 1 });
@@ -999,7 +1014,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
         options: { question: { type: 4, value: n }, text: "Call EXPIRE after SET, or use SET with EX." },
       });
       await handle.reply();
-      await vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
+      await settled();
       expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
       const made = copies();
       expect(made[0]).toBe(1);
@@ -1034,18 +1049,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord answers 500 after posting /accept's note in the thread WHEN discord.js retries THEN the note is there once", async () => {
-    const settled = () =>
-      vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
-    const n = await posted("Why is my Redis cache never invalidated?");
-    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
-    await t.server
-      .interact({
-        user: MOD,
-        commandName: "answer",
-        options: { question: { type: 4, value: n }, text: "Set a TTL." },
-      })
-      .reply();
-    await settled();
+    const { n, threadId } = await answered("Why is my Redis cache never invalidated?", "Set a TTL.");
     await t.server.withFaults(
       {
         rate429: 0,
@@ -1066,26 +1070,10 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord failing (500) every post in the question's thread WHEN the asker accepts an answer THEN they are told Discord failed, not that a permission is missing", async () => {
-    const settled = () =>
-      vi.waitFor(() => expect(t.bot.ctx.inflight.size).toBe(0), { timeout: 20_000, interval: 5 });
-    const reply = await t.server
-      .interact({
-        user: ASKER,
-        commandName: "ask",
-        options: { title: "Why does my Postgres connection pool run dry?" },
-      })
-      .reply();
-    await settled();
-    const n = Number(/\*\*Q(\d+)\*\*/.exec(reply.content)?.[1]);
-    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
-    await t.server
-      .interact({
-        user: MOD,
-        commandName: "answer",
-        options: { question: { type: 4, value: n }, text: "Close the sessions you open." },
-      })
-      .reply();
-    await settled();
+    const { n, threadId } = await answered(
+      "Why does my Postgres connection pool run dry?",
+      "Close the sessions you open.",
+    );
     const told = await t.server.withFaults(
       {
         rate429: 0,
