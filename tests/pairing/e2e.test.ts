@@ -263,12 +263,8 @@ describe("/pair end to end", () => {
 
   it("GIVEN a requester whose partner turns out to have left WHEN they are told in their reply THEN their next /pair does not tell them again", async () => {
     const g = await freshGuild();
-    const [leaves, asker] = [g.member("left-late"), g.member("told-once")];
-    await request(g, leaves, { role: "frontend" });
     // Seen a moment ago, so the match does not check; the introduction finds them gone.
-    t.server.removeMember(g.id, leaves);
-    const reply = await request(g, asker, { role: "backend" });
-    expect(reply.content).toContain(`<@${leaves}> is the **frontend**`);
+    const { asker } = await pairedWithDeparted(g, "left-late", "told-once");
     await until("the reply edited with the undone pair", () =>
       t.server
         .requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/)
@@ -282,12 +278,8 @@ describe("/pair end to end", () => {
 
   it("GIVEN a partner who left and a bot without Manage Threads (as invited) WHEN the pair is undone THEN no thread of it is left in the channel", async () => {
     const g = await freshGuild();
-    const [leaves, asker] = [g.member("gone-early"), g.member("not-stranded")];
-    await request(g, leaves, { role: "frontend" });
     // Seen a moment ago, so the match does not check: a thread made before asking could not be deleted.
-    t.server.removeMember(g.id, leaves);
-    const reply = await request(g, asker, { role: "backend" });
-    expect(reply.content).toContain(`<@${leaves}> is the **frontend**`);
+    const { asker } = await pairedWithDeparted(g, "gone-early", "not-stranded");
     const state = await until("the pair to be undone", async () => {
       const current = await pairState(g.id);
       return current.stats.departed === 1 ? current : undefined;
@@ -650,6 +642,22 @@ describe("/pair end to end", () => {
   }
   /** How many introduction DMs each of `users` has. */
   const introDms = (...users: string[]) => users.map((user) => dmsTo(user, "Suggested mini-project").length);
+  /**
+   * A frontend learner asks, then leaves the guild (seen a moment ago, so the match does not check), and a
+   * backend learner is matched with them: the reply names the departed partner.
+   */
+  async function pairedWithDeparted(
+    g: Guild,
+    leftName: string,
+    askerName: string,
+  ): Promise<{ asker: string }> {
+    const [leaves, asker] = [g.member(leftName), g.member(askerName)];
+    await request(g, leaves, { role: "frontend" });
+    t.server.removeMember(g.id, leaves);
+    const reply = await request(g, asker, { role: "backend" });
+    expect(reply.content).toContain(`<@${leaves}> is the **frontend**`);
+    return { asker };
+  }
   /**
    * `user` asks as frontend and is matched while Discord does the work of `routes` but answers 500: returns
    * once that first try is recorded as unanswered.
