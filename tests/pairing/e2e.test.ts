@@ -332,12 +332,7 @@ describe("/pair end to end", () => {
   it("GIVEN a match WHEN 48 h pass THEN the job asks in the thread and 'We met' counts toward the stats", async () => {
     const g = await freshGuild();
     const [a, b] = [g.member("meet-a"), g.member("meet-b")];
-    await request(g, a, { role: "backend" });
-    await request(g, b, { role: "frontend" });
-    const threadId = await until(
-      "the thread",
-      async () => (await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery.threadId ?? undefined,
-    );
+    const threadId = await pairedInThread(g, a, b);
     clock.advance(FOLLOW_UP_MS);
     await t.bot.ctx.jobs.runNow("pairing");
     const followUp = await until("the follow-up", () =>
@@ -367,12 +362,7 @@ describe("/pair end to end", () => {
   it("GIVEN the 48 h follow-up falls in a Discord outage (its post made but not confirmed, DMs failing) WHEN Discord recovers THEN the pairing job posts it, once", async () => {
     const g = await freshGuild();
     const [a, b] = [g.member("fu-a"), g.member("fu-b")];
-    await request(g, a, { role: "backend" });
-    await request(g, b, { role: "frontend" });
-    const threadId = await until(
-      "the thread",
-      async () => (await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery.threadId ?? undefined,
-    );
+    const threadId = await pairedInThread(g, a, b);
     const before = t.server.messagesIn(threadId).length;
     clock.advance(FOLLOW_UP_MS + 60_000);
     await t.server.withFaults(
@@ -642,6 +632,15 @@ describe("/pair end to end", () => {
   }
   /** How many introduction DMs each of `users` has. */
   const introDms = (...users: string[]) => users.map((user) => dmsTo(user, "Suggested mini-project").length);
+  /** `a` (backend) and `b` (frontend) matched as pair #1: its thread's id once it is open. */
+  async function pairedInThread(g: Guild, a: string, b: string): Promise<string> {
+    await request(g, a, { role: "backend" });
+    await request(g, b, { role: "frontend" });
+    return until(
+      "the thread",
+      async () => (await t.store.get(pairKey(g.id, 1), PairSchema))?.delivery.threadId ?? undefined,
+    );
+  }
   /**
    * A frontend learner asks, then leaves the guild (seen a moment ago, so the match does not check), and a
    * backend learner is matched with them: the reply names the departed partner.
