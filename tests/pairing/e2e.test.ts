@@ -557,13 +557,7 @@ describe("/pair end to end", () => {
         routes: /^\/channels\/\d+\/threads$|^\/users\/@me\/channels$/,
       },
       async () => {
-        const handle = t.server.interact({
-          guildId: g.id,
-          channelId: g.nexus,
-          admin: true,
-          commandName: "pair",
-          subcommand: "round",
-        });
+        const handle = startRound(g);
         await handle.reply();
         const summary = await until("the round's summary", () => {
           const edits = t.server.requestsTo("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/);
@@ -632,6 +626,15 @@ describe("/pair end to end", () => {
   }
   /** How many introduction DMs each of `users` has. */
   const introDms = (...users: string[]) => users.map((user) => dmsTo(user, "Suggested mini-project").length);
+  /** An admin's `/pair round` in the guild's Nexus channel (its handle: the reply comes deferred). */
+  const startRound = (g: Guild) =>
+    t.server.interact({
+      guildId: g.id,
+      channelId: g.nexus,
+      admin: true,
+      commandName: "pair",
+      subcommand: "round",
+    });
   /** `a` (backend) and `b` (frontend) matched as pair #1: its thread's id once it is open. */
   async function pairedInThread(g: Guild, a: string, b: string): Promise<string> {
     await request(g, a, { role: "backend" });
@@ -843,13 +846,7 @@ describe("/pair end to end", () => {
 
     const refused = await run(g, backends[0] as string, "round");
     expect(refused.content).toMatch(/Manage Server/);
-    const handle = t.server.interact({
-      guildId: g.id,
-      channelId: g.nexus,
-      admin: true,
-      commandName: "pair",
-      subcommand: "round",
-    });
+    const handle = startRound(g);
     const first = await handle.reply();
     expect(first.ephemeral).toBe(true);
     expect(first.content).toMatch(/Matched \*\*2\*\* pairs\. Still queued: 1 backend, 0 frontend/);
@@ -871,13 +868,7 @@ describe("/pair end to end", () => {
     await request(g, leaves, { role: "frontend" });
     clock.advance(DAY_MS);
     t.server.removeMember(g.id, leaves);
-    const handle = t.server.interact({
-      guildId: g.id,
-      channelId: g.nexus,
-      admin: true,
-      commandName: "pair",
-      subcommand: "round",
-    });
+    const handle = startRound(g);
     await handle.reply();
     await until("the round's final summary", () =>
       t.server
@@ -947,13 +938,7 @@ describe("/pair end to end", () => {
     await request(g, f1, { role: "frontend" });
     clock.advance(DAY_MS);
     t.server.removeMember(g.id, b1); // b1 waited longest: the round pairs b1 with f1, b2 is left over
-    const handle = t.server.interact({
-      guildId: g.id,
-      channelId: g.nexus,
-      admin: true,
-      commandName: "pair",
-      subcommand: "round",
-    });
+    const handle = startRound(g);
     const first = await handle.reply();
     expect(first.content).toMatch(/Matched \*\*1\*\* pair\. Still queued: 1 backend, 0 frontend/);
     const final = await until("the round's final summary", () =>
