@@ -60,17 +60,28 @@ async function freshGuild(): Promise<Guild> {
   };
 }
 
+/** A member's slash command in the guild's Nexus channel (its handle). */
+function interactIn(
+  guild: Guild,
+  user: string,
+  commandName: string,
+  subcommand: string,
+  options: Record<string, string | number> = {},
+  admin = false,
+) {
+  return t.server.interact({
+    guildId: guild.id,
+    channelId: guild.nexus,
+    user,
+    commandName,
+    subcommand,
+    options,
+    ...(admin ? { admin: true } : {}),
+  });
+}
+
 function request(guild: Guild, user: string, options: Record<string, string>) {
-  return t.server
-    .interact({
-      guildId: guild.id,
-      channelId: guild.nexus,
-      user,
-      commandName: "pair",
-      subcommand: "request",
-      options,
-    })
-    .reply();
+  return interactIn(guild, user, "pair", "request", options).reply();
 }
 
 function run(
@@ -80,17 +91,7 @@ function run(
   options: Record<string, string | number> = {},
   admin = false,
 ) {
-  return t.server
-    .interact({
-      guildId: guild.id,
-      channelId: guild.nexus,
-      user,
-      commandName: "pair",
-      subcommand,
-      options,
-      ...(admin ? { admin: true } : {}),
-    })
-    .reply();
+  return interactIn(guild, user, "pair", subcommand, options, admin).reply();
 }
 
 function nexus(
@@ -100,17 +101,7 @@ function nexus(
   options: Record<string, string>,
   admin = false,
 ) {
-  return t.server
-    .interact({
-      guildId: guild.id,
-      channelId: guild.nexus,
-      user,
-      commandName: "nexus",
-      subcommand,
-      options,
-      ...(admin ? { admin: true } : {}),
-    })
-    .reply();
+  return interactIn(guild, user, "nexus", subcommand, options, admin).reply();
 }
 
 /** The introduction's embed fields in the pair's thread, by name ("Backend", "Frontend"). */
@@ -315,14 +306,7 @@ describe("/pair end to end", () => {
       ...PairingStateSchema.parse(state ?? {}),
       nextPairId: STATS_LONG_SCAN_PAIRS + 2,
     });
-    const handle = t.server.interact({
-      guildId: g.id,
-      channelId: g.nexus,
-      user: g.member("big-admin"),
-      commandName: "pair",
-      subcommand: "stats",
-      admin: true,
-    });
+    const handle = interactIn(g, g.member("big-admin"), "pair", "stats", {}, true);
     expect((await handle.callback).type).toBe(5);
     const stats = await handle.reply();
     expect(stats.ephemeral).toBe(true);
@@ -759,14 +743,7 @@ describe("/pair end to end", () => {
           routes: new RegExp(`^/channels/${bDm}/messages$`),
         },
         async () => {
-          const handle = t.server.interact({
-            guildId: g.id,
-            channelId: g.nexus,
-            user: b,
-            commandName: "pair",
-            subcommand: "request",
-            options: { role: "frontend" },
-          });
+          const handle = interactIn(g, b, "pair", "request", { role: "frontend" });
           await until("the first try", async () => (await pairOf(g, 1))?.delivery.state !== "delivering");
           return until("the requester told", async () => {
             const reply = await handle.reply();
@@ -794,14 +771,7 @@ describe("/pair end to end", () => {
     t.server.closeDms(b);
     await withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
-      const handle = t.server.interact({
-        guildId: g.id,
-        channelId: g.nexus,
-        user: b,
-        commandName: "pair",
-        subcommand: "request",
-        options: { role: "frontend" },
-      });
+      const handle = interactIn(g, b, "pair", "request", { role: "frontend" });
       const told = await until("the requester told", async () => {
         const reply = await handle.reply();
         return String(reply.content).includes("Opening a private thread") ? undefined : reply;
@@ -961,14 +931,7 @@ describe("/pair end to end", () => {
     const g = await freshGuild();
     const users = Array.from({ length: 500 }, (_, i) => g.member(`load${i}-`));
     const handles = users.map((user, i) =>
-      t.server.interact({
-        guildId: g.id,
-        channelId: g.nexus,
-        user,
-        commandName: "pair",
-        subcommand: "request",
-        options: { role: i % 2 === 0 ? "backend" : "frontend" },
-      }),
+      interactIn(g, user, "pair", "request", { role: i % 2 === 0 ? "backend" : "frontend" }),
     );
     const replies = await Promise.all(handles.map((h) => h.reply({ timeoutMs: 20_000 })));
     expect(handles.filter((h) => h.late)).toHaveLength(0);
@@ -993,14 +956,7 @@ describe("/pair end to end", () => {
     await request(g, backend, { role: "backend" });
     // The guild's lock held past Discord's 3 s deadline, as a long section of any feature would.
     const busy = t.store.locked(g.id, () => sleep(3_200));
-    const late = t.server.interact({
-      guildId: g.id,
-      channelId: g.nexus,
-      user: frontend,
-      commandName: "pair",
-      subcommand: "request",
-      options: { role: "frontend" },
-    });
+    const late = interactIn(g, frontend, "pair", "request", { role: "frontend" });
     await expect(late.reply()).rejects.toThrow(/deadline/);
     await busy;
     // No pairing pass runs: the introduction follows the late reply itself.
