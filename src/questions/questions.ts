@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Clock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { atMostChars, charLength, quoted } from "../discord/text.js";
@@ -17,7 +18,9 @@ import {
   OUTBOX_MAX,
   type Outbox,
   type OutboxEntry,
+  OutboxEntrySchema,
   type OutboxQuestion,
+  OutboxQuestionSchema,
   OutboxSchema,
   type Question,
   QuestionSchema,
@@ -293,18 +296,49 @@ export async function addAnswer(
 }
 
 async function readOutbox(store: Store, guildId: string): Promise<Outbox> {
-  return (await store.get(keys.outbox(guildId), OutboxSchema)) ?? { answers: [], questions: [] };
+  return (await storedOutbox(store, guildId)).outbox;
+}
+
+/** Each list of a damaged outbox on its own, so its entries can be salvaged one by one. */
+const SalvagedOutboxSchema = z.object({
+  answers: z.array(z.unknown()).catch([]),
+  questions: z.array(z.unknown()).catch([]),
+});
+
+/**
+ * The outbox, and whether the stored record failed its schema. A damaged one is salvaged entry by entry:
+ * each entry is a post that never finished (its record stays "pending" for good once it leaves the outbox),
+ * so the entries that still read are kept, and only those that do not are lost.
+ */
+async function storedOutbox(store: Store, guildId: string): Promise<{ outbox: Outbox; damaged: boolean }> {
+  const outbox = await store.get(keys.outbox(guildId), OutboxSchema);
+  if (outbox !== undefined) return { outbox, damaged: false };
+  const raw = await store.get(keys.outbox(guildId), z.unknown());
+  if (raw === undefined) return { outbox: { answers: [], questions: [] }, damaged: false };
+  const lists = SalvagedOutboxSchema.safeParse(raw);
+  const valid = <S extends z.ZodType>(items: unknown[], schema: S): Array<z.output<S>> =>
+    items.flatMap((item) => {
+      const entry = schema.safeParse(item);
+      return entry.success ? [entry.data as z.output<S>] : [];
+    });
+  return {
+    outbox: {
+      answers: valid(lists.success ? lists.data.answers : [], OutboxEntrySchema),
+      questions: valid(lists.success ? lists.data.questions : [], OutboxQuestionSchema),
+    },
+    damaged: true,
+  };
 }
 
 /** Read-modify-write of the outbox; written only when `fn` changed it. Inside the guild lock. */
 async function changeOutbox(store: Store, guildId: string, fn: (outbox: Outbox) => Outbox): Promise<void> {
-  const outbox = await readOutbox(store, guildId);
+  const { outbox, damaged } = await storedOutbox(store, guildId);
   const next = fn(outbox);
   if (next.answers === outbox.answers && next.questions === outbox.questions) return;
-  await store.set(keys.outbox(guildId), OutboxSchema, {
-    answers: next.answers.slice(-OUTBOX_MAX),
-    questions: next.questions.slice(-OUTBOX_MAX),
-  });
+  const value = { answers: next.answers.slice(-OUTBOX_MAX), questions: next.questions.slice(-OUTBOX_MAX) };
+  // A damaged record is overwritten through `update`, which copies it aside under `quarantine:` first.
+  if (damaged) await store.update(keys.outbox(guildId), OutboxSchema, () => value);
+  else await store.set(keys.outbox(guildId), OutboxSchema, value);
 }
 
 async function dropOutboxQuestion(store: Store, guildId: string, questionNumber: number): Promise<void> {

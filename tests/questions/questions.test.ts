@@ -606,6 +606,43 @@ describe("the outbox", () => {
     expect(second.map((e) => e.a)).toEqual([26, 27, 28, 29, 30]);
   });
 
+  it("GIVEN the outbox fails its schema by one entry WHEN the next answer is stored THEN the pending posts it still held are kept and claimed, and the damaged copy is quarantined", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
+    await askUnposted(store, clock, "Why is my Celery worker not running tasks?");
+    const stored = await store.get(keys.outbox(GUILD), OutboxSchema);
+    await store.keyv.set(keys.outbox(GUILD), {
+      answers: [...(stored?.answers ?? []), { q: "one", a: 2 }],
+      questions: stored?.questions,
+    });
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: OTHER, text: "two" });
+    expect(await outbox(store)).toEqual(["1-1", "1-2"]);
+    expect(await outboxQuestions(store)).toEqual([2]);
+    const aside = [...(store.keyv.store as Map<string, unknown>).keys()].filter((key) =>
+      key.startsWith(`nexus:quarantine:${keys.outbox(GUILD)}:`),
+    );
+    expect(aside).toHaveLength(1);
+    clock.advance(SETTLE_QUESTION_AFTER_MS);
+    const due = await claimAbandoned(store, clock, GUILD);
+    expect(due.answers.map((e) => `${e.q}-${e.a}`)).toEqual(["1-1", "1-2"]);
+    expect(due.questions.map((e) => e.q)).toEqual([2]);
+  });
+
+  it("GIVEN the outbox damaged beyond reading WHEN it is next changed THEN the damaged copy is quarantined before it is overwritten", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    await store.keyv.set(keys.outbox(GUILD), "\u0000 corrupted: not what this record should be");
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
+    expect(await outbox(store)).toEqual(["1-1"]);
+    const aside = [...(store.keyv.store as Map<string, unknown>).entries()].filter(([key]) =>
+      key.startsWith(`nexus:quarantine:${keys.outbox(GUILD)}:`),
+    );
+    expect(aside).toHaveLength(1);
+  });
+
   it("GIVEN 60 concurrent answers on SQLite, each recorded as soon as it is stored THEN every answer is placed and the outbox ends empty", async () => {
     const store = await sqlite();
     const clock = new ManualClock(T0);
