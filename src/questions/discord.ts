@@ -382,12 +382,34 @@ export async function deliverAnswer(
     }
     return delivery;
   }
-  await recordAnswerPlacement(ctx.store, guildId, question.number, answer.number, {
+  const placed = await recordAnswerPlacement(ctx.store, guildId, question.number, answer.number, {
     placement: delivery.placement,
     channelId: delivery.channelId,
     messageId: delivery.messageId,
   });
+  if (placed !== undefined) await linkIfAccepted(ctx, guildId, placed);
   return delivery;
+}
+
+/**
+ * An answer accepted while it still waited to be posted (Discord not answering, or its post slow) left its
+ * question marked solved with no link to it: once it is posted, the question's embed gets the link.
+ */
+async function linkIfAccepted(ctx: QaContext, guildId: string, answer: Answer): Promise<void> {
+  if (answer.messageId === null) return;
+  const question = await getQuestion(ctx.store, guildId, answer.questionNumber);
+  if (question?.status !== "solved" || question.accepted?.answer !== answer.number) return;
+  if (question.channelId === null || question.messageId === null) return;
+  try {
+    const channel = await ctx.client.channels.fetch(question.channelId);
+    if (channel === null || !channel.isTextBased()) return;
+    await channel.messages.edit(question.messageId, { embeds: [questionEmbed(guildId, question, answer)] });
+  } catch (error) {
+    ctx.logger.debug(
+      { err: error, guild: guildId, question: question.number },
+      "could not link the accepted answer from its question",
+    );
+  }
 }
 
 /** The nonces of an answer's post, one per place it can land. */
@@ -497,7 +519,8 @@ async function settleAnswer(ctx: QaContext, guildId: string, entry: OutboxEntry)
     return false;
   }
   if (found !== null) {
-    await settle(found.placement, found.channelId, found.messageId);
+    const placed = await settle(found.placement, found.channelId, found.messageId);
+    if (placed !== undefined) await linkIfAccepted(ctx, guildId, placed);
     return true;
   }
   const { placement } = await deliverAnswer(ctx, guildId, question, answer);

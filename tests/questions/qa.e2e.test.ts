@@ -994,6 +994,41 @@ describe("/ask when Discord makes the post but answers 500", () => {
     expect(posts.map((m) => m.id)).toEqual([answer?.messageId]);
   });
 
+  it("GIVEN an answer Discord did not take WHEN its asker accepts it before the outbox posts it THEN the question's embed links it once it is posted", async () => {
+    const n = await posted("Why does my Flask app lose its session on reload?");
+    const question = await getQuestion(t.store, t.server.guildId, n);
+    const threadId = String(question?.threadId);
+    const handle = t.server.interact({
+      user: MOD,
+      commandName: "answer",
+      options: { question: { type: 4, value: n }, text: "Set a fixed SECRET_KEY instead of a random one." },
+    });
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
+      },
+      async () => {
+        await handle.reply();
+        await settled();
+      },
+    );
+    expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    await t.server.interact({ user: ASKER, commandName: "accept", options: { answer: `${n}-1` } }).reply();
+    await settled();
+    (t.clock as ManualClock).advance(Math.max(REPOST_AFTER_MS, retryDelay(1)));
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    const answer = await getAnswer(t.store, t.server.guildId, n, 1);
+    expect(answer?.placement).toBe("thread");
+    const shown = t.server.messagesIn(NEXUS).find((m) => m.id === question?.messageId);
+    const status = ((shown?.embeds ?? []) as JsonObject[])[0]?.fields as JsonObject[] | undefined;
+    expect(status?.find((field) => field.name === "Status")?.value).toBe(
+      `✅ Solved: [answer ${n}-1](https://discord.com/channels/${t.server.guildId}/${threadId}/${answer?.messageId}) by <@${MOD}>`,
+    );
+  });
+
   it("GIVEN Discord making the answer's posts but answering 500, and failing reads WHEN the outbox retries it past Discord's nonce window THEN it posts no second copy", async () => {
     const n = await posted("Why does my Redis cache never expire keys?");
     const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
