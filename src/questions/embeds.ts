@@ -30,7 +30,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export function questionEmbed(guildId: string, question: Question, accepted: Answer | null = null): Embed {
   const prefix = `Q${question.number} · `;
   const embed = new Embed()
-    .setTitle(truncate(prefix + sanitize(question.title, { oneLine: true }), LIMITS.embedTitle))
+    // Discord renders Markdown in embed titles: escaped, `__init__` is not underlined and a lone `**` shows.
+    .setTitle(prefix + inlineText(question.title, LIMITS.embedTitle - prefix.length))
     .setColor(COLORS[question.status])
     .setTimestamp(question.createdAt)
     .setFooter({

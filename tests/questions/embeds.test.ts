@@ -239,6 +239,21 @@ describe("Q&A messages stay within Discord's limits and never look like pings", 
     );
   });
 
+  it("GIVEN a title with markdown WHEN the question embed is built THEN its title shows it as typed: `__init__` is not underlined, an odd `**` pairs with nothing", () => {
+    const titled = (title: string) =>
+      questionEmbed(GUILD, { ...question, number: 7, title, status: "open", accepted: null }).toJSON().title;
+    expect(titled("Why does __init__ run twice when I subclass a DRF view?")).toBe(
+      "Q7 · Why does \\_\\_init\\_\\_ run twice when I subclass a DRF view?",
+    );
+    expect(titled("How do I pass **kwargs through a `serializer`?")).toBe(
+      "Q7 · How do I pass \\*\\*kwargs through a \\`serializer\\`?",
+    );
+    const long = questionEmbed(GUILD, { ...question, title: "_".repeat(200) }).toJSON().title ?? "";
+    expect(long.length).toBeLessThanOrEqual(LIMITS.embedTitle);
+    expect(long.startsWith("Q123456 · \\_\\_")).toBe(true);
+    expect((/\\*…$/.exec(long)?.[0].length ?? 1) % 2).toBe(1);
+  });
+
   it("GIVEN a raw link or a run of asterisks in a title WHEN made a link label THEN the link stays whole and every asterisk is escaped", () => {
     expect(
       linkLabel("Why does https://example.com/my_app/[id]/*.py 404 in _prod_? https://x.io/a\\", 100),
