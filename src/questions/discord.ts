@@ -628,7 +628,13 @@ export async function showAccepted(ctx: QaContext, guildId: string, result: Acce
           "could not mark a question solved",
         );
       }
-      notes.push("I could not update the question message (it may be deleted, or I lack permission).");
+      // Discord failing (a 5xx, a timeout) is neither: a repeated /accept edits the message again.
+      notes.push(
+        isTransientError(error)
+          ? "Discord did not answer while I marked the question solved: " +
+              "`/accept` the same answer again in a minute to finish."
+          : "I could not update the question message (it may be deleted, or I lack permission).",
+      );
     }
   }
   if (question.threadId !== null && !question.threadGone) {

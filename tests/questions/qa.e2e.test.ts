@@ -1131,6 +1131,33 @@ describe("/ask when Discord makes the post but answers 500", () => {
     expect(told).not.toContain("Send Messages in Threads");
     expect(told).toContain("Discord did not answer while I marked the question's thread solved");
   });
+
+  it("GIVEN Discord failing (500) every edit of the question's message WHEN the asker accepts an answer THEN they are told Discord failed and to accept again, not that the message may be deleted", async () => {
+    const { n } = await answered("Why does my Django admin load so slowly?", "Use list_select_related.");
+    const messageId = String((await getQuestion(t.store, t.server.guildId, n))?.messageId);
+    const told = await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/${NEXUS}/messages/${messageId}$`),
+      },
+      async () => {
+        const handle = t.server.interact({
+          user: ASKER,
+          commandName: "accept",
+          options: { answer: `${n}-1` },
+        });
+        expect((await handle.reply()).content).toContain(`Q${n} is solved`);
+        const [note] = await handle.followups({ atLeast: 1 });
+        await settled();
+        return String(note?.content);
+      },
+    );
+    expect(told).not.toContain("it may be deleted, or I lack permission");
+    expect(told).toContain("Discord did not answer while I marked the question solved");
+    expect(told).toContain("`/accept` the same answer again");
+  });
 });
 
 describe("answers beside a question when the bot cannot read the Nexus channel's history", () => {
