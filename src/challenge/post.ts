@@ -86,7 +86,8 @@ export function retryDelay(failures: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, failures - 1), 30 * 60_000);
 }
 
-export type RecoveryAction = "wait" | "resend" | "search";
+/** `find`: only look for the message (a past day's post, see `adoptPast`), never send it. */
+export type RecoveryAction = "wait" | "resend" | "search" | "find";
 
 /**
  * What to do about a delivery that is claimed but not posted. Wait while someone alive may still be
@@ -220,10 +221,12 @@ async function attempt(
         }
         target = channelId;
       }
-    } else if (mode === "search") {
+    } else if (mode === "search" || mode === "find") {
       sent = await sender.find(guildId, target, query);
     }
     if (sent === null) {
+      // An attempt that created nothing (`unsent`), backed off like a failed send.
+      if (mode === "find") throw new Error("the message was not found in the channel");
       sending = true;
       sent = await sender.send(guildId, target, payload, delivery.nonce);
     }
@@ -301,7 +304,7 @@ async function takeOver(ctx: Ctx, guildId: string, date: string, slot: Slot): Pr
 /**
  * Recovers a delivery if it is this run's to recover; returns the message when it was (re)posted.
  * `channelId`: where it should go now (a day's post follows the channel setting until it is out).
- * `force`: see `recoveryAction`.
+ * `force`: see `recoveryAction`. `lookOnly`: the message is looked for, never sent (see `adoptPast`).
  */
 async function recover(
   ctx: Ctx,
@@ -311,13 +314,14 @@ async function recover(
   delivery: Delivery,
   payload: () => Promise<ChallengePayload> | ChallengePayload,
   channelId = delivery.channelId,
-  force = false,
+  { force = false, lookOnly = false }: { force?: boolean; lookOnly?: boolean } = {},
 ): Promise<SentMessage | null> {
   const { runner } = ctx.deps;
   const flight = flightKey(guildId, date, slot.what);
   if (delivery.state === "posted" || runner.inFlight.has(flight)) return null;
-  const action = recoveryAction(delivery, runner, ctx.clock.now(), channelId, force);
-  if (action === "wait") return null;
+  const next = recoveryAction(delivery, runner, ctx.clock.now(), channelId, force);
+  if (next === "wait") return null;
+  const action = lookOnly ? "find" : next;
   runner.inFlight.add(flight);
   try {
     const taken = await takeOver(ctx, guildId, date, slot);
@@ -493,9 +497,15 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
 
 /**
  * A day that is claimed: finish it if it is ours to finish, in the guild's channel now (`channelId`);
- * bring the state up to date if it is posted.
+ * bring the state up to date if it is posted. `lookOnly`: see `adoptPast`.
  */
-async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: string): Promise<PostOutcome> {
+async function recoverPost(
+  ctx: Ctx,
+  guildId: string,
+  day: Day,
+  channelId: string,
+  lookOnly = false,
+): Promise<PostOutcome> {
   const { store } = ctx;
   if (day.post.state === "posted") {
     const state = await getState(store, guildId, ctx.clock);
@@ -508,7 +518,10 @@ async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: strin
   if (current !== null && current > day.date) return { status: "failed", day };
   const slot = postSlot(store, guildId, day.date, day.version);
   const payload = () => postPayload(day);
-  const sent = await recover(ctx, guildId, day.date, slot, day.post, payload, channelId, ctx.force);
+  const sent = await recover(ctx, guildId, day.date, slot, day.post, payload, channelId, {
+    force: ctx.force,
+    lookOnly,
+  });
   if (sent === null) {
     const now = await store.get(challengeKeys.day(guildId, day.date), DaySchema);
     return { status: now?.post.state === "posted" ? "already" : "pending", day: now ?? day };
@@ -517,6 +530,17 @@ async function recoverPost(ctx: Ctx, guildId: string, day: Day, channelId: strin
   const posted = (await store.get(challengeKeys.day(guildId, day.date), DaySchema)) ?? day;
   await afterPosted(ctx, guildId, posted);
   return { status: "recovered", day: posted };
+}
+
+/**
+ * The latest claimed day, once its local date is over without its post confirmed: a send Discord did not
+ * answer (a 5xx) at 23:59, retried after midnight, when no tick recovers that date any more. The message
+ * may well be in the channel: it is looked for (where it was sent) and, found, adopted for its own date,
+ * which becomes current. It is never sent now: a challenge a day late would crowd out the next one.
+ */
+async function adoptPast(ctx: Ctx, guildId: string, date: string): Promise<void> {
+  const day = await ctx.store.get(challengeKeys.day(guildId, date), DaySchema);
+  if (day !== undefined) await recoverPost(ctx, guildId, day, day.post.channelId, true);
 }
 
 /**
@@ -592,7 +616,7 @@ async function ensureHint(
     // Before the next post, this run's back-off after failed sends does not hold the hint back: once the
     // next challenge is current, no tick tries it again.
     const target = targetOf(existing, fallback);
-    sent = await recover(ctx, guildId, date, slot, existing, payload, target, beforeNext);
+    sent = await recover(ctx, guildId, date, slot, existing, payload, target, { force: beforeNext });
   } else {
     const settings = await getSettings(store, clock, guildId);
     if (!beforeNext && clock.now() < day.post.postedAt + settings.hintDelayHours * 3_600_000) return;
@@ -670,10 +694,18 @@ async function tickGuild(
   config: GuildConfig,
   dueDate: string | undefined,
   today: Day | undefined,
+  stored: ChallengeState | undefined,
 ): Promise<void> {
   if (config.channelId !== null) {
     if (dueDate !== undefined) await ensurePost(ctx, guildId, dueDate, config.channelId);
     else if (today !== undefined) await recoverPost(ctx, guildId, today, config.channelId);
+    else if (
+      stored?.lastDate &&
+      stored.lastDate !== stored.current &&
+      stored.lastDate < localDate(ctx.clock.now(), config.timezone)
+    ) {
+      await adoptPast(ctx, guildId, stored.lastDate);
+    }
   }
   // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.
   const state = await repairState(ctx.store, ctx.clock, guildId);
@@ -727,7 +759,7 @@ export async function runDuePosts(
       if (schedule === undefined) continue;
       const { guildId, config } = schedule;
       try {
-        await tickGuild(ctx, guildId, config, due.get(guildId), todays.get(guildId));
+        await tickGuild(ctx, guildId, config, due.get(guildId), todays.get(guildId), stateOf.get(guildId));
       } catch (error) {
         deps.logger?.error({ err: error, guild: guildId }, "challenge tick failed for a guild");
         ctx.events.push({

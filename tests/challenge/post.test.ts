@@ -325,6 +325,25 @@ describe("restarts", () => {
     expect(postTimes(w)).toEqual(["2026-06-02T09:00:00.000Z"]);
   });
 
+  it("GIVEN a 23:59 post Discord created but did not confirm WHEN the retry comes after midnight THEN the post is found and becomes current for its own date, and nothing is sent again", async () => {
+    const member = "300000000000000001";
+    const w = await world("2026-06-01T23:59:40Z", [{ timezone: "UTC", postTime: "23:59" }]);
+    const deps = boot(w, "run");
+    w.discord.failNext("after"); // a 5xx: the message is in the channel, the bot was not told
+    await tick(w, deps);
+    expect(w.discord.posts(GUILD)).toHaveLength(1);
+    await runUntil(w, deps, "2026-06-02T12:00:00Z");
+    expect(w.discord.posts(GUILD)).toHaveLength(1);
+    const day = await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema);
+    expect(day?.post).toMatchObject({ state: "posted", messageId: w.discord.posts(GUILD)[0]?.id });
+    expect((await getState(w.store, GUILD, w.clock)).current).toBe("2026-06-01");
+    const submitted = await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 1st.");
+    expect(submitted.date).toBe("2026-06-01");
+    await runUntil(w, deps, "2026-06-03T00:00:00Z");
+    expect((await memberStreak(w.store, GUILD, member, w.clock)).current).toBe(1);
+    expect(w.discord.posts(GUILD)).toHaveLength(2);
+  });
+
   it("GIVEN a send that fails in a running process THEN it is retried on a later tick after a back-off, once", async () => {
     const w = await world("2026-06-01T08:00:00Z");
     const deps = boot(w, "run");
