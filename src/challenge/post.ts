@@ -86,7 +86,7 @@ export function retryDelay(failures: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, failures - 1), 30 * 60_000);
 }
 
-/** `find`: only look for the message (a past day's post, see `adoptPast`), never send it. */
+/** `find`: only look for the message (a past day's post, see `recoverPast`), never send it. */
 export type RecoveryAction = "wait" | "resend" | "search" | "find";
 
 /**
@@ -304,7 +304,7 @@ async function takeOver(ctx: Ctx, guildId: string, date: string, slot: Slot): Pr
 /**
  * Recovers a delivery if it is this run's to recover; returns the message when it was (re)posted.
  * `channelId`: where it should go now (a day's post follows the channel setting until it is out).
- * `force`: see `recoveryAction`. `lookOnly`: the message is looked for, never sent (see `adoptPast`).
+ * `force`: see `recoveryAction`. `lookOnly`: the message is looked for, never sent (see `recoverPast`).
  */
 async function recover(
   ctx: Ctx,
@@ -497,7 +497,7 @@ async function ensurePost(ctx: Ctx, guildId: string, date: string, channelId: st
 
 /**
  * A day that is claimed: finish it if it is ours to finish, in the guild's channel now (`channelId`);
- * bring the state up to date if it is posted. `lookOnly`: see `adoptPast`.
+ * bring the state up to date if it is posted. `lookOnly`: see `recoverPast`.
  */
 async function recoverPost(
   ctx: Ctx,
@@ -533,14 +533,19 @@ async function recoverPost(
 }
 
 /**
- * The latest claimed day, once its local date is over without its post confirmed: a send Discord did not
- * answer (a 5xx) at 23:59, retried after midnight, when no tick recovers that date any more. The message
- * may well be in the channel: it is looked for (where it was sent) and, found, adopted for its own date,
- * which becomes current. It is never sent now: a challenge a day late would crowd out the next one.
+ * The latest claimed day, once its local date is over with its post still unconfirmed, when no tick
+ * recovers that date any more (until the next day is claimed):
+ * - the scheduled post (version 0), say a send Discord did not answer (a 5xx) at 23:59, retried after
+ *   midnight. The message may well be in the channel: it is looked for where it was sent and, found,
+ *   adopted for its own date, which becomes current. It is never sent now: a challenge a day late would
+ *   crowd out the next one (the day before stays current meanwhile).
+ * - a `/challenge skip` replacement: the challenge it replaced is withdrawn (its submissions forfeited),
+ *   so the day has nothing else to answer or reveal, and the admin was told Nexus retries it. It is
+ *   retried as on its day, in the guild's channel now (`channelId`); its reveal comes with the next post.
  */
-async function adoptPast(ctx: Ctx, guildId: string, date: string): Promise<void> {
-  const day = await ctx.store.get(challengeKeys.day(guildId, date), DaySchema);
-  if (day !== undefined) await recoverPost(ctx, guildId, day, day.post.channelId, true);
+async function recoverPast(ctx: Ctx, guildId: string, day: Day, channelId: string): Promise<void> {
+  if (day.version === 0) await recoverPost(ctx, guildId, day, day.post.channelId, true);
+  else await recoverPost(ctx, guildId, day, channelId);
 }
 
 /**
@@ -694,17 +699,13 @@ async function tickGuild(
   config: GuildConfig,
   dueDate: string | undefined,
   today: Day | undefined,
-  stored: ChallengeState | undefined,
+  past: Day | undefined,
 ): Promise<void> {
   if (config.channelId !== null) {
     if (dueDate !== undefined) await ensurePost(ctx, guildId, dueDate, config.channelId);
     else if (today !== undefined) await recoverPost(ctx, guildId, today, config.channelId);
-    else if (
-      stored?.lastDate &&
-      stored.lastDate !== stored.current &&
-      stored.lastDate < localDate(ctx.clock.now(), config.timezone)
-    ) {
-      await adoptPast(ctx, guildId, stored.lastDate);
+    else if (past !== undefined && past.post.state !== "posted") {
+      await recoverPast(ctx, guildId, past, config.channelId);
     }
   }
   // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.
@@ -743,6 +744,17 @@ export async function runDuePosts(
   );
   const todays = new Map(schedules.map(({ guildId }, i) => [guildId, days[i]]));
   const stateOf = new Map(guildIds.map((guildId, i) => [guildId, states[i]]));
+  // Where today has no claim yet: the latest claimed day, when its date is over (see `recoverPast`).
+  const pastOf = new Map<string, string>();
+  for (const { guildId, config } of schedules) {
+    const last = stateOf.get(guildId)?.lastDate;
+    if (!todays.get(guildId) && last && last < localDate(now, config.timezone)) pastOf.set(guildId, last);
+  }
+  const pastDays = await store.getMany(
+    [...pastOf].map(([guildId, date]) => challengeKeys.day(guildId, date)),
+    DaySchema,
+  );
+  const pasts = new Map([...pastOf.keys()].map((guildId, i) => [guildId, pastDays[i]]));
   const lastPosted = new Map(
     schedules.map(({ guildId, config }) => [
       guildId,
@@ -759,7 +771,7 @@ export async function runDuePosts(
       if (schedule === undefined) continue;
       const { guildId, config } = schedule;
       try {
-        await tickGuild(ctx, guildId, config, due.get(guildId), todays.get(guildId), stateOf.get(guildId));
+        await tickGuild(ctx, guildId, config, due.get(guildId), todays.get(guildId), pasts.get(guildId));
       } catch (error) {
         deps.logger?.error({ err: error, guild: guildId }, "challenge tick failed for a guild");
         ctx.events.push({

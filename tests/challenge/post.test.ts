@@ -839,6 +839,26 @@ describe("/challenge post and /challenge skip", () => {
     expect(w.discord.in(before?.post.threadId ?? "")).toHaveLength(0);
   });
 
+  it("GIVEN /challenge skip late in the day while Discord is down WHEN Discord is back only after midnight THEN the replacement is posted, and revealed when the next day's challenge is posted", async () => {
+    const w = await world("2026-06-01T09:00:00Z", [{ timezone: "UTC" }]);
+    const deps = boot(w, "run");
+    await tick(w, deps);
+    w.clock.set(utc("2026-06-01T23:00:00Z"));
+    w.discord.brokenChannels.add(CHANNEL);
+    expect((await skipToday(w.store, w.clock, deps, GUILD, "1")).status).toBe("failed");
+    await runUntil(w, deps, "2026-06-02T00:30:00Z");
+    w.discord.brokenChannels.delete(CHANNEL);
+    await runUntil(w, deps, "2026-06-02T12:00:00Z");
+    const day = await w.store.get(challengeKeys.day(GUILD, "2026-06-01"), DaySchema);
+    expect(day?.post.state).toBe("posted");
+    expect(w.discord.posts(GUILD)).toHaveLength(3); // the first, its replacement, the next day's
+    const reveals = w.discord
+      .in(day?.post.threadId ?? "")
+      .filter((m) => m.payload.embeds[0]?.title?.startsWith("Model answer"));
+    expect(reveals).toHaveLength(1);
+    expect(reveals[0]?.payload.embeds[0]?.description).toContain(day?.challenge.answer);
+  });
+
   it("GIVEN a bank of two used up WHEN /challenge skip on the day it runs out THEN the replacement is the other challenge", async () => {
     // A guild whose draw order would start the new cycle with the challenge being replaced.
     const guildId = "100000000000000005";
