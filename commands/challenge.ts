@@ -172,8 +172,16 @@ const handlers: Record<string, Handler> = {
         view.nextPostAt === null
           ? "once an admin has run `/nexus setup`"
           : `<t:${Math.floor(view.nextPostAt / 1000)}:F>`;
+      const retrying =
+        "Discord has not taken it yet and Nexus retries on its own: try again in a few minutes.";
+      const content = {
+        post: `Today's challenge is being posted. ${retrying}`,
+        replacement: `Today's challenge was replaced, and the new one is being posted. ${retrying}`,
+      };
       return interaction.reply({
-        content: `No challenge has been posted yet. The next one comes ${when}.`,
+        content: view.pending
+          ? content[view.pending]
+          : `No challenge has been posted yet. The next one comes ${when}.`,
         flags: ephemeral,
       });
     }

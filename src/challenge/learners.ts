@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { UserError } from "../discord/errors.js";
 import { getGuildConfig } from "../guild/config.js";
 import type { Store } from "../store/store.js";
+import { localDate } from "../time.js";
 import { type Difficulty, parseCustomChallenge } from "./bank.js";
 import { pointsOn } from "./leaderboard.js";
 import {
@@ -106,7 +107,15 @@ function viewOf(day: Day, entry: Entry | undefined): MemberView {
   };
 }
 
-export type NoChallenge = { day: null; nextPostAt: number | null };
+/**
+ * No challenge is open: `pending` says one is on its way, Discord not having taken it yet (the scheduler
+ * retries it): today's post, or the replacement of a `/challenge skip` (the replaced one is withdrawn).
+ */
+export type NoChallenge = {
+  day: null;
+  nextPostAt: number | null;
+  pending: "post" | "replacement" | null;
+};
 
 /** `/challenge today`: the current challenge as this member sees it, or when the next one comes. */
 export async function todayView(
@@ -119,10 +128,22 @@ export async function todayView(
   if (day === undefined) {
     const config = await getGuildConfig(store, clock, guildId);
     const state = await getState(store, guildId, clock);
-    return {
-      day: null,
-      nextPostAt: config.channelId === null ? null : nextPostAt(clock.now(), config, state.lastDate),
-    };
+    if (config.channelId === null) return { day: null, nextPostAt: null, pending: null };
+    // The latest claimed day, unless it is out already; a past date's post is only looked for now, but a
+    // replacement is retried until the next day is claimed (post.ts `recoverPast`).
+    const latest =
+      state.lastDate === null
+        ? undefined
+        : await store.get(challengeKeys.day(guildId, state.lastDate), DaySchema);
+    const pending =
+      latest === undefined || latest.post.state === "posted"
+        ? null
+        : latest.version > 0
+          ? "replacement"
+          : latest.date >= localDate(clock.now(), config.timezone)
+            ? "post"
+            : null;
+    return { day: null, nextPostAt: nextPostAt(clock.now(), config, state.lastDate), pending };
   }
   const entry = await store.get(challengeKeys.entry(guildId, day.date, userId), EntrySchema);
   return viewOf(day, entryFor(day, entry));

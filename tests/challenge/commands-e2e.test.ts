@@ -1,7 +1,7 @@
 // /challenge end to end: the in-process bot (real discord.js client, real store) against the local Discord.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discordSender } from "../../src/challenge/discord.js";
-import { SendRefusedError } from "../../src/challenge/post.js";
+import { type ChallengeDeps, createRunner, SendRefusedError, skipToday } from "../../src/challenge/post.js";
 import { challengeKeys, EntrySchema, getState } from "../../src/challenge/records.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
 import { FIXTURE_IDS, type JsonObject } from "../support/discord-server.js";
@@ -162,5 +162,21 @@ describe("/challenge end to end (in-process bot, local Discord)", () => {
       t.server.restorePermissions(NEXUS);
     }
     expect(t.server.messagesIn(NEXUS)).toHaveLength(before);
+  });
+
+  it("GIVEN /challenge skip whose replacement Discord has not taken yet WHEN a member runs /challenge today THEN the reply says the new one is being posted, not that none was", async () => {
+    const outage: ChallengeDeps = {
+      runner: createRunner(t.clock, "outage"),
+      sender: {
+        send: () => Promise.reject(new Error("503 Service Unavailable")),
+        find: () => Promise.reject(new Error("503 Service Unavailable")),
+      },
+    };
+    const skipped = await skipToday(t.store, t.clock, outage, t.server.guildId, "1");
+    expect(skipped.status).toBe("failed");
+    const reply = await interact("today");
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).not.toMatch(/No challenge has been posted/);
+    expect(reply.content).toMatch(/replaced, and the new one is being posted/);
   });
 });

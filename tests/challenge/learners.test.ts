@@ -201,7 +201,27 @@ describe("/challenge today", () => {
     expect(await todayView(w.store, w.clock, GUILD, ALICE)).toEqual({
       day: null,
       nextPostAt: utc("2026-06-01T08:00:00Z"),
+      pending: null,
     });
+  });
+
+  it("GIVEN /challenge skip whose replacement Discord has not taken yet THEN the view says a replacement is being posted, not that none was posted", async () => {
+    const bank = [HARD, ChallengeSchema.parse({ ...HARD, id: "hard-two", title: "Another hard one" })];
+    const w = await world("2026-06-01T08:00:00Z", "Europe/London", "09:00", bank);
+    await at(w, "2026-06-01T08:00:00Z");
+    w.discord.failNext("before");
+    expect((await skipToday(w.store, w.clock, w.deps, GUILD, "1")).status).toBe("failed");
+    expect(await todayView(w.store, w.clock, GUILD, ALICE)).toMatchObject({
+      day: null,
+      pending: "replacement",
+    });
+  });
+
+  it("GIVEN today's post Discord has not taken yet THEN the view says it is being posted", async () => {
+    const w = await world("2026-06-01T08:00:00Z");
+    w.discord.failNext("before");
+    await at(w, "2026-06-01T08:00:00Z");
+    expect(await todayView(w.store, w.clock, GUILD, ALICE)).toMatchObject({ day: null, pending: "post" });
   });
 
   it("GIVEN a posted challenge THEN the member sees it with their own state", async () => {
