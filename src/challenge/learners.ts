@@ -89,9 +89,18 @@ export type MemberView = {
   earlyHints: number;
 };
 
-/** A member's entry for `day`'s challenge: one kept from a challenge `/challenge skip` replaced is none. */
+/**
+ * A member's entry for `day`'s challenge: one kept from a challenge `/challenge skip` replaced is none. An
+ * entry from before entries carried a version is the current challenge's when its answer was last written
+ * after the current post was claimed: read as the replaced one's, its author's answer to the replacement
+ * would be hers to submit (and be credited for) a second time.
+ */
 function entryFor(day: Day, entry: Entry | undefined): Entry | undefined {
-  return entry?.version === day.version ? entry : undefined;
+  if (entry === undefined) return undefined;
+  const answeredAt = entry.editedAt ?? entry.submittedAt;
+  const version =
+    entry.version ?? (answeredAt !== null && answeredAt >= day.post.claimedAt ? day.version : 0);
+  return version === day.version ? entry : undefined;
 }
 
 function viewOf(day: Day, entry: Entry | undefined): MemberView {

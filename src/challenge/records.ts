@@ -139,9 +139,10 @@ export type CustomChallenge = z.output<typeof CustomChallengeSchema>;
 export const EntrySchema = z.object({
   /**
    * The day's version (its challenge) this entry is for: after a `/challenge skip` an entry of the
-   * replaced challenge reads as no entry (learners.ts `entryFor`). Absent in older records: version 0.
+   * replaced challenge reads as no entry (learners.ts `entryFor`). Absent in older records: told by the
+   * time of its answer (`entryFor`), as they were written for the replacement too.
    */
-  version: z.number().int().nonnegative().default(0),
+  version: z.number().int().nonnegative().optional(),
   /** Hints unlocked personally (counting from hint 1) and how many of them were taken early. */
   unlocked: z.number().int().min(0).max(3).default(0),
   earlyHints: z.number().int().min(0).max(3).default(0),

@@ -362,6 +362,21 @@ describe("a challenge replaced by /challenge skip", () => {
       { userId: BOB, points: 30 },
     ]);
   });
+
+  it("GIVEN an entry from before entries carried a version, submitted to a replacement WHEN the member submits again THEN it is an edit: her points and submissions are counted once", async () => {
+    const w = await world("2026-06-01T08:00:00Z", "Europe/London", "09:00", BANK);
+    await at(w, "2026-06-01T08:00:00Z");
+    await skipToday(w.store, w.clock, w.deps, GUILD, "1");
+    w.clock.advance(60_000);
+    await submitAnswer(w.store, w.clock, GUILD, ALICE, "my answer to the replacement");
+    // The record as the version before entries carried one wrote it.
+    const key = challengeKeys.entry(GUILD, "2026-06-01", ALICE);
+    const { version: _version, ...legacy } = (await w.store.get(key, EntrySchema)) ?? {};
+    await w.store.set(key, EntrySchema.omit({ version: true }), legacy);
+    const again = await submitAnswer(w.store, w.clock, GUILD, ALICE, "my answer, edited");
+    expect(again).toMatchObject({ edited: true, points: 30 });
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ points: 30, submissions: 1 });
+  });
 });
 
 describe("admin settings and custom challenges", () => {
