@@ -17,6 +17,7 @@ import {
   EntrySchema,
   getState,
   MAX_QUEUE,
+  type MemberStats,
   MemberStatsSchema,
   SettingsSchema,
   StateSchema,
@@ -52,17 +53,22 @@ export function publicHints(day: Pick<Day, "hintReleasedAt">): number {
   return day.hintReleasedAt === null ? 0 : 1;
 }
 
-/** Consecutive challenge days (newest first) the member answered; an unanswered current day does not break it. */
+/**
+ * Consecutive challenge days (newest first) the member answered; an unanswered current day does not break
+ * it. `run` (MemberStats): her streak as of a day she answered, which carries it past the dates kept.
+ */
 export function streakOf(
   memberDates: readonly string[],
   postedDates: readonly string[],
   current: string | null,
+  run?: MemberStats["run"],
 ): number {
   const done = new Set(memberDates);
   let streak = 0;
   for (let i = postedDates.length - 1; i >= 0; i -= 1) {
     const date = postedDates[i];
     if (date === undefined) break;
+    if (done.has(date) && date === run?.date) return streak + run.n;
     if (done.has(date)) streak += 1;
     else if (date === current && streak === 0) continue;
     else break;
@@ -286,12 +292,14 @@ async function creditSubmission(
     store.update(challengeKeys.member(guildId, userId), MemberStatsSchema, (current) => {
       const stats = MemberStatsSchema.parse(current ?? {});
       const dates = withDate(stats.dates, day.date);
-      const streak = streakOf(dates, state.postedDates, state.current);
+      const streak = streakOf(dates, state.postedDates, state.current, stats.run);
       return {
         dates,
         best: Math.max(stats.best, streak),
         points: Math.max(0, stats.points + delta),
         submissions: stats.submissions + (edited ? 0 : 1),
+        // `day` is the latest posted day: the streak counted is the one ending on it.
+        run: streak > 0 ? { date: day.date, n: streak } : undefined,
       };
     }),
   ]);
@@ -321,17 +329,26 @@ export async function forfeitSubmissions(store: Store, guildId: string, date: st
   if (subs === undefined || subs.entries.length === 0) return;
   await Promise.all(
     subs.entries.map((entry) =>
-      store.update(challengeKeys.member(guildId, entry.u), MemberStatsSchema, (stats) =>
-        stats === undefined
-          ? stats
-          : {
-              ...stats,
-              dates: stats.dates.filter((day) => day !== date),
-              best: Math.min(stats.best, entry.b ?? stats.best),
-              points: Math.max(0, stats.points - entry.p),
-              submissions: Math.max(0, stats.submissions - 1),
-            },
-      ),
+      store.update(challengeKeys.member(guildId, entry.u), MemberStatsSchema, (stats) => {
+        if (stats === undefined) return stats;
+        const dates = stats.dates.filter((day) => day !== date);
+        // A streak that `date` extended ended on her answer before it (the latest left), one day shorter.
+        const before = dates.at(-1);
+        const run =
+          stats.run?.date !== date
+            ? stats.run
+            : stats.run.n > 1 && before !== undefined
+              ? { date: before, n: stats.run.n - 1 }
+              : undefined;
+        return {
+          ...stats,
+          dates,
+          best: Math.min(stats.best, entry.b ?? stats.best),
+          points: Math.max(0, stats.points - entry.p),
+          submissions: Math.max(0, stats.submissions - 1),
+          run,
+        };
+      }),
     ),
   );
   await store.update(challengeKeys.totals(guildId), TotalsSchema, (totals) => {
@@ -367,7 +384,7 @@ export async function memberStreak(
   const stats =
     (await store.get(challengeKeys.member(guildId, userId), MemberStatsSchema)) ??
     MemberStatsSchema.parse({});
-  const current = streakOf(stats.dates, state.postedDates, state.current);
+  const current = streakOf(stats.dates, state.postedDates, state.current, stats.run);
   return {
     current,
     best: Math.max(stats.best, current),

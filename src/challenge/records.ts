@@ -177,6 +177,11 @@ export const MemberStatsSchema = z.object({
   best: z.number().int().nonnegative().default(0),
   points: z.number().int().nonnegative().default(0),
   submissions: z.number().int().nonnegative().default(0),
+  /**
+   * Her streak as of her latest answered date, counted when she answered it: it carries streaks past the
+   * dates kept. Absent in older records (streaks are then counted within the dates kept).
+   */
+  run: z.object({ date, n: z.number().int().positive() }).optional(),
 });
 export type MemberStats = z.output<typeof MemberStatsSchema>;
 

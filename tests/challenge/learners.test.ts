@@ -27,6 +27,7 @@ import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { memoryStore } from "../../src/store/open.js";
 import type { KeyvStore, Store } from "../../src/store/store.js";
+import { addDays } from "../../src/time.js";
 import { MemorySender } from "../support/challenge-sender.js";
 
 const GUILD = "100000000000000001";
@@ -256,6 +257,19 @@ describe("streaks and points by the guild's local day", () => {
     await submitAnswer(w.store, w.clock, GUILD, ALICE, "back again");
     expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 1, best: 3 });
   });
+
+  it("GIVEN a member who answered 402 challenge days in a row, longer than the 400 dates kept THEN her streak is 402, before and after the next day's challenge is posted", async () => {
+    const w = await world("2025-01-01T12:00:00Z", "UTC");
+    let date = "2025-01-01";
+    for (let day = 0; day < 402; day += 1) {
+      await at(w, `${date}T12:00:00Z`);
+      await submitAnswer(w.store, w.clock, GUILD, ALICE, `answer for ${date}`);
+      date = addDays(date, 1);
+    }
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 402, best: 402 });
+    await at(w, `${date}T12:00:00Z`);
+    expect(await memberStreak(w.store, GUILD, ALICE)).toMatchObject({ current: 402, best: 402 });
+  }, 60_000);
 
   it("GIVEN the all-time totals record is lost or damaged WHEN a member submits THEN the totals are summed again from every posted day's submissions, this one included", async () => {
     for (const damage of ["lost", "damaged"] as const) {
