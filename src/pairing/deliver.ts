@@ -245,7 +245,8 @@ async function sendDirect(
  * Introduces a stored pair (given as the record just made, already claimed, or as an id to claim first):
  * a private thread in the Nexus channel (the command's channel when none is
  * set) with both members; a public thread when private threads are not allowed; direct messages when no
- * thread can be made. A member found to have left undoes the pair and re-queues (and re-matches) the other.
+ * thread can be made (and for the rest of a pair one member already has by DM). A member found to have left
+ * undoes the pair and re-queues (and re-matches) the other.
  * When nothing could be sent because Discord did not answer, the pair is left "pending" for the pairing
  * job to try again (see recordDelivery). Returns null when someone else is already delivering this pair.
  */
@@ -292,6 +293,9 @@ export async function deliverPair(
   // A thread that failed only because Discord did not answer: this try stops there, and the next one looks
   // for that thread (Discord may have made it) before opening one.
   let threadTransient = false;
+  // A member an earlier try reached by DM already has the introduction: the rest goes by DM too, even once
+  // a thread could be opened, or that member would be introduced twice (by DM and in the thread).
+  const dmBefore = pair.delivery.dmSent ?? [];
   if (guild) {
     // Checked now, even for a pair /pair request checked at match time (a member seen minutes ago is not
     // asked again there): a thread opened for someone who has since left could not be deleted.
@@ -299,7 +303,7 @@ export async function deliverPair(
     for (const user of users) if (!(await isMember(user))) return departedFrom(user);
     // Only a retry looks (a first delivery opened nothing yet): the process that died may have opened the
     // thread, and maybe added the members and posted the introduction, without recording it.
-    const found = abandoned ? await findPairThread(guild, pair, log) : null;
+    const found = abandoned && dmBefore.length === 0 ? await findPairThread(guild, pair, log) : null;
     if (found !== null) {
       try {
         await fillThread(found, pair, (await introducedIn(found, pair)) ? null : message);
@@ -315,7 +319,7 @@ export async function deliverPair(
       }
     }
     const channel =
-      outcome === null && !threadTransient
+      outcome === null && !threadTransient && dmBefore.length === 0
         ? await resolveChannel(ctx, guild, options.fallbackChannelId)
         : null;
     if (channel) {
@@ -353,10 +357,9 @@ export async function deliverPair(
     outcome = { state: "pending", channelId: null, threadId: null };
   } else if (outcome === null) {
     // A member an earlier try reached by DM is not sent it again.
-    const before = pair.delivery.dmSent ?? [];
-    const rest = users.filter((user) => !before.includes(user));
+    const rest = users.filter((user) => !dmBefore.includes(user));
     const { sent, transient } = await sendDirect(ctx, guildId, rest, message, `intro-dm|${pairId}`);
-    const dmSent = [...before, ...sent];
+    const dmSent = [...dmBefore, ...sent];
     // One member's DM unanswered while the other's went: tried again for that member only (a refused DM,
     // closed to the server's members, would be refused again).
     const state = transient ? "pending" : dmSent.length > 0 ? "dm" : "failed";

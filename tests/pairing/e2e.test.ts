@@ -727,15 +727,17 @@ describe("/pair end to end", () => {
     });
   });
 
-  it("GIVEN no threads allowed and one member's DM failing (500) WHEN the job retries THEN the member who missed it gets the introduction, and the other only once", async () => {
-    const g = await freshGuild();
-    const [a, b] = [g.member("half-a"), g.member("half-b")];
+  /**
+   * `a` (backend) and `b` (frontend) matched as pair #1 while threads are refused and `b`'s DM fails (500):
+   * only `a` has the introduction, the pair is pending. Returns the reply `b` was given.
+   */
+  async function introducedToOneByDm(g: Guild, a: string, b: string) {
     const bUser = t.server.store.users.get(b);
     if (bUser === undefined) throw new Error("no user");
     const bDm = t.server.store.openDm(bUser).id;
-    await withoutThreads(g, async () => {
+    return withoutThreads(g, async () => {
       await request(g, a, { role: "backend" });
-      const told = await t.server.withFaults(
+      return t.server.withFaults(
         {
           rate429: 0,
           rate500: 1,
@@ -751,11 +753,19 @@ describe("/pair end to end", () => {
           });
         },
       );
-      expect((await pairOf(g, 1))?.delivery).toMatchObject({ state: "pending", attempts: 1 });
-      // The requester is the one whose DM Discord did not take.
-      expect(told.content).toContain(
-        `<@${a}> has the introduction by direct message; Discord did not take yours yet`,
-      );
+    });
+  }
+
+  it("GIVEN no threads allowed and one member's DM failing (500) WHEN the job retries THEN the member who missed it gets the introduction, and the other only once", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("half-a"), g.member("half-b")];
+    const told = await introducedToOneByDm(g, a, b);
+    expect((await pairOf(g, 1))?.delivery).toMatchObject({ state: "pending", attempts: 1 });
+    // The requester is the one whose DM Discord did not take.
+    expect(told.content).toContain(
+      `<@${a}> has the introduction by direct message; Discord did not take yours yet`,
+    );
+    await withoutThreads(g, async () => {
       // Past Discord's nonce window: only the record can keep the first member from a second copy.
       pastNonceWindow(a);
       clock.advance(10 * 60_000);
@@ -763,6 +773,19 @@ describe("/pair end to end", () => {
       await until("the retry", async () => (await pairOf(g, 1))?.delivery.state === "dm");
       expect(introDms(a, b)).toEqual([1, 1]);
     });
+  });
+
+  it("GIVEN one member introduced by DM (threads refused, the other's DM failing) WHEN threads are allowed again by the retry THEN only the other is sent it, by DM, and no thread introduces the first again", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("late-a"), g.member("late-b")];
+    await introducedToOneByDm(g, a, b);
+    expect(introDms(a, b)).toEqual([1, 0]);
+    pastNonceWindow(a);
+    await retryDeliveries();
+    const pair = await settledDelivery(g);
+    expect(pair.delivery).toMatchObject({ state: "dm", dmSent: [a, b] });
+    expect(introDms(a, b)).toEqual([1, 1]);
+    expect(threads(g)).toEqual([]);
   });
 
   it("GIVEN no threads allowed and the requester's DMs closed WHEN they are paired THEN they are told only their partner has the introduction, not that both got it", async () => {
