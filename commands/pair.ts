@@ -332,7 +332,7 @@ const handlers: Record<string, Handler> = {
     await interaction.editReply({
       content: outcome.pairs.length > 0 ? `${summary}\nIntroducing the pairs…` : summary,
     });
-    const tally = { threads: 0, dms: 0, retried: 0, failed: 0, undone: 0 };
+    const tally = { threads: 0, dms: 0, partly: 0, retried: 0, failed: 0, undone: 0 };
     await forEachLimited(outcome.pairs, 4, async (pair) => {
       try {
         const report = await deliverPair(ctx, guildId, pair.id, { fallbackChannelId: interaction.channelId });
@@ -340,6 +340,8 @@ const handlers: Record<string, Handler> = {
         else if (report?.outcome.state === "private" || report?.outcome.state === "public") tally.threads++;
         else if (report?.outcome.state === "dm") tally.dms++;
         else if (report?.outcome.state === "failed") tally.failed++;
+        // Pending with one member's DM sent: that member has the introduction, only the other's is retried.
+        else if ((report?.outcome.dmSent?.length ?? 0) > 0) tally.partly++;
         else if (report) tally.retried++;
       } catch (error) {
         tally.retried++;
@@ -364,6 +366,9 @@ const handlers: Record<string, Handler> = {
       const parts = [
         `${tally.threads} in threads`,
         tally.dms > 0 ? `${tally.dms} by DM` : null,
+        tally.partly > 0
+          ? `${tally.partly} by DM to one member so far (the other's DM is retried automatically)`
+          : null,
         tally.retried > 0 ? `${tally.retried} not delivered yet (retried automatically)` : null,
         tally.failed > 0 ? `${tally.failed} not delivered (no thread or DM allowed)` : null,
         tally.undone > 0 ? `${tally.undone} undone because a member had left` : null,

@@ -788,6 +788,42 @@ describe("/pair end to end", () => {
     expect(threads(g)).toEqual([]);
   });
 
+  it("GIVEN no threads allowed and one member's DM failing (500) WHEN /pair round introduces their pair THEN the summary says one member has it by DM, not that it was not delivered", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("rhalf-a"), g.member("rhalf-b")];
+    const bUser = t.server.store.users.get(b);
+    if (bUser === undefined) throw new Error("no user");
+    const bDm = t.server.store.openDm(bUser).id;
+    await request(g, a, { role: "backend" });
+    await run(g, a, "pause", { days: 1 });
+    await request(g, b, { role: "frontend" });
+    clock.advance(DAY_MS);
+    const summary = await withoutThreads(g, () =>
+      t.server.withFaults(
+        {
+          rate429: 0,
+          rate500: 1,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: new RegExp(`^/channels/${bDm}/messages$`),
+        },
+        async () => {
+          const handle = startRound(g);
+          await handle.reply();
+          return until("the round's summary", () =>
+            t.server
+              .requestsTo("PATCH", new RegExp(`^/webhooks/\\d+/${handle.token}/messages/@original$`))
+              .map((r) => JSON.stringify(r.body))
+              .find((body) => body.includes("Introduced:")),
+          );
+        },
+      ),
+    );
+    expect((await pairOf(g, 1))?.delivery).toMatchObject({ state: "pending", dmSent: [a] });
+    expect(introDms(a, b)).toEqual([1, 0]);
+    expect(summary).not.toContain("not delivered yet");
+    expect(summary).toContain("1 by DM to one member so far (the other's DM is retried automatically)");
+  });
+
   it("GIVEN no threads allowed and the requester's DMs closed WHEN they are paired THEN they are told only their partner has the introduction, not that both got it", async () => {
     const g = await freshGuild();
     const [a, b] = [g.member("shut-a"), g.member("shut-b")];
