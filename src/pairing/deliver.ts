@@ -212,6 +212,24 @@ async function introducedIn(thread: ThreadChannel, pair: Pair): Promise<boolean>
 }
 
 /**
+ * Whether the bot's DMs with `user` hold a message with exactly `content` (an introduction's first line,
+ * which names both members and the pair). For a retry of a try that may have sent it without recording it
+ * (the process died): the nonce stops a second copy only within Discord's window of a few minutes, and an
+ * abandoned try is retried after ten. When that cannot be told, false: sent again.
+ */
+async function sentByDm(ctx: BotContext, user: string, content: string): Promise<boolean> {
+  try {
+    const dm = await ctx.client.users.createDM(user);
+    const messages = await dm.messages.fetch({ limit: 50, cache: false });
+    return messages.some(
+      (message) => message.author.id === ctx.client.user?.id && message.content === content,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * DMs `message` to each of `users`; `sent`: those it reached; `transient`: some DM failed because Discord
  * did not answer. Each DM carries an enforced nonce (`what` and the user), so a retry of one Discord made
  * but did not confirm is not a second copy.
@@ -356,10 +374,16 @@ export async function deliverPair(
   if (outcome === null && threadTransient) {
     outcome = { state: "pending", channelId: null, threadId: null };
   } else if (outcome === null) {
-    // A member an earlier try reached by DM is not sent it again.
-    const rest = users.filter((user) => !dmBefore.includes(user));
+    // A member an earlier try reached by DM is not sent it again, nor one an abandoned try reached
+    // without recording it.
+    const reached: string[] = [];
+    for (const user of users) {
+      if (dmBefore.includes(user) || !abandoned) continue;
+      if (await sentByDm(ctx, user, String(message.content))) reached.push(user);
+    }
+    const rest = users.filter((user) => !dmBefore.includes(user) && !reached.includes(user));
     const { sent, transient } = await sendDirect(ctx, guildId, rest, message, `intro-dm|${pairId}`);
-    const dmSent = [...dmBefore, ...sent];
+    const dmSent = [...dmBefore, ...reached, ...sent];
     // One member's DM unanswered while the other's went: tried again for that member only (a refused DM,
     // closed to the server's members, would be refused again).
     const state = transient ? "pending" : dmSent.length > 0 ? "dm" : "failed";

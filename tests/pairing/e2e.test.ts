@@ -406,9 +406,14 @@ describe("/pair end to end", () => {
   async function introducedButNotRecorded(g: Guild, a: string, b: string): Promise<string> {
     await request(g, a, { role: "backend" });
     await request(g, b, { role: "frontend" });
+    return String((await forgetDelivery(g, "private")).delivery.threadId);
+  }
+
+  /** Once pair #1 is introduced (`state`), the store put back as `introducedButNotRecorded` says. */
+  async function forgetDelivery(g: Guild, state: "private" | "dm") {
     const pair = await until("the introduction recorded", async () => {
       const stored = await t.store.get(pairKey(g.id, 1), PairSchema);
-      return stored?.delivery.state === "private" ? stored : undefined;
+      return stored?.delivery.state === state ? stored : undefined;
     });
     await t.store.set(pairKey(g.id, 1), PairSchema, {
       ...pair,
@@ -417,7 +422,7 @@ describe("/pair end to end", () => {
     await t.store.update(pairStateKey(g.id), PairingStateSchema, (state) =>
       state === undefined ? state : { ...state, deliveryCursor: 1 },
     );
-    return String(pair.delivery.threadId);
+    return pair;
   }
 
   /** The pairing job after the delivery is presumed abandoned (DELIVERY_STALE_MS), until it has settled. */
@@ -438,6 +443,22 @@ describe("/pair end to end", () => {
     expect(pair.delivery).toMatchObject({ state: "private", channelId: g.nexus, threadId });
     expect(threads(g).map((thread) => thread.id)).toEqual([threadId]);
     expect(t.server.messagesIn(threadId)).toHaveLength(1);
+  });
+
+  it("GIVEN no threads allowed and the process dead after DMing both members their introduction, before recording it WHEN the pairing job retries (past Discord's nonce window) THEN neither gets it again", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("dmcrash-a"), g.member("dmcrash-b")];
+    await withoutThreads(g, async () => {
+      await request(g, a, { role: "backend" });
+      await request(g, b, { role: "frontend" });
+      await forgetDelivery(g, "dm");
+      expect(introDms(a, b)).toEqual([1, 1]);
+      pastNonceWindow(a);
+      pastNonceWindow(b);
+      const pair = await retryAbandoned(g);
+      expect(pair.delivery).toMatchObject({ state: "dm", dmSent: [a, b] });
+      expect(introDms(a, b)).toEqual([1, 1]);
+    });
   });
 
   it("GIVEN the process died after opening a pair's thread, before adding the members or introducing them WHEN the pairing job retries THEN both are added and introduced in that thread", async () => {
