@@ -405,7 +405,8 @@ function codeOf(error: unknown): number | string | undefined {
 }
 
 /**
- * Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread.
+ * Posts the "did you meet?" follow-up in the pair's thread, or by DM when there is no usable thread (not
+ * when the thread's post failed only because Discord did not answer: "pending", posted there again).
  * "pending": not everyone has it because Discord did not answer (`dmSent`: who has it by DM already); the
  * caller hands it back to be retried. The thread post carries a fixed nonce, so a retry that follows a
  * post Discord made but did not confirm is not posted twice (within Discord's nonce window of a few
@@ -440,11 +441,14 @@ export async function postFollowUp(
     }
   }
   const before = pair.followUpDmSent ?? [];
+  // Discord not answering is no reason to DM it instead: it may have made the post (then both members
+  // would have it twice), and the retry's post, with the same nonce, is not a second copy.
+  if (threadTransient) return { state: "pending", dmSent: before };
   const rest = [pair.backend.user, pair.frontend.user].filter((user) => !before.includes(user));
   const { sent, transient } = await sendDirect(ctx, guildId, rest, message, `follow-up-dm|${pair.id}`);
   const dmSent = [...before, ...sent];
   if (transient) return { state: "pending", dmSent };
-  return { state: dmSent.length > 0 ? "dm" : threadTransient ? "pending" : "failed", dmSent };
+  return { state: dmSent.length > 0 ? "dm" : "failed", dmSent };
 }
 
 /** Tells the round's leftovers, in the Nexus channel, that they stay queued (mentions capped; the rest are told lazily). */

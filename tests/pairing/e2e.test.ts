@@ -372,6 +372,33 @@ describe("/pair end to end", () => {
     expect(followUps).toHaveLength(1);
   });
 
+  it("GIVEN the 48 h follow-up's thread post made by Discord but answered 500, DMs working WHEN the job retries THEN each member has the follow-up once, in the thread", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("fut-a"), g.member("fut-b")];
+    const threadId = await pairedInThread(g, a, b);
+    const before = t.server.messagesIn(threadId).length;
+    clock.advance(FOLLOW_UP_MS + 60_000);
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/${threadId}/messages$`),
+      },
+      () => t.bot.ctx.jobs.runNow("pairing"),
+    );
+    clock.advance(30 * 60_000);
+    await t.bot.ctx.jobs.runNow("pairing");
+    expect((await pairOf(g, 1))?.followUpSentAt).not.toBeNull();
+    const inThread = t.server
+      .messagesIn(threadId)
+      .slice(before)
+      .filter((m) => JSON.stringify(m).includes("We met"));
+    expect(inThread).toHaveLength(1);
+    expect([dmsTo(a, "We met").length, dmsTo(b, "We met").length]).toEqual([0, 0]);
+  });
+
   it("GIVEN a pair introduced by DM and one member's follow-up DM failing (500) WHEN the job retries THEN each member has the follow-up once", async () => {
     const g = await freshGuild();
     const [a, b] = [g.member("fdm-a"), g.member("fdm-b")];
