@@ -131,7 +131,9 @@ export function answerReply(pair: Pair, answer: "met" | "not_yet", firstMet: boo
       `Now log what you learned with \`/learn log … pair:${pair.id}\`.`
     );
   }
-  return "No problem, there is still time: suggest a slot in the thread. Click **We met** once you have.";
+  // A pair introduced by DM has no thread: the follow-up came by DM too.
+  const where = pair.delivery.threadId ? "in the thread" : "to your partner";
+  return `No problem, there is still time: suggest a slot ${where}. Click **We met** once you have.`;
 }
 
 export function leftoverAnnouncements(users: readonly string[], pairs: number): MessageCreateOptions[] {

@@ -2,6 +2,7 @@ import type { APIEmbed } from "discord.js";
 import { describe, expect, it } from "vitest";
 import { embedLength } from "../../src/discord/embed.js";
 import {
+  answerReply,
   expiryAnnouncements,
   followUpButtonId,
   followUpMessage,
@@ -104,6 +105,16 @@ describe("follow-up", () => {
     expect(parseFollowUpButtonId("pair:met:x:yes:1")).toBeNull();
     expect(message.content).toContain("/learn log");
     expect(message.allowedMentions).toEqual({ users: ["111111111111111111", "222222222222222222"] });
+  });
+
+  it("GIVEN a pair introduced by DM (no thread) WHEN a member answers 'Not yet' THEN the reply does not send them to a thread", () => {
+    const byDm = pair({ delivery: { state: "dm", at: T0, channelId: null, threadId: null, attempts: 0 } });
+    expect(answerReply(byDm, "not_yet", false)).not.toContain("thread");
+    expect(answerReply(byDm, "not_yet", false)).toContain("suggest a slot to your partner");
+    const inThread = pair({
+      delivery: { state: "private", at: T0, channelId: "1", threadId: "9".repeat(19), attempts: 0 },
+    });
+    expect(answerReply(inThread, "not_yet", false)).toContain("suggest a slot in the thread");
   });
 });
 
