@@ -21,6 +21,7 @@ import { postNonce } from "../discord/nonce.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
 import type { Logger } from "../log.js";
+import { RETRY_TRIES_MAX } from "../retry.js";
 import {
   expiryAnnouncements,
   followUpMessage,
@@ -212,8 +213,8 @@ async function introducedIn(thread: ThreadChannel, pair: Pair): Promise<boolean>
 }
 
 /**
- * Whether the bot's DMs with `user` hold a message with exactly `content` (an introduction's first line,
- * which names both members and the pair). For a retry of a try that may have sent it without recording it
+ * Whether the bot's DMs with `user` hold a message with exactly `content` (an introduction's text, which
+ * names both members and the pair). For a retry of a try that may have sent it without recording it
  * (the process died): the nonce stops a second copy only within Discord's window of a few minutes, and an
  * abandoned try is retried after ten. When that cannot be told, false: sent again.
  */
@@ -442,8 +443,10 @@ export async function postFollowUp(
   }
   const before = pair.followUpDmSent ?? [];
   // Discord not answering is no reason to DM it instead: it may have made the post (then both members
-  // would have it twice), and the retry's post, with the same nonce, is not a second copy.
-  if (threadTransient) return { state: "pending", dmSent: before };
+  // would have it twice), and the retry's post, with the same nonce, is not a second copy. On the last try
+  // (none comes after it, src/retry.ts) a DM is better than no follow-up at all.
+  const lastTry = pair.followUpAttempts + 1 >= RETRY_TRIES_MAX;
+  if (threadTransient && !lastTry) return { state: "pending", dmSent: before };
   const rest = [pair.backend.user, pair.frontend.user].filter((user) => !before.includes(user));
   const { sent, transient } = await sendDirect(ctx, guildId, rest, message, `follow-up-dm|${pair.id}`);
   const dmSent = [...before, ...sent];

@@ -12,6 +12,7 @@ import {
   pairKey,
   pairStateKey,
 } from "../../src/pairing/schema.js";
+import { RETRY_TRIES_MAX } from "../../src/retry.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
 import type { JsonObject } from "../support/discord-server.js";
 
@@ -397,6 +398,32 @@ describe("/pair end to end", () => {
       .filter((m) => JSON.stringify(m).includes("We met"));
     expect(inThread).toHaveLength(1);
     expect([dmsTo(a, "We met").length, dmsTo(b, "We met").length]).toEqual([0, 0]);
+  });
+
+  it("GIVEN the 48 h follow-up's thread post answered 500 on every try, DMs working WHEN the last try comes THEN each member has it by DM, once", async () => {
+    const g = await freshGuild();
+    const [a, b] = [g.member("ful-a"), g.member("ful-b")];
+    const threadId = await pairedInThread(g, a, b);
+    clock.advance(FOLLOW_UP_MS + 60_000);
+    const tries: number[] = [];
+    for (let i = 0; i < RETRY_TRIES_MAX; i++) {
+      await t.server.withFaults(
+        {
+          rate429: 0,
+          rate500: 1,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: new RegExp(`^/channels/${threadId}/messages$`),
+        },
+        () => t.bot.ctx.jobs.runNow("pairing"),
+      );
+      tries.push(dmsTo(a, "We met").length + dmsTo(b, "We met").length);
+      clock.advance(61 * 60_000);
+    }
+    // No DM while a later try could still post it in the thread; both at the last.
+    expect(tries).toEqual([...Array(RETRY_TRIES_MAX - 1).fill(0), 2]);
+    expect((await pairOf(g, 1))?.followUpSentAt).not.toBeNull();
+    await t.bot.ctx.jobs.runNow("pairing");
+    expect([dmsTo(a, "We met").length, dmsTo(b, "We met").length]).toEqual([1, 1]);
   });
 
   it("GIVEN a pair introduced by DM and one member's follow-up DM failing (500) WHEN the job retries THEN each member has the follow-up once", async () => {
