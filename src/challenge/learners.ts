@@ -25,7 +25,7 @@ import {
   TotalsSchema,
   withDate,
 } from "./records.js";
-import { nextPostAt } from "./schedule.js";
+import { nextPostAt, replacementDeadline } from "./schedule.js";
 
 /**
  * Points: a submission is worth its difficulty's base (easy 10, medium 20, hard 30); each hint taken
@@ -145,7 +145,7 @@ export async function todayView(
     const state = await getState(store, guildId, clock);
     if (config.channelId === null) return { day: null, nextPostAt: null, pending: null };
     // The latest claimed day, unless it is out already; a past date's post is only looked for now, but a
-    // replacement is retried until the next day is claimed (post.ts `recoverPast`).
+    // replacement is retried until the next date's post time (post.ts `recoverPast`).
     const latest =
       state.lastDate === null
         ? undefined
@@ -154,7 +154,9 @@ export async function todayView(
       latest === undefined || latest.post.state === "posted"
         ? null
         : latest.version > 0
-          ? "replacement"
+          ? clock.now() < replacementDeadline(latest.date, config)
+            ? "replacement"
+            : null
           : latest.date >= localDate(clock.now(), config.timezone)
             ? "post"
             : null;

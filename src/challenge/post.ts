@@ -33,7 +33,7 @@ import {
   postPayload,
   revealPayload,
 } from "./render.js";
-import { dueGuilds, type GuildSchedule } from "./schedule.js";
+import { dueGuilds, type GuildSchedule, replacementDeadline } from "./schedule.js";
 
 /** What a sent message is known by: its id and, for a post, the id of the thread opened on it. */
 export type SentMessage = { messageId: string; threadId: string | null };
@@ -541,11 +541,20 @@ async function recoverPost(
  *   crowd out the next one (the day before stays current meanwhile).
  * - a `/challenge skip` replacement: the challenge it replaced is withdrawn (its submissions forfeited),
  *   so the day has nothing else to answer or reveal, and the admin was told Nexus retries it. It is
- *   retried as on its day, in the guild's channel now (`channelId`); its reveal comes with the next post.
+ *   retried as on its day, in the guild's channel now, until the next date's post time (a bot down for
+ *   days would post a stale challenge at its start); its reveal comes with the next post.
  */
-async function recoverPast(ctx: Ctx, guildId: string, day: Day, channelId: string): Promise<void> {
+async function recoverPast(
+  ctx: Ctx,
+  guildId: string,
+  day: Day,
+  config: GuildConfig,
+  channelId: string,
+): Promise<void> {
   if (day.version === 0) await recoverPost(ctx, guildId, day, day.post.channelId, true);
-  else await recoverPost(ctx, guildId, day, channelId);
+  else if (ctx.clock.now() < replacementDeadline(day.date, config)) {
+    await recoverPost(ctx, guildId, day, channelId);
+  }
 }
 
 /**
@@ -705,7 +714,7 @@ async function tickGuild(
     if (dueDate !== undefined) await ensurePost(ctx, guildId, dueDate, config.channelId);
     else if (today !== undefined) await recoverPost(ctx, guildId, today, config.channelId);
     else if (past !== undefined && past.post.state !== "posted") {
-      await recoverPast(ctx, guildId, past, config.channelId);
+      await recoverPast(ctx, guildId, past, config, config.channelId);
     }
   }
   // Also saves a rebuilt state when it is absent or damaged, so reads stop rebuilding it.

@@ -44,6 +44,18 @@ export function nextPostAt(now: number, config: ScheduleConfig, lastPostedDate: 
   return postInstant(addDays(today, 1), config);
 }
 
+/**
+ * Until when a `/challenge skip` replacement for `date` that Discord has not taken yet is still sent: the
+ * next date's post time. After it, the next challenge is due and the replacement is stale (say the bot was
+ * down for days): it is left unsent, like a missed day.
+ */
+export function replacementDeadline(
+  date: string,
+  config: Pick<ScheduleConfig, "timezone" | "postTime">,
+): number {
+  return postInstant(addDays(date, 1), config);
+}
+
 export type GuildSchedule = { guildId: string; config: ScheduleConfig };
 
 /**

@@ -218,6 +218,23 @@ describe("/challenge today", () => {
     });
   });
 
+  it("GIVEN a /challenge skip replacement Discord never took WHEN the next day's post time has passed without a tick (the bot was down) THEN the view no longer says it is being posted", async () => {
+    const bank = [HARD, ChallengeSchema.parse({ ...HARD, id: "hard-two", title: "Another hard one" })];
+    const w = await world("2026-06-01T08:00:00Z", "Europe/London", "09:00", bank);
+    await at(w, "2026-06-01T08:00:00Z");
+    w.clock.set(utc("2026-06-01T21:00:00Z"));
+    w.discord.failNext("before");
+    expect((await skipToday(w.store, w.clock, w.deps, GUILD, "1")).status).toBe("failed");
+    w.clock.set(utc("2026-06-02T07:00:00Z")); // before the 2nd's post: still retried
+    expect(await todayView(w.store, w.clock, GUILD, ALICE)).toMatchObject({ pending: "replacement" });
+    w.clock.set(utc("2026-06-04T07:00:00Z"));
+    expect(await todayView(w.store, w.clock, GUILD, ALICE)).toEqual({
+      day: null,
+      nextPostAt: utc("2026-06-04T08:00:00Z"),
+      pending: null,
+    });
+  });
+
   it("GIVEN today's post Discord has not taken yet THEN the view says it is being posted", async () => {
     const w = await world("2026-06-01T08:00:00Z");
     w.discord.failNext("before");

@@ -859,6 +859,27 @@ describe("/challenge post and /challenge skip", () => {
     expect(reveals[0]?.payload.embeds[0]?.description).toContain(day?.challenge.answer);
   });
 
+  it("GIVEN /challenge skip late in the day while Discord is down WHEN the bot is back only days later, before that day's post time THEN the stale replacement is not posted (nor hinted or revealed); today's challenge is, once", async () => {
+    const w = await world("2026-06-01T09:00:00Z", [{ timezone: "UTC" }]);
+    const deps = boot(w, "run");
+    await tick(w, deps);
+    w.clock.set(utc("2026-06-01T23:00:00Z"));
+    w.discord.brokenChannels.add(CHANNEL);
+    expect((await skipToday(w.store, w.clock, deps, GUILD, "1")).status).toBe("failed");
+    await runUntil(w, deps, "2026-06-01T23:30:00Z");
+    // The process is down until the 4th, 07:00, past the 2nd's and the 3rd's post times.
+    w.discord.brokenChannels.delete(CHANNEL);
+    w.clock.set(utc("2026-06-04T07:00:00Z"));
+    const later = boot(w, "later");
+    await runUntil(w, later, "2026-06-04T08:59:00Z");
+    expect(w.discord.posts(GUILD)).toHaveLength(1); // the replaced one only
+    await runUntil(w, later, "2026-06-04T12:00:00Z");
+    expect(postTimes(w)).toEqual(["2026-06-01T09:00:00.000Z", "2026-06-04T09:00:00.000Z"]);
+    expect(
+      w.discord.messages.filter((m) => m.payload.embeds[0]?.footer?.text?.includes("2026-06-01")),
+    ).toHaveLength(1);
+  });
+
   it("GIVEN a bank of two used up WHEN /challenge skip on the day it runs out THEN the replacement is the other challenge", async () => {
     // A guild whose draw order would start the new cycle with the challenge being replaced.
     const guildId = "100000000000000005";
