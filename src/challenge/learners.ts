@@ -25,7 +25,7 @@ import {
   TotalsSchema,
   withDate,
 } from "./records.js";
-import { nextPostAt, replacementDeadline } from "./schedule.js";
+import { nextPostAt, staleAfter } from "./schedule.js";
 
 /**
  * Points: a submission is worth its difficulty's base (easy 10, medium 20, hard 30); each hint taken
@@ -154,7 +154,7 @@ export async function todayView(
       latest === undefined || latest.post.state === "posted"
         ? null
         : latest.version > 0
-          ? clock.now() < replacementDeadline(latest.date, config)
+          ? clock.now() < staleAfter(latest.date, config)
             ? "replacement"
             : null
           : latest.date >= localDate(clock.now(), config.timezone)

@@ -33,7 +33,7 @@ import {
   postPayload,
   revealPayload,
 } from "./render.js";
-import { dueGuilds, type GuildSchedule, replacementDeadline } from "./schedule.js";
+import { dueGuilds, type GuildSchedule, staleAfter } from "./schedule.js";
 
 /** What a sent message is known by: its id and, for a post, the id of the thread opened on it. */
 export type SentMessage = { messageId: string; threadId: string | null };
@@ -534,15 +534,15 @@ async function recoverPost(
 
 /**
  * The latest claimed day, once its local date is over with its post still unconfirmed, when no tick
- * recovers that date any more (until the next day is claimed):
+ * recovers that date any more, until the next date's post time (`staleAfter`: a bot down for days would
+ * otherwise bring a stale challenge back at its start):
  * - the scheduled post (version 0), say a send Discord did not answer (a 5xx) at 23:59, retried after
  *   midnight. The message may well be in the channel: it is looked for where it was sent and, found,
  *   adopted for its own date, which becomes current. It is never sent now: a challenge a day late would
  *   crowd out the next one (the day before stays current meanwhile).
  * - a `/challenge skip` replacement: the challenge it replaced is withdrawn (its submissions forfeited),
  *   so the day has nothing else to answer or reveal, and the admin was told Nexus retries it. It is
- *   retried as on its day, in the guild's channel now, until the next date's post time (a bot down for
- *   days would post a stale challenge at its start); its reveal comes with the next post.
+ *   retried as on its day, in the guild's channel now (`channelId`); its reveal comes with the next post.
  */
 async function recoverPast(
   ctx: Ctx,
@@ -551,10 +551,9 @@ async function recoverPast(
   config: GuildConfig,
   channelId: string,
 ): Promise<void> {
+  if (ctx.clock.now() >= staleAfter(day.date, config)) return;
   if (day.version === 0) await recoverPost(ctx, guildId, day, day.post.channelId, true);
-  else if (ctx.clock.now() < replacementDeadline(day.date, config)) {
-    await recoverPost(ctx, guildId, day, channelId);
-  }
+  else await recoverPost(ctx, guildId, day, channelId);
 }
 
 /**

@@ -45,14 +45,11 @@ export function nextPostAt(now: number, config: ScheduleConfig, lastPostedDate: 
 }
 
 /**
- * Until when a `/challenge skip` replacement for `date` that Discord has not taken yet is still sent: the
- * next date's post time. After it, the next challenge is due and the replacement is stale (say the bot was
- * down for days): it is left unsent, like a missed day.
+ * Until when a claimed post for `date` that Discord has not confirmed is still looked for or sent after its
+ * date is over: the next date's post time. After it, the next challenge is due and that post is stale (say
+ * the bot was down for days): it is left alone, like a missed day.
  */
-export function replacementDeadline(
-  date: string,
-  config: Pick<ScheduleConfig, "timezone" | "postTime">,
-): number {
+export function staleAfter(date: string, config: Pick<ScheduleConfig, "timezone" | "postTime">): number {
   return postInstant(addDays(date, 1), config);
 }
 

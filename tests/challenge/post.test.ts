@@ -344,6 +344,29 @@ describe("restarts", () => {
     expect(w.discord.posts(GUILD)).toHaveLength(2);
   });
 
+  it("GIVEN a 23:59 post Discord created but did not confirm WHEN the bot is back only days later, before that day's post time THEN the stale post is not made current (nor hinted or revealed), and a member's streak runs on to today's", async () => {
+    const member = "300000000000000001";
+    const w = await world("2026-06-01T23:59:00Z", [{ timezone: "UTC", postTime: "23:59" }]);
+    const deps = boot(w, "run");
+    await tick(w, deps);
+    await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 1st.");
+    await runUntil(w, deps, "2026-06-02T12:00:00Z", 10 * MIN); // the 1st's hint is out
+    w.clock.set(utc("2026-06-02T23:59:40Z"));
+    w.discord.failNext("after"); // a 5xx: the message is in the channel, the bot was not told
+    await tick(w, deps);
+    // The process is down until the 5th, 20:00, past the 3rd's and the 4th's post times.
+    w.clock.set(utc("2026-06-05T20:00:00Z"));
+    const later = boot(w, "later");
+    await runUntil(w, later, "2026-06-05T23:58:00Z");
+    expect((await getState(w.store, GUILD, w.clock)).current).toBe("2026-06-01");
+    await runUntil(w, later, "2026-06-06T00:30:00Z");
+    expect(
+      w.discord.messages.filter((m) => m.payload.embeds[0]?.footer?.text?.includes("2026-06-02")),
+    ).toHaveLength(1);
+    await submitAnswer(w.store, w.clock, GUILD, member, "My answer to the 5th.");
+    expect((await memberStreak(w.store, GUILD, member, w.clock)).current).toBe(2);
+  });
+
   it("GIVEN a send that fails in a running process THEN it is retried on a later tick after a back-off, once", async () => {
     const w = await world("2026-06-01T08:00:00Z");
     const deps = boot(w, "run");
