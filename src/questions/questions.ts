@@ -306,15 +306,16 @@ const SalvagedOutboxSchema = z.object({
 });
 
 /**
- * The outbox, and whether the stored record failed its schema. A damaged one is salvaged entry by entry:
- * each entry is a post that never finished (its record stays "pending" for good once it leaves the outbox),
- * so the entries that still read are kept, and only those that do not are lost.
+ * The outbox, and whether the stored record was read whole (`intact`; not when it is absent, nor when it
+ * is text that cannot even be decoded, which the store also reads as absent). A damaged one is salvaged
+ * entry by entry: each entry is a post that never finished (its record stays "pending" for good once it
+ * leaves the outbox), so the entries that still read are kept, and only those that do not are lost.
  */
-async function storedOutbox(store: Store, guildId: string): Promise<{ outbox: Outbox; damaged: boolean }> {
+async function storedOutbox(store: Store, guildId: string): Promise<{ outbox: Outbox; intact: boolean }> {
   const outbox = await store.get(keys.outbox(guildId), OutboxSchema);
-  if (outbox !== undefined) return { outbox, damaged: false };
+  if (outbox !== undefined) return { outbox, intact: true };
   const raw = await store.get(keys.outbox(guildId), z.unknown());
-  if (raw === undefined) return { outbox: { answers: [], questions: [] }, damaged: false };
+  if (raw === undefined) return { outbox: { answers: [], questions: [] }, intact: false };
   const lists = SalvagedOutboxSchema.safeParse(raw);
   const valid = <S extends z.ZodType>(items: unknown[], schema: S): Array<z.output<S>> =>
     items.flatMap((item) => {
@@ -326,19 +327,20 @@ async function storedOutbox(store: Store, guildId: string): Promise<{ outbox: Ou
       answers: valid(lists.success ? lists.data.answers : [], OutboxEntrySchema),
       questions: valid(lists.success ? lists.data.questions : [], OutboxQuestionSchema),
     },
-    damaged: true,
+    intact: false,
   };
 }
 
 /** Read-modify-write of the outbox; written only when `fn` changed it. Inside the guild lock. */
 async function changeOutbox(store: Store, guildId: string, fn: (outbox: Outbox) => Outbox): Promise<void> {
-  const { outbox, damaged } = await storedOutbox(store, guildId);
+  const { outbox, intact } = await storedOutbox(store, guildId);
   const next = fn(outbox);
   if (next.answers === outbox.answers && next.questions === outbox.questions) return;
   const value = { answers: next.answers.slice(-OUTBOX_MAX), questions: next.questions.slice(-OUTBOX_MAX) };
-  // A damaged record is overwritten through `update`, which copies it aside under `quarantine:` first.
-  if (damaged) await store.update(keys.outbox(guildId), OutboxSchema, () => value);
-  else await store.set(keys.outbox(guildId), OutboxSchema, value);
+  // Unless read whole, written through `update`, which copies a damaged record aside under `quarantine:`
+  // first: an undecodable one read as absent, so "absent" is checked there too.
+  if (intact) await store.set(keys.outbox(guildId), OutboxSchema, value);
+  else await store.update(keys.outbox(guildId), OutboxSchema, () => value);
 }
 
 async function dropOutboxQuestion(store: Store, guildId: string, questionNumber: number): Promise<void> {

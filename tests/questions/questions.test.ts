@@ -643,6 +643,21 @@ describe("the outbox", () => {
     expect(aside).toHaveLength(1);
   });
 
+  it("GIVEN the outbox's stored text is not even JSON (a torn write) WHEN it is next changed THEN that text is quarantined before it is overwritten", async () => {
+    const store = memory();
+    const clock = new ManualClock(T0);
+    await ask(store, clock);
+    const torn = '{"value": {"answers": [{"q": 1, "a": 1, "claimedAt"';
+    (store.keyv.store as Map<string, unknown>).set(`${store.keyv.namespace}:${keys.outbox(GUILD)}`, torn);
+    await addAnswer(store, clock, GUILD, { questionNumber: 1, authorId: HELPER, text: "one" });
+    expect(await outbox(store)).toEqual(["1-1"]);
+    const aside = [...(store.keyv.store as Map<string, unknown>).entries()].filter(([key]) =>
+      key.startsWith(`nexus:quarantine:${keys.outbox(GUILD)}:`),
+    );
+    expect(aside).toHaveLength(1);
+    expect(JSON.stringify(aside[0]?.[1])).toContain("claimedAt");
+  });
+
   it("GIVEN 60 concurrent answers on SQLite, each recorded as soon as it is stored THEN every answer is placed and the outbox ends empty", async () => {
     const store = await sqlite();
     const clock = new ManualClock(T0);
