@@ -27,7 +27,7 @@ export async function handlePairingButton(interaction: ButtonInteraction, ctx: B
     parsed.answer,
   );
   await interaction.reply({
-    content: answerReply(pair, parsed.answer, firstMet),
+    content: answerReply(pair, parsed.answer, firstMet, interaction.channelId),
     flags: MessageFlags.Ephemeral,
   });
 }

@@ -124,15 +124,23 @@ export function followUpMessage(pair: Pair, guildId: string): MessageCreateOptio
   };
 }
 
-export function answerReply(pair: Pair, answer: "met" | "not_yet", firstMet: boolean): string {
+/** `clickedIn`: the channel of the follow-up whose button was clicked (the pair's thread, or a DM). */
+export function answerReply(
+  pair: Pair,
+  answer: "met" | "not_yet",
+  firstMet: boolean,
+  clickedIn: string | null = null,
+): string {
   if (answer === "met") {
     return (
       `${firstMet ? "Counted: pair" : "Thanks, pair"} #${pair.id} met. ` +
       `Now log what you learned with \`/learn log … pair:${pair.id}\`.`
     );
   }
-  // A pair introduced by DM has no thread: the follow-up came by DM too.
-  const where = pair.delivery.threadId ? "in the thread" : "to your partner";
+  // Where the follow-up was, not whether the pair has a thread: a pair introduced by DM has none, and one
+  // whose thread is gone (or did not answer for hours) got its follow-up by DM.
+  const inThread = clickedIn !== null && clickedIn === pair.delivery.threadId;
+  const where = inThread ? "in the thread" : "to your partner";
   return `No problem, there is still time: suggest a slot ${where}. Click **We met** once you have.`;
 }
 

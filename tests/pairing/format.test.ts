@@ -114,7 +114,17 @@ describe("follow-up", () => {
     const inThread = pair({
       delivery: { state: "private", at: T0, channelId: "1", threadId: "9".repeat(19), attempts: 0 },
     });
-    expect(answerReply(inThread, "not_yet", false)).toContain("suggest a slot in the thread");
+    expect(answerReply(inThread, "not_yet", false, "9".repeat(19))).toContain("suggest a slot in the thread");
+  });
+
+  it("GIVEN a pair whose thread is gone, so its follow-up came by DM WHEN a member answers 'Not yet' in that DM THEN the reply does not send them to the thread", () => {
+    const threadGone = pair({
+      delivery: { state: "private", at: T0, channelId: "1", threadId: "9".repeat(19), attempts: 0 },
+      followUpSentAt: T0,
+    });
+    const dmChannel = "8".repeat(19);
+    expect(answerReply(threadGone, "not_yet", false, dmChannel)).not.toContain("thread");
+    expect(answerReply(threadGone, "not_yet", false, dmChannel)).toContain("suggest a slot to your partner");
   });
 });
 
