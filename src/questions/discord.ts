@@ -14,6 +14,7 @@ import { isTransientError, UserError } from "../discord/errors.js";
 import { postNonce } from "../discord/nonce.js";
 import type { BotContext } from "../discord/types.js";
 import { getGuildConfig } from "../guild/config.js";
+import { KeyedLock } from "../store/lock.js";
 import { answerEmbed, fallbackNote, nudgeMessage, questionEmbed, threadIntro, threadName } from "./embeds.js";
 import { claimNudge, questionsDueForNudge } from "./nudge.js";
 import {
@@ -399,17 +400,42 @@ async function linkIfAccepted(ctx: QaContext, guildId: string, answer: Answer): 
   if (answer.messageId === null) return;
   const question = await getQuestion(ctx.store, guildId, answer.questionNumber);
   if (question?.status !== "solved" || question.accepted?.answer !== answer.number) return;
-  if (question.channelId === null || question.messageId === null) return;
   try {
-    const channel = await ctx.client.channels.fetch(question.channelId);
-    if (channel === null || !channel.isTextBased()) return;
-    await channel.messages.edit(question.messageId, { embeds: [questionEmbed(guildId, question, answer)] });
+    await editQuestionEmbed(ctx, guildId, question.number);
   } catch (error) {
     ctx.logger.debug(
       { err: error, guild: guildId, question: question.number },
       "could not link the accepted answer from its question",
     );
   }
+}
+
+/** Edits of a question's embed, one at a time per question (see editQuestionEmbed). */
+const embedEdits = new KeyedLock();
+
+/**
+ * Shows a question's embed as the store holds it now: solved, with the link to its accepted answer once
+ * that answer is posted. /accept and the post of the answer it accepted (the outbox job's, meanwhile) each
+ * edit it: read at edit time, one edit at a time, whichever lands last shows both changes, not what one of
+ * them read before the other was stored (a link, or a newer accepted answer, overwritten). Throws what
+ * Discord answered.
+ */
+async function editQuestionEmbed(ctx: QaContext, guildId: string, questionNumber: number): Promise<void> {
+  await embedEdits.run(`${guildId}:${questionNumber}`, async () => {
+    const question = await getQuestion(ctx.store, guildId, questionNumber);
+    if (question === undefined || question.channelId === null || question.messageId === null) return;
+    const acceptedNumber = question.status === "solved" ? question.accepted?.answer : undefined;
+    const accepted =
+      acceptedNumber === undefined
+        ? undefined
+        : await getAnswer(ctx.store, guildId, questionNumber, acceptedNumber);
+    const channel = await ctx.client.channels.fetch(question.channelId);
+    if (channel === null || !channel.isTextBased())
+      throw new Error("the Nexus channel is not a text channel");
+    await channel.messages.edit(question.messageId, {
+      embeds: [questionEmbed(guildId, question, accepted ?? null)],
+    });
+  });
 }
 
 /** The nonces of an answer's post, one per place it can land. */
@@ -617,10 +643,7 @@ export async function showAccepted(ctx: QaContext, guildId: string, result: Acce
   const notes: string[] = [];
   if (question.channelId !== null && question.messageId !== null) {
     try {
-      const channel = await ctx.client.channels.fetch(question.channelId);
-      if (channel === null || !channel.isTextBased())
-        throw new Error("the Nexus channel is not a text channel");
-      await channel.messages.edit(question.messageId, { embeds: [questionEmbed(guildId, question, answer)] });
+      await editQuestionEmbed(ctx, guildId, question.number);
     } catch (error) {
       if (!isGone(error) && !isForbidden(error) && discordCode(error) !== RESTJSONErrorCodes.UnknownMessage) {
         ctx.logger.warn(

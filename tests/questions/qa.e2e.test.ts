@@ -5,9 +5,10 @@ import { ManualClock } from "../../src/clock.js";
 import { setupGuild } from "../../src/guild/config.js";
 import { silentLogger } from "../../src/log.js";
 import { readIndex } from "../../src/questions/catalog.js";
-import { deliverToQuestion, type QaContext } from "../../src/questions/discord.js";
+import { deliverToQuestion, type QaContext, showAccepted } from "../../src/questions/discord.js";
 import { answerEmbed, questionEmbed } from "../../src/questions/embeds.js";
 import {
+  acceptAnswer,
   addAnswer,
   askQuestion,
   getAnswer,
@@ -1022,6 +1023,47 @@ describe("/ask when Discord makes the post but answers 500", () => {
     await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
     const answer = await getAnswer(t.store, t.server.guildId, n, 1);
     expect(answer?.placement).toBe("thread");
+    const shown = t.server.messagesIn(NEXUS).find((m) => m.id === question?.messageId);
+    const status = ((shown?.embeds ?? []) as JsonObject[])[0]?.fields as JsonObject[] | undefined;
+    expect(status?.find((field) => field.name === "Status")?.value).toBe(
+      `✅ Solved: [answer ${n}-1](https://discord.com/channels/${t.server.guildId}/${threadId}/${answer?.messageId}) by <@${MOD}>`,
+    );
+  });
+
+  it("GIVEN an answer accepted while it waited in the outbox WHEN the outbox posts it before /accept marks the question THEN the question's embed keeps the link to it", async () => {
+    const n = await posted("Why does my Flask app forget the user after a redirect?");
+    const question = await getQuestion(t.store, t.server.guildId, n);
+    const threadId = String(question?.threadId);
+    const handle = t.server.interact({
+      user: MOD,
+      commandName: "answer",
+      options: { question: { type: 4, value: n }, text: "Mark the session permanent before the redirect." },
+    });
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
+      },
+      async () => {
+        await handle.reply();
+        await settled();
+      },
+    );
+    expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    // /accept's two steps with the outbox job in between: the acceptance is stored, then (while /accept
+    // replies) the job posts the answer and links it, then /accept marks the question solved.
+    const accepted = await acceptAnswer(t.store, t.clock, t.server.guildId, {
+      answerId: `${n}-1`,
+      by: ASKER,
+      canManageThreads: () => false,
+    });
+    (t.clock as ManualClock).advance(Math.max(REPOST_AFTER_MS, retryDelay(1)));
+    await t.bot.ctx.jobs.runNow(OUTBOX_JOB);
+    const answer = await getAnswer(t.store, t.server.guildId, n, 1);
+    expect(answer?.placement).toBe("thread");
+    expect(await showAccepted(t.bot.ctx, t.server.guildId, accepted)).toEqual([]);
     const shown = t.server.messagesIn(NEXUS).find((m) => m.id === question?.messageId);
     const status = ((shown?.embeds ?? []) as JsonObject[])[0]?.fields as JsonObject[] | undefined;
     expect(status?.find((field) => field.name === "Status")?.value).toBe(
