@@ -282,6 +282,32 @@ describe("renderMarkdown", () => {
     const shown = markdown.utils.escapeHtml(text);
     expect(html.split(shown).length - 1).toBe(6);
   });
+
+  /** Each text logged as a learning, a challenge and a best practice; the export as HTML. */
+  async function exported(texts: readonly string[]): Promise<string> {
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (const kind of ["learning", "challenge", "best-practice"]) {
+      for (const text of texts)
+        await logEntry(store, clock, G, { authorId: ALICE, topic: "Django", kind, text });
+    }
+    return markdown.render((await exportJournal(store, clock, G, alice)).content);
+  }
+
+  it("GIVEN entry text that reads as a link reference definition over two lines or with an escaped ] WHEN exported THEN it shows in every section, as a list item's text too", async () => {
+    const html = await exported([
+      "[select\nrelated]: https://docs.djangoproject.com/en/stable/ref/models/querysets/",
+      "[QuerySet\\]s]: https://docs.djangoproject.com/en/stable/topics/db/queries/",
+    ]);
+    // Key concepts, Challenges, Best practices and Journal by topic show each text once per entry.
+    const count = (part: string) => html.split(part).length - 1;
+    expect({
+      twoLines: count("related]: https://docs.djangoproject.com/en/stable/ref/models/querysets/"),
+      escaped: count("[QuerySet]s]: https://docs.djangoproject.com/en/stable/topics/db/queries/"),
+      emptyItems: count("<li></li>"),
+    }).toEqual({ twoLines: 6, escaped: 6, emptyItems: 0 });
+    expect(html).not.toContain("<a ");
+  });
 });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
