@@ -42,12 +42,13 @@ const autolink = (url: string) => `<${url.replace(/[<>\s]/g, (c) => encodeURICom
  * keeps it (an escaped backtick would show, and the span's closing one would open another); and `[` only
  * as a definition, so a line that starts with a link keeps it. A definition's label may hold escaped
  * brackets (`[a\]b]:`) and go on over the next line (but not hold `[`): a definition all the same.
+ * `[` is escaped as a task box too (`[ ] `, `[x] `): at the start of a list item GitHub draws a checkbox.
  */
 const escapeBlockStart = (text: string) =>
   text
     .replace(/^[ \t]+/gm, "")
     .replace(/^(\d{1,9})([.)])(?=[ \t]|$)/gm, "$1\\$2")
-    .replace(/^(?=[#>*+\-=_|:<]|`{3}|~{3}|\[(?:[^\\[\]]|\\[\s\S])*\]:)/gm, "\\");
+    .replace(/^(?=[#>*+\-=_|:<]|`{3}|~{3}|\[(?:[^\\[\]]|\\[\s\S])*\]:|\[[ \txX]\](?=[ \t]|$))/gm, "\\");
 
 /** What Markdown reads as an HTML entity or character reference (`&amp;`, `&#39;`, `&#x27;`) at an `&`. */
 const ENTITY = /&(?:#\d{1,7}|#[xX][\da-fA-F]{1,6}|[A-Za-z][A-Za-z\d]{1,31});/y;

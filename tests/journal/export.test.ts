@@ -308,6 +308,21 @@ describe("renderMarkdown", () => {
     }).toEqual({ twoLines: 6, escaped: 6, emptyItems: 0 });
     expect(html).not.toContain("<a ");
   });
+
+  it("GIVEN entry text that starts with [ ] or [x] WHEN exported THEN no list item starts with a task-list box (GitHub would draw a checkbox) and the brackets show as typed", async () => {
+    const texts = ["[ ] write tests before the view", "[x] migrations squashed", "[X] CI green"];
+    const store = memoryStore(silentLogger());
+    const clock = new ManualClock(Date.UTC(2026, 2, 1));
+    for (const text of texts) await logEntry(store, clock, G, { authorId: ALICE, topic: "Django", text });
+    const { content } = await exportJournal(store, clock, G, alice);
+    // GitHub's task list item: a list item whose text starts with [ ], [x] or [X] and a space.
+    expect(content).not.toMatch(/^[ \t]*[-*+] \[[ \txX]\][ \t]/m);
+    const html = markdown.render(content);
+    for (const text of texts) {
+      expect(html).toContain(`<li>${text} (`);
+      expect(html).toContain(`<p>${text}</p>`);
+    }
+  });
 });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
