@@ -1,20 +1,25 @@
 import {
   ChannelType,
-  DiscordAPIError,
   type Guild,
   type GuildBasedChannel,
   type GuildTextBasedChannel,
   PermissionFlagsBits,
   type PermissionsBitField,
+  SnowflakeUtil,
 } from "discord.js";
 import {
   adoptChannel,
   claimWelcome,
   getGuildConfig,
+  getWelcome,
+  markWelcomed,
   releaseChannel,
   releaseWelcome,
+  type Welcome,
 } from "../guild/config.js";
 import { Embed } from "./embed.js";
+import { isRefusal } from "./errors.js";
+import { postNonce } from "./nonce.js";
 import type { BotContext } from "./types.js";
 
 export const WELCOME_TITLE = "Nexus is here";
@@ -69,22 +74,100 @@ export async function adoptAndWelcome(ctx: BotContext, guild: Guild): Promise<vo
   await welcomeOnce(ctx, guild, channelId);
 }
 
+/** Guilds whose welcome this bot is posting or looking for right now. */
+const welcoming = new WeakMap<BotContext, Set<string>>();
+
+/**
+ * Posts the guild's welcome in `channelId` unless it was posted already: true when posted now. A post
+ * Discord did not confirm (a 5xx, a timeout, or a process that died meanwhile) stays claimed but not
+ * posted, and is looked for by the next call before it is made (with the same enforced nonce: a repeat
+ * within Discord's window is answered with the first post), so it is posted once, never twice.
+ */
 export async function welcomeOnce(ctx: BotContext, guild: Guild, channelId: string): Promise<boolean> {
   const channel = guild.channels.cache.get(channelId);
   if (channel === undefined || !channel.isTextBased()) return false;
-  if (!(await claimWelcome(ctx.store, ctx.clock, guild.id, channelId))) return false;
+  let busy = welcoming.get(ctx);
+  if (busy === undefined) {
+    busy = new Set();
+    welcoming.set(ctx, busy);
+  }
+  // Another call of this bot (start, an event, /nexus setup, the retry job) is at it.
+  if (busy.has(guild.id)) return false;
+  busy.add(guild.id);
   try {
-    await (channel as GuildTextBasedChannel).send({ embeds: [welcomeEmbed()] });
-    return true;
-  } catch (error) {
-    ctx.logger.warn({ err: error, guild: guild.id, channel: channelId }, "could not post the welcome");
-    // Refused (no permission, channel gone): it was never posted, so the next adoption or setup posts it.
-    // Any other failure may have posted it after all, and keeps the claim: never twice.
-    if (error instanceof DiscordAPIError && (error.status === 403 || error.status === 404)) {
-      await releaseWelcome(ctx.store, guild.id);
+    return await welcome(ctx, guild, channel as GuildTextBasedChannel);
+  } finally {
+    busy.delete(guild.id);
+  }
+}
+
+async function welcome(ctx: BotContext, guild: Guild, channel: GuildTextBasedChannel): Promise<boolean> {
+  if (!(await claimWelcome(ctx.store, ctx.clock, guild.id, channel.id))) {
+    const claim = await getWelcome(ctx.store, guild.id);
+    if (claim === undefined || claim.posted) return false;
+    const found = await findWelcome(ctx, guild, claim);
+    // Discord not answering: it may be there, out of the nonce's window. Looked for again on the next try.
+    if (found === "failing") return false;
+    if (found) {
+      await markWelcomed(ctx.store, guild.id, claim.channelId);
+      return false;
     }
+  }
+  try {
+    await channel.send({
+      embeds: [welcomeEmbed()],
+      nonce: postNonce(guild.id, `welcome|${channel.id}`),
+      enforceNonce: true,
+      allowedMentions: { parse: [] },
+    });
+  } catch (error) {
+    ctx.logger.warn({ err: error, guild: guild.id, channel: channel.id }, "could not post the welcome");
+    // Refused (no permission, channel gone): it was never posted, so the next adoption, setup or retry posts
+    // it. Any other failure may have posted it after all: it stays claimed, looked for before a retry.
+    if (isRefusal(error)) await releaseWelcome(ctx.store, guild.id);
     return false;
   }
+  await markWelcomed(ctx.store, guild.id, channel.id);
+  return true;
+}
+
+/** How far before a claim its post is looked for (the bot's clock and Discord's differ a little). */
+const FIND_SLACK_MS = 60_000;
+
+/**
+ * Whether the bot's welcome is in the channel it was claimed for, "failing" when Discord did not answer.
+ * A channel gone or that cannot be read (without Read Message History Discord lists no messages) counts as
+ * "not there": a welcome twice in that rare case is better than none.
+ */
+async function findWelcome(ctx: BotContext, guild: Guild, claim: Welcome): Promise<boolean | "failing"> {
+  const channel = guild.channels.cache.get(claim.channelId);
+  if (channel === undefined || !channel.isTextBased()) return false;
+  const permissions = botPermissionsIn(channel);
+  if (permissions !== null && !permissions.has(PermissionFlagsBits.ReadMessageHistory)) return false;
+  try {
+    const after = SnowflakeUtil.generate({ timestamp: Math.max(0, claim.at - FIND_SLACK_MS) }).toString();
+    const messages = await channel.messages.fetch({ after, limit: 100, cache: false });
+    return messages.some(
+      (message) =>
+        message.author.id === ctx.client.user?.id &&
+        message.embeds.some((embed) => embed.title === WELCOME_TITLE),
+    );
+  } catch (error) {
+    return isRefusal(error) ? false : "failing";
+  }
+}
+
+/**
+ * The retry job's step for one guild (events/welcomeJobs.ts): a welcome Discord did not confirm is looked
+ * for, then posted in the Nexus channel.
+ */
+export async function retryWelcome(ctx: BotContext, guild: Guild): Promise<boolean> {
+  const [claim, config] = await Promise.all([
+    getWelcome(ctx.store, guild.id),
+    getGuildConfig(ctx.store, ctx.clock, guild.id),
+  ]);
+  if (claim === undefined || claim.posted || config.channelId === null) return false;
+  return welcomeOnce(ctx, guild, config.channelId);
 }
 
 /** A channel created, or renamed, after the bot joined: adopted if it has the Nexus name and none is set. */

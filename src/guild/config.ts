@@ -20,7 +20,17 @@ export const GuildConfigSchema = z.object({
 });
 export type GuildConfig = z.output<typeof GuildConfigSchema>;
 
-export const WelcomeSchema = z.object({ channelId: z.string(), at: z.number().int() });
+export const WelcomeSchema = z.object({
+  channelId: z.string(),
+  at: z.number().int(),
+  /**
+   * False from the claim until Discord confirms the post: a send it did not answer (a 5xx, a timeout) or a
+   * process that died meanwhile leaves it false, and the post is looked for, then made (src/discord/adopt.ts).
+   * A record from before this field was only written when posting began: taken as posted, never twice.
+   */
+  posted: z.boolean().default(true),
+});
+export type Welcome = z.output<typeof WelcomeSchema>;
 
 export const guildConfigKey = (guildId: string) => guildKey(guildId, "config");
 export const welcomeKey = (guildId: string) => guildKey(guildId, "welcomed");
@@ -146,7 +156,7 @@ export async function releaseChannel(
 /**
  * Claims the guild's one welcome message. True exactly once per guild, even across restarts and
  * processes: the flag is created atomically before the message is sent (and given back only when Discord
- * refused the message, `releaseWelcome`).
+ * refused the message, `releaseWelcome`), not posted until `markWelcomed`.
  */
 export async function claimWelcome(
   store: Store,
@@ -154,7 +164,19 @@ export async function claimWelcome(
   guildId: string,
   channelId: string,
 ): Promise<boolean> {
-  return store.claim(welcomeKey(guildId), WelcomeSchema, { channelId, at: clock.now() });
+  return store.claim(welcomeKey(guildId), WelcomeSchema, { channelId, at: clock.now(), posted: false });
+}
+
+/** The guild's welcome claim, undefined when there is none (never claimed, or given back). */
+export async function getWelcome(store: Store, guildId: string): Promise<Welcome | undefined> {
+  return store.get(welcomeKey(guildId), WelcomeSchema);
+}
+
+/** Discord confirmed the welcome (or it was found in `channelId`): it is never posted again. */
+export async function markWelcomed(store: Store, guildId: string, channelId: string): Promise<void> {
+  await store.update(welcomeKey(guildId), WelcomeSchema, (current) =>
+    current === undefined ? current : { ...current, channelId, posted: true },
+  );
 }
 
 /** Gives the welcome back when Discord refused it (it was never posted), so a later adoption or setup posts it. */

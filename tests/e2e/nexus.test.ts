@@ -1,6 +1,7 @@
 import { ChannelType } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { COMMANDS_JOB } from "../../events/ready.js";
+import { WELCOME_JOB } from "../../events/welcomeJobs.js";
 import { WELCOME_TITLE } from "../../src/discord/adopt.js";
 import { getGuildConfig } from "../../src/guild/config.js";
 import { startTestBot, type TestBot } from "../support/bot.js";
@@ -268,6 +269,63 @@ describe("the Nexus channel after start (a server that had none when the bot joi
   it("GIVEN every request the bot made THEN all were valid", () => {
     const invalid = t.server.requests.filter((r) => !r.valid);
     expect(invalid.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.errors)}`)).toEqual([]);
+  });
+});
+
+describe("the welcome when Discord does not answer, or refuses it", () => {
+  const POSTS = /^\/channels\/\d+\/messages$/;
+  const welcomesIn = (t: TestBot, channelId: string) =>
+    t.server
+      .messagesIn(channelId)
+      .filter((message) => JSON.stringify(message.embeds).includes(WELCOME_TITLE));
+
+  it("GIVEN Discord answering 5xx to the welcome at start WHEN it recovers THEN the welcome is posted, once", async () => {
+    const t = await startTestBot({
+      databaseUrl: "memory://",
+      serverOptions: {
+        faults: { rate429: 0, rate500: 1, maxConsecutive: Number.POSITIVE_INFINITY, routes: POSTS },
+      },
+    });
+    try {
+      expect(welcomesIn(t, NEXUS)).toHaveLength(0);
+      t.server.faults = { rate429: 0, rate500: 0 };
+      await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+      expect(welcomesIn(t, NEXUS)).toHaveLength(1);
+      await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+      expect(welcomesIn(t, NEXUS)).toHaveLength(1);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("GIVEN Discord making the welcome but answering 5xx to every try WHEN it recovers THEN the welcome is there once", async () => {
+    const NONCE_WINDOW_MS = 1_000;
+    const t = await startTestBot({
+      databaseUrl: "memory://",
+      serverOptions: {
+        nonceWindowMs: NONCE_WINDOW_MS,
+        faults: {
+          rate429: 0,
+          rate500: 1,
+          afterProcessing: true,
+          maxConsecutive: Number.POSITIVE_INFINITY,
+          routes: POSTS,
+        },
+      },
+    });
+    try {
+      // discord.js tried again after each 500: the enforced nonce made each try answer with the first post.
+      expect(welcomesIn(t, NEXUS)).toHaveLength(1);
+      t.server.faults = { rate429: 0, rate500: 0 };
+      // Out of the nonce's window: only looking for the post first keeps a second one out.
+      await new Promise((resolve) => setTimeout(resolve, NONCE_WINDOW_MS + 100));
+      await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+      expect(welcomesIn(t, NEXUS)).toHaveLength(1);
+      await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+      expect(welcomesIn(t, NEXUS)).toHaveLength(1);
+    } finally {
+      await t.stop();
+    }
   });
 });
 
