@@ -5,7 +5,10 @@ import { defineEvent } from "../src/discord/types.js";
 export const WELCOME_JOB = "welcome";
 export const WELCOME_EVERY_MS = 10 * 60_000;
 
-/** Every 10 minutes: a welcome Discord did not confirm (an outage) is looked for, then posted (src/discord/adopt.ts). */
+/**
+ * Every 10 minutes: a welcome Discord did not confirm (an outage) is looked for, then posted; one refused
+ * because the bot could not post in the Nexus channel is posted once it can (src/discord/adopt.ts).
+ */
 export default defineEvent({
   name: Events.ClientReady,
   once: true,

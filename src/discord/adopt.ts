@@ -158,15 +158,18 @@ async function findWelcome(ctx: BotContext, guild: Guild, claim: Welcome): Promi
 }
 
 /**
- * The retry job's step for one guild (events/welcomeJobs.ts): a welcome Discord did not confirm is looked
- * for, then posted in the Nexus channel.
+ * The retry job's step for one guild (events/welcomeJobs.ts): a welcome Discord did not confirm, or one
+ * refused for a permission the bot has since been given, is posted in the Nexus channel now.
  */
 export async function retryWelcome(ctx: BotContext, guild: Guild): Promise<boolean> {
   const [claim, config] = await Promise.all([
     getWelcome(ctx.store, guild.id),
     getGuildConfig(ctx.store, ctx.clock, guild.id),
   ]);
-  if (claim === undefined || claim.posted || config.channelId === null) return false;
+  if (claim?.posted || config.channelId === null) return false;
+  const channel = guild.channels.cache.get(config.channelId);
+  // Still refused: not tried (a refusal every few minutes), until the permission is given.
+  if (channel === undefined || (channelAccess(channel)?.missing.length ?? 0) > 0) return false;
   return welcomeOnce(ctx, guild, config.channelId);
 }
 

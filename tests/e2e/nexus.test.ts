@@ -151,7 +151,7 @@ describe("the Nexus channel after start (a server that had none when the bot joi
     expect(await configText()).toContain("not set: create #prodevprojectnexus");
   });
 
-  it("GIVEN a channel the bot cannot post in WHEN it is renamed to the Nexus name THEN it is adopted, and the refused welcome waits for setup", async () => {
+  it("GIVEN a channel the bot cannot post in WHEN it is renamed to the Nexus name THEN it is adopted, and the refused welcome is posted by a setup once it can post", async () => {
     t.server.denyPermissions(RANDOM, { sendMessages: true });
     t.server.renameChannel(RANDOM, "prodevprojectnexus");
     await vi.waitFor(async () => expect(await channelId()).toBe(RANDOM));
@@ -323,6 +323,42 @@ describe("the welcome when Discord does not answer, or refuses it", () => {
       expect(welcomesIn(t, NEXUS)).toHaveLength(1);
       await t.bot.ctx.jobs.runNow(WELCOME_JOB);
       expect(welcomesIn(t, NEXUS)).toHaveLength(1);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("GIVEN a Nexus channel adopted where the bot could not post WHEN it is given the permission THEN the welcome is posted without a setup", async () => {
+    const RANDOM = "1300000000000000099";
+    const t = await startTestBot({
+      databaseUrl: "memory://",
+      serverOptions: {
+        guilds: [
+          {
+            id: FIXTURE_IDS.guildId,
+            name: "No Nexus channel yet",
+            channels: [
+              { id: GENERAL, name: "general" },
+              { id: RANDOM, name: "random" },
+            ],
+          },
+        ],
+      },
+    });
+    try {
+      t.server.denyPermissions(RANDOM, { sendMessages: true });
+      t.server.renameChannel(RANDOM, "prodevprojectnexus");
+      await vi.waitFor(() =>
+        expect(t.server.requestsTo("POST", new RegExp(`/channels/${RANDOM}/messages$`))).toHaveLength(1),
+      );
+      // Still without it: nothing is tried (no refusal every few minutes).
+      await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+      expect(t.server.requestsTo("POST", new RegExp(`/channels/${RANDOM}/messages$`))).toHaveLength(1);
+      t.server.restorePermissions(RANDOM);
+      await vi.waitFor(async () => {
+        await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+        expect(welcomesIn(t, RANDOM)).toHaveLength(1);
+      });
     } finally {
       await t.stop();
     }
