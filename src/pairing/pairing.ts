@@ -16,7 +16,7 @@ import { memberTimezones } from "../guild/members.js";
 import { RETRY_TRIES_MAX, retryDelay } from "../retry.js";
 import { GuildBatcher, type Outcome } from "../store/batcher.js";
 import { lastInSequence } from "../store/probe.js";
-import type { Store } from "../store/store.js";
+import { DAMAGED, type Store } from "../store/store.js";
 import { parseTopic } from "../topics.js";
 import { complementOf, matchRound, type PastPair, rankPartners } from "./match.js";
 import { suggestProject } from "./projects.js";
@@ -162,22 +162,17 @@ export async function requirePairMember(
 type MemberRead = PairMember | "damaged" | undefined;
 
 /**
- * Member records in one round trip. Read as stored values and parsed here, because `Store.getMany` answers
- * undefined both for a member new to pairing and for a damaged record, and only the second must be
- * rebuilt and copied aside before it is overwritten (telling them apart later would cost a read per new
- * member).
+ * Member records in one round trip. A member new to pairing (undefined) is told from a damaged record,
+ * failing its schema or undecodable: only the second must be rebuilt and copied aside before it is
+ * overwritten.
  */
 async function readMembers(store: Store, guildId: string, userIds: readonly string[]): Promise<MemberRead[]> {
   if (userIds.length === 0) return [];
-  const stored = await store.getMany(
+  const stored = await store.getManyOrDamaged(
     userIds.map((id) => pairMemberKey(guildId, id)),
-    z.unknown(),
+    PairMemberSchema,
   );
-  return stored.map((value) => {
-    if (value === undefined) return undefined;
-    const parsed = PairMemberSchema.safeParse(value);
-    return parsed.success ? parsed.data : "damaged";
-  });
+  return stored.map((value) => (value === DAMAGED ? "damaged" : value));
 }
 
 /**

@@ -41,6 +41,9 @@ function hasQueuedWrites(store: unknown): store is QueuedWrites {
 
 export type CorruptRecord = { key: string; problem: string };
 
+/** What `getManyOrDamaged` answers for a record that is there but fails its schema or cannot be decoded. */
+export const DAMAGED: unique symbol = Symbol("damaged record");
+
 type Update<S extends z.ZodType> = (
   current: z.output<S> | undefined,
 ) => z.input<S> | undefined | Promise<z.input<S> | undefined>;
@@ -67,6 +70,15 @@ export interface Store {
   get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined>;
   /** Reads many records of one kind in one round trip; absent or corrupt ones are undefined. */
   getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>>;
+  /**
+   * `getMany` telling a corrupt record (failing its schema, or undecodable: reported all the same) from an
+   * absent one: DAMAGED instead of undefined. For callers that rebuild a corrupt record, and so write it
+   * through `update` (which copies it aside first) rather than over it.
+   */
+  getManyOrDamaged<S extends z.ZodType>(
+    keys: string[],
+    schema: S,
+  ): Promise<Array<z.output<S> | typeof DAMAGED | undefined>>;
   /** Validates and writes; resolves once the write is durable (in a section: once it is held for the section). */
   set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>>;
   /** Deletes a record; true when it existed. */
@@ -177,6 +189,32 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     return keys.map((key, i) => (values[i] === undefined ? undefined : this.parse(key, schema, values[i])));
   }
 
+  async getManyOrDamaged<S extends z.ZodType>(
+    keys: string[],
+    schema: S,
+  ): Promise<Array<z.output<S> | typeof DAMAGED | undefined>> {
+    if (keys.length === 0) return [];
+    const parsed = (key: string, value: unknown) =>
+      value === undefined ? undefined : (this.parse(key, schema, value) ?? DAMAGED);
+    const one = async (key: string) => {
+      const raw = await this.readRaw(key);
+      return raw.state === "undecodable" ? DAMAGED : parsed(key, raw.state === "ok" ? raw.value : undefined);
+    };
+    // Over a backend without getMany (the in-memory one), keyv reads each key and answers a row it cannot
+    // decode as absent: read one by one here instead.
+    if (typeof (this.keyv.store as { getMany?: unknown }).getMany !== "function") {
+      return Promise.all(keys.map(one));
+    }
+    let values: unknown[];
+    try {
+      values = (await this.keyv.getMany(keys)) as unknown[];
+    } catch {
+      // One undecodable row fails the whole batch: one read each, so that row alone is DAMAGED.
+      return Promise.all(keys.map(one));
+    }
+    return keys.map((key, i) => parsed(key, values[i]));
+  }
+
   set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {
     return this.setIn(undefined, key, schema, value);
   }
@@ -263,6 +301,26 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     let next = 0;
     return Promise.all(
       keys.map((key) => (held.writes.has(key) ? this.getIn(held, key, schema) : values[next++])),
+    );
+  }
+
+  /** @internal */
+  async getManyOrDamagedIn<S extends z.ZodType>(
+    held: Held,
+    keys: string[],
+    schema: S,
+  ): Promise<Array<z.output<S> | typeof DAMAGED | undefined>> {
+    const values = await this.getManyOrDamaged(
+      keys.filter((key) => !held.writes.has(key)),
+      schema,
+    );
+    let next = 0;
+    return Promise.all(
+      keys.map(async (key) => {
+        if (!held.writes.has(key)) return values[next++];
+        const value = await this.heldValue(held, key);
+        return value === undefined ? undefined : (this.parse(key, schema, value) ?? DAMAGED);
+      }),
     );
   }
 
@@ -531,6 +589,13 @@ class Section implements Store {
 
   getMany<S extends z.ZodType>(keys: string[], schema: S): Promise<Array<z.output<S> | undefined>> {
     return this.root.getManyIn(this.held, keys, schema);
+  }
+
+  getManyOrDamaged<S extends z.ZodType>(
+    keys: string[],
+    schema: S,
+  ): Promise<Array<z.output<S> | typeof DAMAGED | undefined>> {
+    return this.root.getManyOrDamagedIn(this.held, keys, schema);
   }
 
   set<S extends z.ZodType>(key: string, schema: S, value: z.input<S>): Promise<z.output<S>> {

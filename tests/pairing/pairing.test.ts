@@ -1288,4 +1288,22 @@ describe("a damaged member record", () => {
     expect(aside[0]?.[1]).toContain("yesterday");
     expect((await store.get(pairMemberKey(G, "1"), PairMemberSchema))?.history).toHaveLength(1);
   });
+
+  it("GIVEN a member's pairing record cannot be decoded WHEN they ask again THEN they are not re-paired with their partner of an hour ago, and the damaged record is copied aside", async () => {
+    const { store, clock } = setup();
+    await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    // Bytes that are not what the codec writes (a torn or hand-edited row), not a value failing its schema.
+    const raw = store.keyv.store as Map<string, unknown>;
+    raw.set(`nexus:${pairMemberKey(G, "1")}`, '{"value": {"truncated');
+    clock.advance(60 * 60_000);
+    await requestPair(store, clock, G, { userId: "2", role: "frontend" });
+    const again = await requestPair(store, clock, G, { userId: "1", role: "backend" });
+    expect(again.kind).toBe("waiting");
+    expect((await pairHistory(store, clock, G, "1")).items.map((item) => item.partner)).toEqual(["2"]);
+    const aside = [...raw.entries()].filter(([key]) =>
+      key.startsWith(`nexus:quarantine:${pairMemberKey(G, "1")}:`),
+    );
+    expect(aside.map(([, value]) => String(value))).toEqual([expect.stringContaining("truncated")]);
+  });
 });

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { guildKey, scopeOf } from "../../src/store/keys.js";
 import { memoryStore, openStore } from "../../src/store/open.js";
-import { KeyvStore } from "../../src/store/store.js";
+import { DAMAGED, KeyvStore } from "../../src/store/store.js";
 import { type LocalServer, required, skipWithout } from "../support/ports.js";
 import { startPostgres } from "../support/postgres.js";
 import { redisCommand, startRedis } from "../support/redis.js";
@@ -244,6 +244,27 @@ for (const [name, open, skip] of backends) {
         if (String(k).includes("quarantine:")) aside.push(v);
       }
       expect(aside).toEqual([damaged]);
+    });
+
+    it("GIVEN records absent, valid, failing their schema and undecodable WHEN read with getManyOrDamaged THEN the last two alone are DAMAGED, in a section too", async () => {
+      const store = await open();
+      const key = (name: string) => guildKey("1", "counter", name);
+      const [absent, valid, wrong, torn] = [key("absent"), key("valid"), key("wrong"), key("torn")];
+      await store.set(valid, Counter, { n: 1 });
+      await store.keyv.set(wrong, { n: "seven" });
+      await (store.keyv.store as { set(key: string, value: string): Promise<unknown> }).set(
+        `nexus:${torn}`,
+        '{"value":{"n":41,"note":"half a rec',
+      );
+      const keys = [absent, valid, wrong, torn];
+      const expected = [undefined, { n: 1 }, DAMAGED, DAMAGED];
+      expect(await store.getManyOrDamaged(keys, Counter)).toEqual(expected);
+      expect(await store.locked("1", (section) => section.getManyOrDamaged(keys, Counter))).toEqual(expected);
+      const held = await store.locked("1", async (section) => {
+        await section.set(torn, Counter, { n: 2 });
+        return section.getManyOrDamaged(keys, Counter);
+      });
+      expect(held).toEqual([undefined, { n: 1 }, DAMAGED, { n: 2 }]);
     });
 
     it("GIVEN an invalid value WHEN written THEN it is rejected before reaching the store", async () => {
