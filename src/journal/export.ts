@@ -58,8 +58,9 @@ const ENTITY = /&(?:#\d{1,7}|#[xX][\da-fA-F]{1,6}|[A-Za-z][A-Za-z\d]{1,31});/y;
  * `Promise<User>` shows as typed, and a `<script>` mid-line cannot make the rest of the file script.
  * So is an `&` that starts an entity: an entry about escaping that writes `&lt;` shows `&lt;`, not `<`.
  * Inside a code span `<` is already text (and a backslash would show). The backslash escapes the user
- * typed are kept whole, so `\<` does not become `\\<` (a backslash, then raw HTML). Code spans end at a
- * blank line (a new paragraph), so each paragraph is scanned on its own.
+ * typed are kept whole, so `\<` does not become `\\<` (a backslash, then raw HTML); a backslash that ends a
+ * line is doubled, so it shows as it does in Discord (not as a hard line break). Code spans end at a blank
+ * line (a new paragraph), so each paragraph is scanned on its own.
  */
 function escapeInlineHtml(text: string): string {
   return text
@@ -70,8 +71,10 @@ function escapeInlineHtml(text: string): string {
       while (i < paragraph.length) {
         const c = paragraph.charAt(i);
         if (c === "\\") {
-          out += paragraph.slice(i, i + 2);
-          i += 2;
+          // At a line's end a backslash is a hard line break, and vanishes: doubled, it shows as typed.
+          const atLineEnd = paragraph.charAt(i + 1) === "\n";
+          out += atLineEnd ? "\\\\" : paragraph.slice(i, i + 2);
+          i += atLineEnd ? 1 : 2;
         } else if (c === "`") {
           let run = 1;
           while (paragraph.charAt(i + run) === "`") run += 1;

@@ -309,6 +309,16 @@ describe("renderMarkdown", () => {
     expect(html).not.toContain("<a ");
   });
 
+  it("GIVEN entry text with a backslash at the end of a line WHEN exported THEN the backslash shows in every section, not a line break in its place", async () => {
+    const html = await exported(["Windows paths end in a backslash, C:\\Users\\\nthen the folder name"]);
+    const count = (part: string) => html.split(part).length - 1;
+    expect({
+      oneLine: count("C:\\Users\\ then the folder name"),
+      paragraph: count("C:\\Users\\\nthen the folder name"),
+      breaks: count("<br>"),
+    }).toEqual({ oneLine: 3, paragraph: 3, breaks: 0 });
+  });
+
   it("GIVEN entry text that starts with [ ] or [x] WHEN exported THEN no list item starts with a task-list box (GitHub would draw a checkbox) and the brackets show as typed", async () => {
     const texts = ["[ ] write tests before the view", "[x] migrations squashed", "[X] CI green"];
     const store = memoryStore(silentLogger());
