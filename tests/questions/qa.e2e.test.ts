@@ -895,6 +895,31 @@ describe("/ask when Discord makes the post but answers 500", () => {
     return { n, threadId };
   }
 
+  /** A question posted, and a moderator's answer to it Discord did not take (5xx in thread and channel). */
+  async function answeredUnposted(title: string, text: string): Promise<{ n: number; threadId: string }> {
+    const n = await posted(title);
+    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
+    const handle = t.server.interact({
+      user: MOD,
+      commandName: "answer",
+      options: { question: { type: 4, value: n }, text },
+    });
+    await t.server.withFaults(
+      {
+        rate429: 0,
+        rate500: 1,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
+      },
+      async () => {
+        await handle.reply();
+        await settled();
+      },
+    );
+    expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    return { n, threadId };
+  }
+
   it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
     const reply = await askWith(
       "Why does my Express middleware run twice?",
@@ -996,27 +1021,11 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN an answer Discord did not take WHEN its asker accepts it before the outbox posts it THEN the question's embed links it once it is posted", async () => {
-    const n = await posted("Why does my Flask app lose its session on reload?");
-    const question = await getQuestion(t.store, t.server.guildId, n);
-    const threadId = String(question?.threadId);
-    const handle = t.server.interact({
-      user: MOD,
-      commandName: "answer",
-      options: { question: { type: 4, value: n }, text: "Set a fixed SECRET_KEY instead of a random one." },
-    });
-    await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
-      },
-      async () => {
-        await handle.reply();
-        await settled();
-      },
+    const { n, threadId } = await answeredUnposted(
+      "Why does my Flask app lose its session on reload?",
+      "Set a fixed SECRET_KEY instead of a random one.",
     );
-    expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    const question = await getQuestion(t.store, t.server.guildId, n);
     await t.server.interact({ user: ASKER, commandName: "accept", options: { answer: `${n}-1` } }).reply();
     await settled();
     (t.clock as ManualClock).advance(Math.max(REPOST_AFTER_MS, retryDelay(1)));
@@ -1031,27 +1040,11 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN an answer accepted while it waited in the outbox WHEN the outbox posts it before /accept marks the question THEN the question's embed keeps the link to it", async () => {
-    const n = await posted("Why does my Flask app forget the user after a redirect?");
-    const question = await getQuestion(t.store, t.server.guildId, n);
-    const threadId = String(question?.threadId);
-    const handle = t.server.interact({
-      user: MOD,
-      commandName: "answer",
-      options: { question: { type: 4, value: n }, text: "Mark the session permanent before the redirect." },
-    });
-    await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
-      },
-      async () => {
-        await handle.reply();
-        await settled();
-      },
+    const { n, threadId } = await answeredUnposted(
+      "Why does my Flask app forget the user after a redirect?",
+      "Mark the session permanent before the redirect.",
     );
-    expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
+    const question = await getQuestion(t.store, t.server.guildId, n);
     // /accept's two steps with the outbox job in between: the acceptance is stored, then (while /accept
     // replies) the job posts the answer and links it, then /accept marks the question solved.
     const accepted = await acceptAnswer(t.store, t.clock, t.server.guildId, {
