@@ -772,6 +772,17 @@ describe("choosing challenges", () => {
   });
 });
 
+/** The 1st's challenge posted, then `/challenge skip` at 23:00 with Discord down (its channel broken). */
+async function skippedLateWhileDown() {
+  const w = await world("2026-06-01T09:00:00Z", [{ timezone: "UTC" }]);
+  const deps = boot(w, "run");
+  await tick(w, deps);
+  w.clock.set(utc("2026-06-01T23:00:00Z"));
+  w.discord.brokenChannels.add(CHANNEL);
+  expect((await skipToday(w.store, w.clock, deps, GUILD, "1")).status).toBe("failed");
+  return { w, deps };
+}
+
 describe("/challenge post and /challenge skip", () => {
   it("GIVEN today not posted WHEN /challenge post runs twice before post time THEN one post, and the schedule adds none", async () => {
     const w = await world("2026-06-01T06:00:00Z");
@@ -863,12 +874,7 @@ describe("/challenge post and /challenge skip", () => {
   });
 
   it("GIVEN /challenge skip late in the day while Discord is down WHEN Discord is back only after midnight THEN the replacement is posted, and revealed when the next day's challenge is posted", async () => {
-    const w = await world("2026-06-01T09:00:00Z", [{ timezone: "UTC" }]);
-    const deps = boot(w, "run");
-    await tick(w, deps);
-    w.clock.set(utc("2026-06-01T23:00:00Z"));
-    w.discord.brokenChannels.add(CHANNEL);
-    expect((await skipToday(w.store, w.clock, deps, GUILD, "1")).status).toBe("failed");
+    const { w, deps } = await skippedLateWhileDown();
     await runUntil(w, deps, "2026-06-02T00:30:00Z");
     w.discord.brokenChannels.delete(CHANNEL);
     await runUntil(w, deps, "2026-06-02T12:00:00Z");
@@ -883,12 +889,7 @@ describe("/challenge post and /challenge skip", () => {
   });
 
   it("GIVEN /challenge skip late in the day while Discord is down WHEN the bot is back only days later, before that day's post time THEN the stale replacement is not posted (nor hinted or revealed); today's challenge is, once", async () => {
-    const w = await world("2026-06-01T09:00:00Z", [{ timezone: "UTC" }]);
-    const deps = boot(w, "run");
-    await tick(w, deps);
-    w.clock.set(utc("2026-06-01T23:00:00Z"));
-    w.discord.brokenChannels.add(CHANNEL);
-    expect((await skipToday(w.store, w.clock, deps, GUILD, "1")).status).toBe("failed");
+    const { w, deps } = await skippedLateWhileDown();
     await runUntil(w, deps, "2026-06-01T23:30:00Z");
     // The process is down until the 4th, 07:00, past the 2nd's and the 3rd's post times.
     w.discord.brokenChannels.delete(CHANNEL);
