@@ -13,6 +13,7 @@ import {
   getGuildConfig,
   getWelcome,
   markWelcomed,
+  moveWelcome,
   releaseChannel,
   releaseWelcome,
   type Welcome,
@@ -112,6 +113,7 @@ async function welcome(ctx: BotContext, guild: Guild, channel: GuildTextBasedCha
       await markWelcomed(ctx.store, guild.id, claim.channelId);
       return false;
     }
+    await moveWelcome(ctx.store, ctx.clock, guild.id, channel.id);
   }
   try {
     await channel.send({

@@ -172,6 +172,22 @@ export async function getWelcome(store: Store, guildId: string): Promise<Welcome
   return store.get(welcomeKey(guildId), WelcomeSchema);
 }
 
+/**
+ * An unconfirmed welcome not found where it was claimed, about to be posted in `channelId` now: the claim
+ * follows it, so that if this post is not confirmed either, it is looked for where and when it was made
+ * (not in the old channel, or among the first messages since the old claim: posted a second time).
+ */
+export async function moveWelcome(
+  store: Store,
+  clock: Clock,
+  guildId: string,
+  channelId: string,
+): Promise<void> {
+  await store.update(welcomeKey(guildId), WelcomeSchema, (current) =>
+    current === undefined || current.posted ? current : { ...current, channelId, at: clock.now() },
+  );
+}
+
 /** Discord confirmed the welcome (or it was found in `channelId`): it is never posted again. */
 export async function markWelcomed(store: Store, guildId: string, channelId: string): Promise<void> {
   await store.update(welcomeKey(guildId), WelcomeSchema, (current) =>

@@ -328,6 +328,46 @@ describe("the welcome when Discord does not answer, or refuses it", () => {
     }
   });
 
+  it("GIVEN an unconfirmed welcome WHEN a setup moves Nexus and its welcome there is unconfirmed too THEN the retry finds it there: one welcome", async () => {
+    const NONCE_WINDOW_MS = 1_000;
+    const t = await startTestBot({
+      databaseUrl: "memory://",
+      serverOptions: {
+        nonceWindowMs: NONCE_WINDOW_MS,
+        faults: { rate429: 0, rate500: 1, maxConsecutive: Number.POSITIVE_INFINITY, routes: POSTS },
+      },
+    });
+    try {
+      // Not made in #prodevprojectnexus; then made in #general, but answered 500 to every try.
+      expect(welcomesIn(t, NEXUS)).toHaveLength(0);
+      t.server.faults = {
+        rate429: 0,
+        rate500: 1,
+        afterProcessing: true,
+        maxConsecutive: Number.POSITIVE_INFINITY,
+        routes: new RegExp(`^/channels/${GENERAL}/messages$`),
+      };
+      const reply = await t.server
+        .interact({ admin: true, commandName: "nexus", subcommand: "setup", options: { channel: GENERAL } })
+        .reply();
+      expect(reply.content).toContain("Nexus will use");
+      await vi.waitFor(() => expect(welcomesIn(t, GENERAL)).toHaveLength(1), { timeout: 5_000 });
+      await vi.waitFor(() =>
+        expect(
+          t.server.requestsTo("POST", new RegExp(`/channels/${GENERAL}/messages$`)).length,
+        ).toBeGreaterThanOrEqual(4),
+      );
+      t.server.faults = { rate429: 0, rate500: 0 };
+      // Out of the nonce's window: only looking for the post where it was made keeps a second one out.
+      await new Promise((resolve) => setTimeout(resolve, NONCE_WINDOW_MS + 100));
+      await t.bot.ctx.jobs.runNow(WELCOME_JOB);
+      expect(welcomesIn(t, GENERAL)).toHaveLength(1);
+      expect(welcomesIn(t, NEXUS)).toHaveLength(0);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it("GIVEN a Nexus channel adopted where the bot could not post WHEN it is given the permission THEN the welcome is posted without a setup", async () => {
     const RANDOM = "1300000000000000099";
     const t = await startTestBot({
