@@ -895,6 +895,24 @@ describe("/ask when Discord makes the post but answers 500", () => {
     return { n, threadId };
   }
 
+  /** The asker's `/accept` of answer 1 of Q`n` with Discord answering 500 on `route`: its follow-up note. */
+  async function acceptNoteWhileFailing(n: number, route: RegExp): Promise<string> {
+    return t.server.withFaults(
+      { rate429: 0, rate500: 1, maxConsecutive: Number.POSITIVE_INFINITY, routes: route },
+      async () => {
+        const handle = t.server.interact({
+          user: ASKER,
+          commandName: "accept",
+          options: { answer: `${n}-1` },
+        });
+        expect((await handle.reply()).content).toContain(`Q${n} is solved`);
+        const [note] = await handle.followups({ atLeast: 1 });
+        await settled();
+        return String(note?.content);
+      },
+    );
+  }
+
   /** A question posted, and a moderator's answer to it Discord did not take (5xx in thread and channel). */
   async function answeredUnposted(title: string, text: string): Promise<{ n: number; threadId: string }> {
     const n = await posted(title);
@@ -1144,25 +1162,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
       "Why does my Postgres connection pool run dry?",
       "Close the sessions you open.",
     );
-    const told = await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/${threadId}/messages$`),
-      },
-      async () => {
-        const handle = t.server.interact({
-          user: ASKER,
-          commandName: "accept",
-          options: { answer: `${n}-1` },
-        });
-        expect((await handle.reply()).content).toContain(`Q${n} is solved`);
-        const [note] = await handle.followups({ atLeast: 1 });
-        await settled();
-        return String(note?.content);
-      },
-    );
+    const told = await acceptNoteWhileFailing(n, new RegExp(`^/channels/${threadId}/messages$`));
     expect(told).not.toContain("Send Messages in Threads");
     expect(told).toContain("Discord did not answer while I marked the question's thread solved");
   });
@@ -1170,25 +1170,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
   it("GIVEN Discord failing (500) every edit of the question's message WHEN the asker accepts an answer THEN they are told Discord failed and to accept again, not that the message may be deleted", async () => {
     const { n } = await answered("Why does my Django admin load so slowly?", "Use list_select_related.");
     const messageId = String((await getQuestion(t.store, t.server.guildId, n))?.messageId);
-    const told = await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/${NEXUS}/messages/${messageId}$`),
-      },
-      async () => {
-        const handle = t.server.interact({
-          user: ASKER,
-          commandName: "accept",
-          options: { answer: `${n}-1` },
-        });
-        expect((await handle.reply()).content).toContain(`Q${n} is solved`);
-        const [note] = await handle.followups({ atLeast: 1 });
-        await settled();
-        return String(note?.content);
-      },
-    );
+    const told = await acceptNoteWhileFailing(n, new RegExp(`^/channels/${NEXUS}/messages/${messageId}$`));
     expect(told).not.toContain("it may be deleted, or I lack permission");
     expect(told).toContain("Discord did not answer while I marked the question solved");
     expect(told).toContain("`/accept` the same answer again");
