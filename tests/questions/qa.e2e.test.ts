@@ -913,8 +913,11 @@ describe("/ask when Discord makes the post but answers 500", () => {
     );
   }
 
-  /** A question posted, and a moderator's answer to it Discord did not take (5xx in thread and channel). */
-  async function answeredUnposted(title: string, text: string): Promise<{ n: number; threadId: string }> {
+  /**
+   * A question posted, and a moderator's answer to it Discord did not take (5xx in thread and channel);
+   * `handle`: that /answer's interaction.
+   */
+  async function answeredUnposted(title: string, text: string) {
     const n = await posted(title);
     const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
     const handle = t.server.interact({
@@ -935,7 +938,7 @@ describe("/ask when Discord makes the post but answers 500", () => {
       },
     );
     expect((await getAnswer(t.store, t.server.guildId, n, 1))?.placement).toBe("pending");
-    return { n, threadId };
+    return { n, threadId, handle };
   }
 
   it("GIVEN Discord answers 500 after creating /ask's message WHEN discord.js retries THEN the question is posted once, with its thread", async () => {
@@ -1005,24 +1008,9 @@ describe("/ask when Discord makes the post but answers 500", () => {
   });
 
   it("GIVEN Discord failing (500) every post in the thread and the channel WHEN someone answers THEN they are told it comes later, and the outbox posts it once Discord is back", async () => {
-    const n = await posted("Why does my Postgres connection pool run dry?");
-    const threadId = String((await getQuestion(t.store, t.server.guildId, n))?.threadId);
-    const handle = t.server.interact({
-      user: MOD,
-      commandName: "answer",
-      options: { question: { type: 4, value: n }, text: "Close sessions in a finally block." },
-    });
-    await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/(${threadId}|${NEXUS})/messages$`),
-      },
-      async () => {
-        await handle.reply();
-        await settled();
-      },
+    const { n, threadId, handle } = await answeredUnposted(
+      "Why does my Postgres connection pool run dry?",
+      "Close sessions in a finally block.",
     );
     const [told] = await handle.followups({ atLeast: 1 });
     expect(told?.content).toMatch(/Discord did not take your answer \*\*\d+-1\*\* just now; I will post it/);
