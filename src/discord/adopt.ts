@@ -164,11 +164,10 @@ async function findWelcome(ctx: BotContext, guild: Guild, claim: Welcome): Promi
  * refused for a permission the bot has since been given, is posted in the Nexus channel now.
  */
 export async function retryWelcome(ctx: BotContext, guild: Guild): Promise<boolean> {
-  const [claim, config] = await Promise.all([
-    getWelcome(ctx.store, guild.id),
-    getGuildConfig(ctx.store, ctx.clock, guild.id),
-  ]);
-  if (claim?.posted || config.channelId === null) return false;
+  // Almost every guild's welcome is posted: its config is read only when it is not.
+  if ((await getWelcome(ctx.store, guild.id))?.posted) return false;
+  const config = await getGuildConfig(ctx.store, ctx.clock, guild.id);
+  if (config.channelId === null) return false;
   const channel = guild.channels.cache.get(config.channelId);
   // Still refused: not tried (a refusal every few minutes), until the permission is given.
   if (channel === undefined || (channelAccess(channel)?.missing.length ?? 0) > 0) return false;

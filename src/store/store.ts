@@ -310,10 +310,9 @@ export class KeyvStore extends EventEmitter<StoreEvents> implements Store {
     keys: string[],
     schema: S,
   ): Promise<Array<z.output<S> | typeof DAMAGED | undefined>> {
-    const values = await this.getManyOrDamaged(
-      keys.filter((key) => !held.writes.has(key)),
-      schema,
-    );
+    const stored = keys.filter((key) => !held.writes.has(key));
+    const values = await this.getManyOrDamaged(stored, schema);
+    if (stored.length === keys.length) return values;
     let next = 0;
     return Promise.all(
       keys.map(async (key) => {
