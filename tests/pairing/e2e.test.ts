@@ -350,18 +350,9 @@ describe("/pair end to end", () => {
     const threadId = await pairedInThread(g, a, b);
     const before = t.server.messagesIn(threadId).length;
     clock.advance(FOLLOW_UP_MS + 60_000);
-    await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: /^\/channels\/\d+\/messages$|^\/users\/@me\/channels$/,
-      },
-      async () => {
-        await t.bot.ctx.jobs.runNow("pairing");
-      },
-    );
+    await pairingJobFailing(/^\/channels\/\d+\/messages$|^\/users\/@me\/channels$/, {
+      afterProcessing: true,
+    });
     expect((await t.store.get(pairKey(g.id, 1), PairSchema))?.followUpSentAt).toBeNull();
     clock.advance(30 * 60_000);
     await t.bot.ctx.jobs.runNow("pairing");
@@ -379,16 +370,7 @@ describe("/pair end to end", () => {
     const threadId = await pairedInThread(g, a, b);
     const before = t.server.messagesIn(threadId).length;
     clock.advance(FOLLOW_UP_MS + 60_000);
-    await t.server.withFaults(
-      {
-        rate429: 0,
-        rate500: 1,
-        afterProcessing: true,
-        maxConsecutive: Number.POSITIVE_INFINITY,
-        routes: new RegExp(`^/channels/${threadId}/messages$`),
-      },
-      () => t.bot.ctx.jobs.runNow("pairing"),
-    );
+    await pairingJobFailing(new RegExp(`^/channels/${threadId}/messages$`), { afterProcessing: true });
     clock.advance(30 * 60_000);
     await t.bot.ctx.jobs.runNow("pairing");
     expect((await pairOf(g, 1))?.followUpSentAt).not.toBeNull();
@@ -407,15 +389,7 @@ describe("/pair end to end", () => {
     clock.advance(FOLLOW_UP_MS + 60_000);
     const tries: number[] = [];
     for (let i = 0; i < RETRY_TRIES_MAX; i++) {
-      await t.server.withFaults(
-        {
-          rate429: 0,
-          rate500: 1,
-          maxConsecutive: Number.POSITIVE_INFINITY,
-          routes: new RegExp(`^/channels/${threadId}/messages$`),
-        },
-        () => t.bot.ctx.jobs.runNow("pairing"),
-      );
+      await pairingJobFailing(new RegExp(`^/channels/${threadId}/messages$`));
       tries.push(dmsTo(a, "We met").length + dmsTo(b, "We met").length);
       clock.advance(61 * 60_000);
     }
@@ -435,15 +409,7 @@ describe("/pair end to end", () => {
       await until("the DMs", async () => (await pairOf(g, 1))?.delivery.state === "dm");
       const bDm = t.server.store.dmChannels.get(b);
       clock.advance(FOLLOW_UP_MS + 60_000);
-      await t.server.withFaults(
-        {
-          rate429: 0,
-          rate500: 1,
-          maxConsecutive: Number.POSITIVE_INFINITY,
-          routes: new RegExp(`^/channels/${bDm}/messages$`),
-        },
-        () => t.bot.ctx.jobs.runNow("pairing"),
-      );
+      await pairingJobFailing(new RegExp(`^/channels/${bDm}/messages$`));
       expect(dmsTo(b, "We met")).toHaveLength(0);
       pastNonceWindow(a);
       clock.advance(10 * 60_000);
@@ -675,6 +641,14 @@ describe("/pair end to end", () => {
       message.createdAt -= 10 * 60_000;
   };
   /** Runs `fn` with threads refused in the guild's Nexus channel: introductions fall back to DMs. */
+  /** The pairing job's pass with Discord answering 500 on `routes` (after making the post: `afterProcessing`). */
+  async function pairingJobFailing(routes: RegExp, { afterProcessing = false } = {}): Promise<void> {
+    await t.server.withFaults(
+      { rate429: 0, rate500: 1, afterProcessing, maxConsecutive: Number.POSITIVE_INFINITY, routes },
+      () => t.bot.ctx.jobs.runNow("pairing"),
+    );
+  }
+
   async function withoutThreads<T>(g: Guild, fn: () => Promise<T>): Promise<T> {
     t.server.denyPermissions(g.nexus, { createPrivateThreads: true, createPublicThreads: true });
     try {
